@@ -1,0 +1,36 @@
+# Identity Watch: `make demo` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Non-editable installs: the tests run against what `pip install .` really ships.
+demo: $(BIN)/python
+	$(BIN)/python -m pip install --quiet .
+	$(BIN)/watcher demo --dir demo-output
+
+test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet ".[test]"
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q -p no:cacheprovider
+
+lint: $(BIN)/python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/python
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(BIN)/python
+	$(BIN)/python -m pip install --quiet .
+	$(BIN)/python bench/bench_scan.py
+
+clean:
+	rm -rf $(VENV) build demo-output *.egg-info

@@ -1,0 +1,71 @@
+"""Bluesky's public AppView: actor search, no authentication."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from sources.base import Profile, clean_line, clean_text
+from sources.http import HttpClient
+from watcher.config import SourceConfig
+from watcher.errors import ParseError
+
+PROFILE_PAGE = "https://bsky.app/profile/{handle}"
+# Accounts with this self-label ask not to be shown to logged-out viewers.
+NO_UNAUTHENTICATED = "!no-unauthenticated"
+MAX_PAGE_SIZE = 100
+
+
+class BlueskySource:
+    def __init__(self, config: SourceConfig, http: HttpClient) -> None:
+        self.name = config.name
+        self.config = config
+        self.http = http
+        self.search_url = f"{config.base_url}/xrpc/app.bsky.actor.searchActors"
+
+    def search(self, query: str) -> Iterator[Profile]:
+        cursor: str | None = None
+        seen_cursors: set[str] = set()
+        for _ in range(max(1, self.config.max_pages)):
+            params: dict[str, Any] = {"q": query, "limit": min(self.config.page_size, MAX_PAGE_SIZE)}
+            if cursor:
+                params["cursor"] = cursor
+            body = self.http.get_json(self.search_url, params)
+            if not isinstance(body, dict) or not isinstance(body.get("actors"), list):
+                raise ParseError(f"{self.name}: searchActors answer has no 'actors' list")
+            for actor in body["actors"]:
+                profile = self.to_profile(actor)
+                if profile is not None:
+                    yield profile
+            cursor = body.get("cursor")
+            if not cursor or not isinstance(cursor, str) or cursor in seen_cursors or not body["actors"]:
+                return
+            seen_cursors.add(cursor)
+
+    def to_profile(self, actor: Any) -> Profile | None:
+        """Turn a ``profileView`` into a Profile; None for unusable or opted-out actors."""
+        if not isinstance(actor, dict):
+            return None
+        did, handle = actor.get("did"), clean_line(actor.get("handle")).lower()
+        if not isinstance(did, str) or not did.startswith("did:") or not handle or " " in handle:
+            return None
+        raw_labels = actor.get("labels")
+        labels = tuple(
+            label["val"]
+            for label in (raw_labels if isinstance(raw_labels, list) else [])
+            if isinstance(label, dict) and isinstance(label.get("val"), str)
+        )
+        if NO_UNAUTHENTICATED in labels:
+            return None
+        avatar = actor.get("avatar")
+        return Profile(
+            source=self.name,
+            platform_id=did,
+            handle=handle,
+            display_name=clean_line(actor.get("displayName")),
+            description=clean_text(actor.get("description")),
+            avatar_url=avatar if isinstance(avatar, str) and avatar else None,
+            profile_url=PROFILE_PAGE.format(handle=quote(handle, safe=".-_")),
+            labels=labels,
+        )

@@ -1,0 +1,129 @@
+"""Schema migrations, applied once each and recorded in ``_sqlite_migrations``.
+
+Add a new function at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("identity_watch")
+
+
+@MIGRATIONS(name="0001_initial")
+def initial_schema(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            school TEXT,
+            opt_in INTEGER NOT NULL DEFAULT 0,
+            opt_in_changed_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            handle TEXT NOT NULL,
+            UNIQUE (source, handle)
+        );
+        CREATE INDEX accounts_person ON accounts(person_id);
+        -- Hashes of enrolled photos (the photos themselves are never stored).
+        CREATE TABLE reference_hashes (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            photo INTEGER NOT NULL,
+            view TEXT NOT NULL,
+            phash TEXT NOT NULL,
+            dhash TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX reference_hashes_person ON reference_hashes(person_id);
+        CREATE TABLE logos (
+            id INTEGER PRIMARY KEY,
+            label TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE logo_hashes (
+            id INTEGER PRIMARY KEY,
+            logo_id INTEGER NOT NULL REFERENCES logos(id) ON DELETE CASCADE,
+            view TEXT NOT NULL,
+            phash TEXT NOT NULL,
+            dhash TEXT NOT NULL
+        );
+        CREATE TABLE profiles (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            platform_id TEXT NOT NULL,
+            handle TEXT NOT NULL,
+            display_name TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            profile_url TEXT NOT NULL DEFAULT '',
+            avatar_url TEXT,
+            avatar_status TEXT NOT NULL DEFAULT 'none',
+            avatar_phash TEXT,
+            avatar_dhash TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            UNIQUE (source, platform_id)
+        );
+        CREATE TABLE scan_runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running',
+            sources TEXT NOT NULL DEFAULT '[]',
+            queries INTEGER NOT NULL DEFAULT 0,
+            profiles_seen INTEGER NOT NULL DEFAULT 0,
+            findings_new INTEGER NOT NULL DEFAULT 0,
+            problems TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            message BLOB NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_attempt_at TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_status ON outbox(status);
+        CREATE TABLE findings (
+            id INTEGER PRIMARY KEY,
+            finding_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            person_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id),
+            scan_run_id INTEGER REFERENCES scan_runs(id),
+            score REAL NOT NULL,
+            rule TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'new',
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            alerted_at TEXT,
+            outbox_id INTEGER REFERENCES outbox(id)
+        );
+        CREATE INDEX findings_person ON findings(person_id);
+        CREATE INDEX findings_status ON findings(status);
+        """,
+    )
+
+
+def _run(db: Database, script: str) -> None:
+    """Run statements one by one: ``executescript`` would commit the migration's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)

@@ -1,0 +1,182 @@
+"""Enrolment: roster import, people add/list/remove, logos; photos are hashed, never stored."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from conftest import write_roster
+
+from watcher.errors import InputError
+from watcher.roster import check_email
+
+
+def people_json(watcher):
+    return json.loads(watcher("people", "list", "--json").output)
+
+
+def test_roster_import_enrols_everyone(tmp_path, world, watcher):
+    result = watcher("people", "import", str(write_roster(tmp_path, world)))
+    assert "imported 8 people (8 new, 0 updated), 0 rows rejected" in result.output
+    people = {p["email"]: p for p in people_json(watcher)}
+    maria = people["maria.garcia@svusd.example"]
+    assert maria["name"] == "María García López"
+    assert maria["aliases"] == ["Maria Garcia"]
+    assert maria["handles"] == ["bluesky:mgarcia-teaches.bsky.social"]
+    assert maria["photos"] == 1 and maria["opt_in"] is True
+    assert people["jose.torres@svusd.example"]["opt_in"] is False
+    assert people["guadalupe.ramirez@svusd.example"]["photos"] == 0
+
+
+def test_photos_are_hashed_and_not_stored(tmp_path, world, watcher):
+    watcher("people", "import", str(write_roster(tmp_path, world)))
+    db = sqlite3.connect(tmp_path / "watcher.db")
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for row in db.execute(f"SELECT * FROM {table}"):
+            for value in row:
+                assert not (isinstance(value, bytes) and value[:3] == b"\xff\xd8\xff"), f"a JPEG is stored in {table}"
+    hashes = db.execute("SELECT COUNT(*), COUNT(DISTINCT person_id) FROM reference_hashes").fetchone()
+    assert hashes == (14, 7)  # 7 people with one photo, two views each (original and mirror)
+
+
+def test_bad_rows_are_reported_by_line_and_good_rows_kept(tmp_path, world, watcher, images):
+    rows = [
+        {"name": "Ana Ruiz", "email": "ana.ruiz@svusd.example", "photos": "a.jpg", "opt_in": "yes"},
+        {"name": "No Mail", "email": "", "opt_in": "yes"},
+        {"name": "Bad Mail", "email": "bad-at-example", "opt_in": "no"},
+        {"name": "Text Photo", "email": "text@svusd.example", "photos": "not-a-photo.jpg"},
+        {"name": "Gone Photo", "email": "gone@svusd.example", "photos": "missing.jpg"},
+        {"name": "Ana Again", "email": "ANA.RUIZ@svusd.example"},
+        {"name": "Odd Opt", "email": "odd@svusd.example", "opt_in": "maybe"},
+        {"name": "Bad Handle", "email": "handle@svusd.example", "handles": "justahandle"},
+        {
+            "name": "Ben Ortiz",
+            "email": "ben.ortiz@svusd.example",
+            "handles": "bluesky:@BenO.bsky.social",
+            "opt_in": "0",
+        },
+    ]
+    result = watcher("people", "import", str(write_roster(images, world, rows)), ok=False)
+    assert result.exit_code == 1
+    text = result.output
+    assert "roster.csv:3: missing e-mail" in text
+    assert "roster.csv:4: malformed e-mail 'bad-at-example'" in text
+    assert "roster.csv:5: photo not-a-photo.jpg: not a readable image" in text
+    assert "roster.csv:6: photo not found" in text
+    assert "roster.csv:7: e-mail ana.ruiz@svusd.example already on line 2" in text
+    assert "roster.csv:8: opt_in must be" in text
+    assert "roster.csv:9: handle 'justahandle' must be written source:handle" in text
+    assert "imported 2 people (2 new, 0 updated), 7 rows rejected" in result.output
+    people = {p["email"]: p for p in people_json(watcher)}
+    assert set(people) == {"ana.ruiz@svusd.example", "ben.ortiz@svusd.example"}
+    assert people["ben.ortiz@svusd.example"]["handles"] == ["bluesky:beno.bsky.social"]
+
+
+def test_reimport_updates_by_email_and_keeps_photo_hashes(tmp_path, world, watcher, images):
+    roster = write_roster(
+        images, world, [{"name": "Ana Ruiz", "email": "ana@svusd.example", "photos": "a.jpg", "opt_in": "no"}]
+    )
+    watcher("people", "import", str(roster))
+    # Next term's HR export: new alias, opted in, no photo column.
+    roster.write_text("email,name,aliases,opt_in\nana@svusd.example,Ana Ruiz Díaz,Anita,yes\n", encoding="utf-8")
+    result = watcher("people", "import", str(roster))
+    assert "(0 new, 1 updated)" in result.output
+    (ana,) = people_json(watcher)
+    assert ana["name"] == "Ana Ruiz Díaz" and ana["aliases"] == ["Anita"] and ana["opt_in"] is True
+    assert ana["photos"] == 1
+
+
+def test_unreadable_roster_files(tmp_path, watcher):
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes("name,email\nJosé,jose@x.example\n".encode("latin-1"))
+    result = watcher("people", "import", str(bad), ok=False)
+    assert result.exit_code == 1 and "not UTF-8" in result.output
+    headless = tmp_path / "headless.csv"
+    headless.write_text("nombre,correo\n")
+    result = watcher("people", "import", str(headless), ok=False)
+    assert "header row lacks column(s) name, email" in result.output
+    result = watcher("people", "import", str(tmp_path / "nope.csv"), ok=False)
+    assert "roster not found" in result.output
+
+
+def test_add_list_remove(tmp_path, watcher, images):
+    watcher(
+        "people", "add", "--name", "Ana Ruiz", "--email", "Ana@SVUSD.example", "--alias", "Anita",
+        "--handle", "bluesky:ana.bsky.social", "--photo", str(images / "a.jpg"), "--opt-in",
+    )  # fmt: skip
+    listing = watcher("people", "list").output
+    assert "ana@svusd.example" in listing and "1 people" in listing
+    result = watcher("people", "add", "--name", "X", "--email", "nope", ok=False)
+    assert result.exit_code == 1 and "malformed e-mail" in result.output
+
+    db = sqlite3.connect(tmp_path / "watcher.db")
+    assert db.execute("SELECT COUNT(*) FROM reference_hashes").fetchone() == (2,)
+    watcher("people", "remove", "ana@svusd.example")
+    assert people_json(watcher) == []
+    for table in ("reference_hashes", "accounts", "people"):
+        assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,), table
+    result = watcher("people", "remove", "ana@svusd.example", ok=False)
+    assert "no enrolled person" in result.output
+
+
+def test_logos_add_and_bad_logo(watcher, images):
+    assert "added logo 'seal'" in watcher("logos", "add", str(images / "logo.png"), "--label", "seal").output
+    assert "replaced logo 'seal'" in watcher("logos", "add", str(images / "logo.png"), "--label", "seal").output
+    assert watcher("logos", "list").output.strip() == "seal"
+    result = watcher("logos", "add", str(images / "not-a-photo.jpg"), "--label", "x", ok=False)
+    assert result.exit_code == 1 and "not a readable image" in result.output
+
+
+def test_init_creates_wal_database(tmp_path, watcher):
+    assert "database ready" in watcher("init").output
+    db = sqlite3.connect(tmp_path / "watcher.db")
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"people", "accounts", "reference_hashes", "logos", "profiles", "findings", "outbox", "scan_runs"} <= tables
+    watcher("init")  # idempotent
+    assert db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    "bad", ["a..b@x.org", ".a@x.org", "a:b@x.org", "josé@x.org", "a@b", "a b@x.org", "a@x.org\nBcc: y@x.org"]
+)
+def test_addresses_that_mail_cannot_carry_are_refused(bad):
+    with pytest.raises(InputError, match="malformed e-mail"):
+        check_email(bad)
+
+
+def test_handles_deduplicated_in_a_row_and_refused_across_rows(tmp_path, world, watcher):
+    rows = [
+        {
+            "name": "Ana Ruiz",
+            "email": "ana@svusd.example",
+            "handles": "bluesky:ana.bsky.social;bluesky:@Ana.bsky.social",
+        },
+        {"name": "Eva Ruiz", "email": "eva@svusd.example", "handles": "bluesky:ana.bsky.social"},
+    ]
+    result = watcher("people", "import", str(write_roster(tmp_path, world, rows)), ok=False)
+    assert "roster.csv:3: handle bluesky:ana.bsky.social already on line 2" in result.output
+    (ana,) = people_json(watcher)
+    assert ana["handles"] == ["bluesky:ana.bsky.social"]
+
+
+def test_updates_leave_unmentioned_fields_alone(tmp_path, watcher):
+    roster = tmp_path / "full.csv"
+    roster.write_text(
+        "name,email,aliases,handles,school,opt_in\n"
+        "Ana Ruiz,ana@svusd.example,Anita,bluesky:ana.bsky.social,Noble,yes\n",
+        encoding="utf-8",
+    )
+    watcher("people", "import", str(roster))
+    narrow = tmp_path / "narrow.csv"
+    narrow.write_text("name,email\nAna Ruiz Díaz,ana@svusd.example\n", encoding="utf-8")
+    watcher("people", "import", str(narrow))
+    watcher("people", "add", "--name", "Ana Ruiz Díaz", "--email", "ana@svusd.example", "--school", "Mesa Verde")
+    (ana,) = people_json(watcher)
+    assert ana["name"] == "Ana Ruiz Díaz" and ana["school"] == "Mesa Verde"
+    assert ana["opt_in"] is True and ana["aliases"] == ["Anita"] and ana["handles"] == ["bluesky:ana.bsky.social"]
+    short = tmp_path / "short.csv"  # a row shorter than its header: the missing cells are empty
+    short.write_text("name,email,opt_in\nAna Ruiz Díaz,ana@svusd.example\n", encoding="utf-8")
+    watcher("people", "import", str(short))
+    assert people_json(watcher)[0]["opt_in"] is False

@@ -1,0 +1,81 @@
+"""The outbox: queued with the alert state, delivered once even across a crash."""
+
+from __future__ import annotations
+
+import mailbox
+from email import message_from_bytes, policy
+
+from storage import open_database
+from storage import outbox as outbox_store
+from watcher import pipeline
+from watcher.config import load_config
+
+
+def test_crash_between_handover_and_bookkeeping_makes_no_second_copy(tmp_path, enrolled):
+    config = load_config(enrolled.config)
+    db = open_database(config.database)
+    enrolled("scan")
+    box = mailbox.Maildir(config.email.maildir, create=False)
+    delivered = len(box)
+    assert delivered > 0 and outbox_store.outbox_counts(db) == {"sent": delivered}
+
+    # As if the process died after writing the file but before marking it sent.
+    db.execute("UPDATE outbox SET status = 'sending' WHERE id = 1")
+    report = pipeline.deliver_outbox(config, db)
+    assert report.sent == 1
+    assert len(mailbox.Maildir(config.email.maildir, create=False)) == delivered
+    assert outbox_store.outbox_counts(db) == {"sent": delivered}
+
+
+def test_message_already_read_is_not_delivered_again(tmp_path, enrolled):
+    config = load_config(enrolled.config)
+    db = open_database(config.database)
+    enrolled("scan")
+    new = config.email.maildir / "new"
+    first = sorted(new.iterdir())[0]
+    first.rename(config.email.maildir / "cur" / (first.name + ":2,S"))  # a mail reader marked it read
+    db.execute("UPDATE outbox SET status = 'sending'")
+    pipeline.deliver_outbox(config, db)
+    assert len(mailbox.Maildir(config.email.maildir, create=False)) == outbox_store.outbox_counts(db)["sent"]
+
+
+def test_failed_delivery_is_kept_and_retried_later(tmp_path, enrolled):
+    config = load_config(enrolled.config)
+    config.email.maildir.parent.mkdir(parents=True, exist_ok=True)
+    config.email.maildir.write_text("not a folder")  # the maildir cannot be created
+    result = enrolled("scan")
+    assert "to retry" in result.output
+    db = open_database(config.database)
+    counts = outbox_store.outbox_counts(db)
+    assert set(counts) == {"pending"}
+    row = next(iter(db.query("SELECT attempts, last_error, next_attempt_at FROM outbox")))
+    assert row["attempts"] == 1 and "cannot write to maildir" in row["last_error"] and row["next_attempt_at"]
+    assert outbox_store.due_messages(db) == []  # backing off
+
+    config.email.maildir.unlink()
+    db.execute("UPDATE outbox SET next_attempt_at = NULL")
+    report = pipeline.deliver_outbox(config, db)
+    assert report.sent == counts["pending"]
+    assert len(mailbox.Maildir(config.email.maildir, create=False)) == report.sent
+
+
+def test_gives_up_after_max_attempts(tmp_path, enrolled):
+    config = load_config(enrolled.config)
+    db = open_database(config.database)
+    enrolled("scan")
+    assert outbox_store.mark_failed(db, 1, "boom", permanent=False, attempts=outbox_store.MAX_ATTEMPTS) == "dead"
+    assert outbox_store.mark_failed(db, 2, "550 no such user", permanent=True, attempts=1) == "dead"
+    assert outbox_store.outbox_counts(db)["dead"] == 2
+
+
+def test_findings_are_alerted_once_even_if_two_runs_race(tmp_path, enrolled):
+    config = load_config(enrolled.config)
+    db = open_database(config.database)
+    enrolled("scan")
+    sql = "SELECT f.id, o.message FROM findings f JOIN outbox o ON o.id = f.outbox_id"
+    finding_id, message = db.execute(sql).fetchone()
+    again = message_from_bytes(message, policy=policy.default)
+    del again["Message-ID"]
+    again["Message-ID"] = "<another@svusd.example>"
+    assert outbox_store.enqueue_alert(db, again, [finding_id]) is None
+    assert db.execute("SELECT COUNT(*) FROM outbox WHERE message_id = '<another@svusd.example>'").fetchone()[0] == 0

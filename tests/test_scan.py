@@ -1,0 +1,203 @@
+"""A full scan through the real CLI: local AppView → SQLite → Maildir."""
+
+from __future__ import annotations
+
+import io
+import json
+import mailbox
+import sqlite3
+from email import policy
+from email.parser import BytesParser
+
+from conftest import Watcher, write_roster
+from PIL import Image
+
+from watcher.demo import write_config
+from watcher.demo.appview import FakeAppView
+from watcher.demo.portraits import jpeg, portrait, recompressed
+
+
+def findings(watcher):
+    return json.loads(watcher("findings", "--json").output)
+
+
+def maildir(tmp_path):
+    box = mailbox.Maildir(tmp_path / "outbox", create=False)
+    return [BytesParser(policy=policy.default).parsebytes(box.get_bytes(key)) for key in sorted(box.keys())]
+
+
+def test_scan_finds_impostors_and_logo_misuse_only(tmp_path, world, enrolled):
+    result = enrolled("scan")
+    assert "new findings" in result.output
+    found = findings(enrolled)
+    expected = {h: label for h, label in world.expected.items()}
+    labels = {f["handle"]: expected[f["handle"]] for f in found}
+    impostors = {h for h, label in expected.items() if label.startswith("impostor:")}
+    assert impostors == {h for h, label in labels.items() if label.startswith("impostor:")}
+    assert {h for h, label in labels.items() if label == "logo"} == {
+        h for h, label in expected.items() if label == "logo"
+    }
+    assert not [h for h, label in labels.items() if label in {"namesake", "stranger", "own", "official", "hidden"}]
+    for f in found:
+        if f["kind"] == "impersonation":
+            assert f["person"] == expected[f["handle"]].split(":", 1)[1]
+        else:
+            assert f["person"] is None
+        assert set(f) >= {
+            "id",
+            "kind",
+            "person",
+            "source",
+            "handle",
+            "display_name",
+            "profile_url",
+            "score",
+            "status",
+            "evidence",
+            "first_seen",
+            "last_seen",
+        }
+        assert f["source"] == "bluesky" and 0 <= f["score"] <= 1 and f["evidence"]["reasons"]
+        assert f["profile_url"] == f"https://bsky.app/profile/{f['handle']}"
+
+
+def test_alerts_go_to_opted_in_people_once(tmp_path, world, enrolled):
+    enrolled("scan")
+    messages = maildir(tmp_path)
+    recipients = sorted(str(m["To"]) for m in messages)
+    found = findings(enrolled)
+    opted_out = "jose.torres@svusd.example"
+    expected = sorted({f["person"] for f in found if f["person"] and f["person"] != opted_out})
+    assert recipients == expected
+    assert opted_out in {f["person"] for f in found}  # found, but never e-mailed
+    for message in messages:
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["Message-ID"] and message["Date"]
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        assert "bsky.app/profile/" in text and "Report account" in text and "opt out" in text
+        assert '<a href="https://bsky.app/profile/' in html
+    alerted = [f for f in findings(enrolled) if f["person"] in expected]
+    assert {f["status"] for f in alerted} == {"alerted"}
+
+    # A second scan finds the same profiles: no new finding, no second e-mail.
+    result = enrolled("scan")
+    assert "0 new findings" in result.output
+    assert len(maildir(tmp_path)) == len(messages)
+    assert len(findings(enrolled)) == len(found)
+
+
+def test_scraped_text_is_escaped_and_kept_out_of_headers(tmp_path, world):
+    maria = Image.open(io.BytesIO(world.photos["maria.garcia@svusd.example"])).convert("RGB")
+    copy = jpeg(recompressed(maria))
+    hostile = {
+        "did": "did:plc:evil",
+        "handle": "evil.bsky.social",
+        "displayName": "Maria Garcia <script>alert(1)</script>\r\nBcc: everyone@svusd.example",
+        "description": "<img src=x onerror=alert(1)>",
+        "avatar": "/img/evil.jpg",
+    }
+    with FakeAppView([hostile], {"/img/evil.jpg": copy}) as server:
+        watcher = Watcher(write_config(tmp_path, server.base_url))
+        rows = [
+            r
+            for r in __import__("watcher.demo.sample", fromlist=["x"]).roster_rows(world)
+            if r["email"].startswith("maria")
+        ]
+        watcher("people", "import", str(write_roster(tmp_path, world, rows)))
+        watcher("scan")
+    (message,) = maildir(tmp_path)
+    raw = bytes(message)
+    assert b"everyone@svusd.example" not in raw.split(b"\n\n", 1)[0]  # not in the headers
+    assert message["Bcc"] is None
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    listing = watcher("findings").output
+    assert "\r" not in listing
+
+
+def test_unreachable_source_is_reported_and_scan_exits_zero(tmp_path, world):
+    config = write_config(tmp_path, "http://127.0.0.1:9/bsky")
+    watcher = Watcher(config)
+    watcher("people", "import", str(write_roster(tmp_path, world)))
+    result = watcher("scan")
+    assert "source bluesky failed" in result.output and "cannot connect" in result.output
+    assert findings(watcher) == []
+    db = sqlite3.connect(tmp_path / "watcher.db")
+    status, problems = db.execute("SELECT status, problems FROM scan_runs").fetchone()
+    assert status == "failed" and json.loads(problems)[0]["reason"] == "unavailable"
+
+
+def test_one_failing_source_does_not_abort_the_others(tmp_path, world, appview):
+    extra = '[[sources]]\nname = "broken"\ntype = "bluesky"\nbase_url = "http://127.0.0.1:9"\n'
+    path = write_config(tmp_path, appview.base_url)
+    text = path.read_text()
+    path.write_text(text.replace("[email]", extra + "[email]"))
+    watcher = Watcher(path)
+    watcher("people", "import", str(write_roster(tmp_path, world)))
+    result = watcher("scan", "--json")
+    report = json.loads(result.output)
+    assert report["status"] == "partial"
+    assert report["findings_new"] > 0
+    assert {p["source"] for p in report["problems"]} == {"broken"}
+    only = json.loads(watcher("scan", "--source", "bluesky", "--json").output)
+    assert only["sources"] == ["bluesky"] and only["status"] == "ok"
+    assert "no source named 'nope'" in watcher("scan", "--source", "nope", ok=False).output
+
+
+def test_unsafe_avatar_urls_are_unknown_not_matches(tmp_path, world):
+    """With private addresses refused, a 127.0.0.1 avatar is not fetched: the photo is unknown."""
+    actor = {"did": "did:plc:1", "handle": "x.bsky.social", "displayName": "Maria Garcia", "avatar": "/img/1.jpg"}
+    with FakeAppView([actor], {"/img/1.jpg": jpeg(portrait(101))}) as server:
+        path = write_config(tmp_path, server.base_url)
+        path.write_text(path.read_text().replace("allow_private_addresses = true", "allow_private_addresses = false"))
+        watcher = Watcher(path)
+        watcher("people", "import", str(write_roster(tmp_path, world)))
+        watcher("scan")
+        assert not [r for r in server.requests if r.startswith("/img/")]
+    db = sqlite3.connect(tmp_path / "watcher.db")
+    (status,) = db.execute("SELECT avatar_status FROM profiles").fetchone()
+    assert status.startswith("unknown: refusing non-public address")
+    assert findings(watcher) == []
+
+
+def test_avatars_are_not_refetched_when_unchanged(tmp_path, enrolled, appview):
+    enrolled("scan")
+    first = len([r for r in appview.requests if r.startswith("/img/")])
+    enrolled("scan")
+    assert len([r for r in appview.requests if r.startswith("/img/")]) == first
+
+
+def test_removing_a_person_deletes_their_data_and_alerts(tmp_path, enrolled):
+    enrolled("scan")
+    db = sqlite3.connect(tmp_path / "watcher.db")
+    email = "maria.garcia@svusd.example"
+    assert db.execute("SELECT COUNT(*) FROM outbox WHERE recipient = ?", [email]).fetchone() == (1,)
+    enrolled("people", "remove", email)
+    for sql in (
+        "SELECT COUNT(*) FROM outbox WHERE recipient = ?",
+        "SELECT COUNT(*) FROM people WHERE email = ?",
+    ):
+        assert db.execute(sql, [email]).fetchone() == (0,)
+    assert email not in enrolled("findings", "--json").output
+    assert db.execute("SELECT COUNT(*) FROM reference_hashes").fetchone()[0] > 0  # the others keep theirs
+
+
+def test_broken_avatar_urls_are_recorded_as_unknown(tmp_path, world):
+    actors = [
+        {
+            "did": "did:plc:1",
+            "handle": "a.bsky.social",
+            "displayName": "Maria Garcia",
+            "avatar": "https://cdn:abc/a.png",
+        },
+        {"did": "did:plc:2", "handle": "b.bsky.social", "displayName": "Maria Garcia", "avatar": "/img/missing.jpg"},
+    ]
+    with FakeAppView(actors, {}) as server:
+        watcher = Watcher(write_config(tmp_path, server.base_url))
+        watcher("people", "import", str(write_roster(tmp_path, world)))
+        report = json.loads(watcher("scan", "--json").output)
+    assert report["status"] == "partial" and report["profiles_seen"] == 2
+    (problem,) = report["problems"]
+    assert problem["reason"] == "avatar_unknown" and problem["count"] == 2
+    assert findings(watcher) == []

@@ -1,0 +1,325 @@
+"""The ``watcher`` command: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+from sqlite_utils import Database
+
+from storage import findings as findings_store
+from storage import open_database
+from storage import people as people_store
+from storage.logos import list_logos, save_logo
+from watcher import pipeline
+from watcher.config import Config, load_config
+from watcher.errors import InputError, WatcherError
+from watcher.roster import hash_photo, parse_person
+
+
+class App:
+    """What every command needs, loaded on first use."""
+
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._config: Config | None = None
+        self._db: Database | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = open_database(self.config.database)
+        return self._db
+
+
+class WatcherGroup(click.Group):
+    """Turns library errors into one-line messages and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WatcherError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(cls=WatcherGroup)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="WATCHER_CONFIG",
+    help="Config file (default: $WATCHER_CONFIG, else ./watcher.toml, else built-in defaults).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail to stderr.")
+@click.version_option(package_name="identity-watch", prog_name="watcher")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """Identity Watch: find public accounts impersonating district staff."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = App(config_path)
+
+
+@cli.command()
+@pass_app
+def init(app: App) -> None:
+    """Create the database, or bring its schema up to date."""
+    app.db  # noqa: B018 - opening applies the migrations
+    click.echo(f"database ready: {app.config.database}")
+
+
+@cli.group()
+def people() -> None:
+    """Enrol, list and remove staff."""
+
+
+@people.command("import")
+@click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def people_import(app: App, roster: Path) -> None:
+    """Import or update staff from a roster CSV (name,email,aliases,handles,photos,school,opt_in)."""
+    result, added, updated = pipeline.import_roster(app.config, app.db, roster)
+    for problem in result.problems:
+        click.echo(f"{roster}:{problem.line}: {problem.reason}", err=True)
+    click.echo(
+        f"imported {added + updated} people ({added} new, {updated} updated), {len(result.problems)} rows rejected"
+    )
+    if result.problems:
+        sys.exit(1)
+
+
+@people.command("add")
+@click.option("--name", required=True, help="Full name as the person uses it.")
+@click.option("--email", required=True, help="Work e-mail (identifies the person).")
+@click.option("--alias", "aliases", multiple=True, help="Another name they go by (repeatable).")
+@click.option("--handle", "handles", multiple=True, help="Their own account as source:handle (repeatable).")
+@click.option("--photo", "photos", multiple=True, type=click.Path(dir_okay=False), help="A photo to hash (repeatable).")
+@click.option("--school", help="School or office.")
+@click.option("--opt-in/--no-opt-in", default=None, help="Whether they receive alerts (new people: no).")
+@pass_app
+def people_add(app: App, name, email, aliases, handles, photos, school, opt_in) -> None:
+    """Enrol or update one person. Options not given leave an existing person's data as is."""
+    row = {"name": name, "email": email, "photos": ";".join(photos)}
+    if aliases:
+        row["aliases"] = ";".join(aliases)
+    if handles:
+        row["handles"] = ";".join(handles)
+    if school is not None:
+        row["school"] = school
+    if opt_in is not None:
+        row["opt_in"] = "yes" if opt_in else "no"
+    enrolment = parse_person(row, photo_base=Path.cwd(), max_pixels=app.config.network.max_image_pixels)
+    added, _ = people_store.save_enrolments(app.db, [enrolment])
+    click.echo(f"{'enrolled' if added else 'updated'} {enrolment.email}")
+
+
+@people.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_app
+def people_list(app: App, as_json: bool) -> None:
+    """List enrolled staff."""
+    everyone = people_store.list_people(app.db)
+    photos = people_store.photo_counts(app.db)
+    rows = [
+        {
+            "email": p.email,
+            "name": p.name,
+            "aliases": list(p.aliases),
+            "school": p.school,
+            "opt_in": p.opt_in,
+            "handles": sorted(p.accounts),
+            "photos": photos.get(p.id, 0),
+        }
+        for p in everyone
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(
+            f"{r['email']:<36} {r['name']:<28} opt-in:{'yes' if r['opt_in'] else 'no':<4}"
+            f"photos:{r['photos']} handles:{len(r['handles'])}  {r['school'] or ''}"
+        )
+    click.echo(f"{len(rows)} people")
+
+
+@people.command("remove")
+@click.argument("email")
+@pass_app
+def people_remove(app: App, email: str) -> None:
+    """Remove a person with their handles and photo hashes."""
+    if not people_store.remove_person(app.db, email.strip().lower()):
+        raise InputError(f"no enrolled person with e-mail {email}")
+    click.echo(f"removed {email}")
+
+
+@cli.group()
+def logos() -> None:
+    """District logos to watch for."""
+
+
+@logos.command("add")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--label", required=True, help="A name for the logo, shown in findings.")
+@pass_app
+def logos_add(app: App, path: Path, label: str) -> None:
+    """Hash a logo image (the image itself is not stored)."""
+    views = hash_photo(path, app.config.network.max_image_pixels, what="logo")
+    _, replaced = save_logo(app.db, label, views)
+    click.echo(f"{'replaced' if replaced else 'added'} logo {label!r}")
+
+
+@logos.command("list")
+@pass_app
+def logos_list(app: App) -> None:
+    """List the district logos."""
+    for logo in list_logos(app.db):
+        click.echo(logo.label)
+
+
+@cli.command()
+@click.option("--source", "only_source", help="Scan only this configured source.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scan report as JSON.")
+@pass_app
+def scan(app: App, only_source: str | None, as_json: bool) -> None:
+    """Run one full scan now: search, match, queue alerts and deliver them."""
+    progress = None if as_json else (lambda msg: click.echo(msg, err=True))
+    report = pipeline.run_scan(app.config, app.db, only_source=only_source, on_progress=progress)
+    if as_json:
+        click.echo(json.dumps(scan_summary(report), indent=2, ensure_ascii=False))
+        return
+    for line in scan_lines(report):
+        click.echo(line)
+
+
+def scan_summary(report: pipeline.ScanReport) -> dict:
+    delivery = report.delivery or pipeline.DeliveryReport()
+    return {
+        "scan_id": report.scan_id,
+        "status": report.status,
+        "sources": report.sources,
+        "queries": report.queries,
+        "profiles_seen": report.profiles_seen,
+        "findings_new": report.findings_new,
+        "findings_seen": report.findings_seen,
+        "alerts_queued": report.alerts_queued,
+        "emails_sent": delivery.sent,
+        "emails_retrying": delivery.retrying,
+        "emails_dead": delivery.dead,
+        "problems": report.problems,
+    }
+
+
+def scan_lines(report: pipeline.ScanReport) -> list[str]:
+    delivery = report.delivery or pipeline.DeliveryReport()
+    lines = [
+        f"scan {report.scan_id} {report.status}: {report.queries} queries, {report.profiles_seen} profiles, "
+        f"{report.findings_new} new findings ({report.findings_seen} matched in all)",
+        f"alerts: {report.alerts_queued} queued, {delivery.sent} delivered"
+        + (f", {delivery.retrying} to retry" if delivery.retrying else "")
+        + (f", {delivery.dead} undeliverable" if delivery.dead else ""),
+    ]
+    gave_up = [p for p in report.problems if p.get("gave_up")]
+    for problem in gave_up:
+        lines.append(f"source {problem['source']} failed: {problem['message']}")
+    other = len(report.problems) - len(gave_up)
+    if other:
+        lines.append(f"{other} queries could not be answered (recorded as unknown; see -v for details)")
+    return lines
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@pass_app
+def findings(app: App, as_json: bool, as_csv: bool) -> None:
+    """List findings."""
+    rows = findings_store.list_findings(app.db)
+    if as_json:
+        click.echo(json.dumps([f.as_json() for f in rows], indent=2, ensure_ascii=False))
+        return
+    if as_csv:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            ["id", "kind", "person", "source", "handle", "display_name", "profile_url", "score", "status", "rule"]
+        )
+        for f in rows:
+            writer.writerow(
+                [
+                    f.id,
+                    f.kind,
+                    f.person_email or "",
+                    f.source,
+                    _csv_safe(f.handle),
+                    _csv_safe(f.display_name),
+                    _csv_safe(f.profile_url),
+                    f.score,
+                    f.status,
+                    f.evidence.get("rule", ""),
+                ]
+            )
+        click.echo(out.getvalue(), nl=False)
+        return
+    click.echo(findings_table(rows))
+
+
+def findings_table(rows) -> str:
+    if not rows:
+        return "no findings"
+    lines = [f"{'id':>4}  {'kind':<13} {'score':>5}  {'rule':<17} {'status':<8} {'person':<34} profile"]
+    for f in rows:
+        name = _printable(f.display_name)[:30]
+        lines.append(
+            f"{f.id:>4}  {f.kind:<13} {f.score:>5.2f}  {f.evidence.get('rule', ''):<17} {f.status:<8} "
+            f'{(f.person_email or "-"):<34} {f.source}:@{_printable(f.handle)} "{name}"'
+        )
+    return "\n".join(lines)
+
+
+def _printable(text: str) -> str:
+    """Scraped text for a terminal: no control characters (no escape sequences)."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def _csv_safe(text: str) -> str:
+    """Keep spreadsheet programs from running scraped text as a formula."""
+    text = _printable(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Where the demo writes its roster, database and maildir.",
+)
+def demo(workdir: Path) -> None:
+    """Run the whole job offline against a local stand-in for Bluesky."""
+    from watcher.demo import run_demo
+
+    run_demo(workdir, echo=click.echo)
+
+
+def main() -> None:
+    cli(prog_name="watcher")

@@ -1,0 +1,175 @@
+"""``watcher demo``: the whole job, offline, against a local stand-in for Bluesky.
+
+Nothing is mocked: the demo writes a roster, photos, a logo and a config file,
+then runs the same library calls as ``people import``, ``logos add`` and
+``scan`` against a real HTTP server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import csv
+import mailbox
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from storage import findings as findings_store
+from storage import open_database
+from storage.logos import save_logo
+from watcher import pipeline
+from watcher.config import load_config
+from watcher.demo.appview import FakeAppView
+from watcher.demo.sample import DISTRICT, KEYWORDS, OFFICIAL, build_world, roster_rows
+from watcher.errors import InputError
+from watcher.matching.images import reference_views
+
+MARKER = ".watcher-demo"
+
+
+DEMO_FILES = frozenset(
+    {
+        MARKER,
+        "watcher.toml",
+        "watcher.db",
+        "watcher.db-wal",
+        "watcher.db-shm",
+        "outbox",
+        "photos",
+        "roster.csv",
+        "district-logo.png",
+    }
+)
+
+
+def prepare_workdir(workdir: Path) -> None:
+    """Start from a clean folder, deleting only what an earlier demo wrote there."""
+    resolved = workdir.resolve()
+    here = Path.cwd().resolve()
+    if resolved == here or resolved in here.parents or resolved == Path.home().resolve():
+        raise InputError(f"the demo needs a folder of its own, not {workdir}; choose another --dir")
+    if workdir.exists():
+        if not workdir.is_dir() or workdir.is_symlink():
+            raise InputError(f"{workdir} is not a plain folder; choose another --dir")
+        entries = {entry.name for entry in workdir.iterdir()}
+        if entries and MARKER not in entries:
+            raise InputError(f"{workdir} exists and was not made by the demo; choose another --dir")
+        foreign = sorted(entries - DEMO_FILES)
+        if foreign:
+            raise InputError(
+                f"{workdir} holds files the demo did not write ({', '.join(foreign[:3])}); remove them first"
+            )
+        for name in entries:
+            entry = workdir / name
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / MARKER).write_text("made by watcher demo; safe to delete\n")
+
+
+def write_config(workdir: Path, base_url: str) -> Path:
+    keywords = ", ".join(f'"{k}"' for k in KEYWORDS)
+    path = workdir / "watcher.toml"
+    path.write_text(
+        f"""# Written by `watcher demo`. Relative paths are relative to this file.
+database = "watcher.db"
+timezone = "America/Los_Angeles"
+
+[district]
+name = "{DISTRICT}"
+keywords = [{keywords}]
+official_accounts = ["bluesky:{OFFICIAL}"]
+
+[network]
+allow_private_addresses = true   # the demo's server is on 127.0.0.1
+
+[[sources]]
+name = "bluesky"
+type = "bluesky"
+base_url = "{base_url}"
+
+[email]
+from = "Identity Watch <watch@svusd.example>"
+transport = "maildir"
+maildir = "outbox"
+
+[digest]
+to = ["communications@svusd.example"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
+    """Run the demo in ``workdir``; returns the number of findings."""
+    from watcher.cli import findings_table, scan_lines
+
+    prepare_workdir(workdir)
+    world = build_world()
+    (workdir / "photos").mkdir()
+    rows = roster_rows(world)
+    for staff_row in rows:
+        if staff_row["photos"]:
+            (workdir / staff_row["photos"]).write_bytes(world.photos[staff_row["email"]])
+    roster = workdir / "roster.csv"
+    with open(roster, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    (workdir / "district-logo.png").write_bytes(world.logo)
+
+    with FakeAppView(world.actors, world.images, prefix="/bsky") as appview:
+        config = load_config(write_config(workdir, appview.base_url))
+        db = open_database(config.database)
+        result, added, _ = pipeline.import_roster(config, db, roster)
+        echo(f"enrolled {added} sample staff from {roster} ({len(result.problems)} rows rejected)")
+        save_logo(db, "district seal", reference_views(world.logo, config.network.max_image_pixels))
+        echo(f"local Bluesky stand-in serving {len(world.actors)} profiles at {appview.base_url}")
+        report = pipeline.run_scan(config, db)
+    for line in scan_lines(report):
+        echo(line)
+    found = findings_store.list_findings(db)
+    echo("")
+    echo(findings_table(found))
+    for line in answer_key(world.expected, found):
+        echo(line)
+    box = mailbox.Maildir(config.email.maildir, create=False)
+    echo("")
+    echo(f"{len(box)} alert e-mail(s) in the Maildir {config.email.maildir}/new:")
+    for key in sorted(box.keys()):
+        echo(f"  To: {box[key]['To']}  Subject: {box[key]['Subject']}")
+    echo(f"\nExplore: {_command()} --config {workdir / 'watcher.toml'} findings")
+    return len(found)
+
+
+def answer_key(expected: dict[str, str], found: list) -> list[str]:
+    """Compare the findings with what each sample profile really is."""
+    flagged = {f.handle for f in found}
+    kinds: dict[str, list[str]] = {}
+    for handle, label in expected.items():
+        kinds.setdefault(label.split(":")[0], []).append(handle)
+
+    def hits(kind: str) -> str:
+        handles = kinds.get(kind, [])
+        return f"{sum(h in flagged for h in handles)} of {len(handles)}"
+
+    return [
+        "",
+        "Checked against the sample's answer key:",
+        f"  impostors found:          {hits('impostor')}",
+        f"  logo fan pages found:     {hits('logo')}",
+        f"  namesakes flagged:        {hits('namesake')} (another face, no claim on the district)",
+        f"  strangers flagged:        {hits('stranger')}",
+        f"  own / official flagged:   {hits('own')} / {hits('official')}",
+        f"  hidden from logged-out viewers, skipped as asked: {hits('hidden')} flagged",
+    ]
+
+
+def _command() -> str:
+    """How this program was started, so the hint can be pasted as is."""
+    argv0 = sys.argv[0]
+    return os.path.relpath(argv0) if os.path.basename(argv0) == "watcher" else "watcher"

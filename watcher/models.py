@@ -1,0 +1,84 @@
+"""Records that cross layers: what storage hands to matching and notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ImageHashes:
+    """Perceptual hashes of one view of an image, as 64-bit integers."""
+
+    phash: int
+    dhash: int
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    email: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    school: str | None = None
+    opt_in: bool = False
+    accounts: frozenset[str] = frozenset()  # "source:handle", lowercased
+    references: tuple[ImageHashes, ...] = ()
+
+
+@dataclass(frozen=True)
+class Logo:
+    id: int
+    label: str
+    views: tuple[ImageHashes, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A stored finding, as notifications and the CLI see it."""
+
+    id: int
+    kind: str
+    person_email: str | None
+    source: str
+    handle: str
+    display_name: str
+    profile_url: str
+    score: float
+    status: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    first_seen: str = ""
+    last_seen: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "person": self.person_email,
+            "source": self.source,
+            "handle": self.handle,
+            "display_name": self.display_name,
+            "profile_url": self.profile_url,
+            "score": self.score,
+            "status": self.status,
+            "evidence": self.evidence,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+        }
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """One person as a roster row or ``people add`` describes them, photos already hashed.
+
+    ``None`` means "not given": an update leaves that field as it is (a roster without an
+    ``opt_in`` column must not opt everyone out). ``school=""`` clears the school.
+    """
+
+    email: str
+    name: str
+    aliases: tuple[str, ...] | None = None
+    school: str | None = None
+    opt_in: bool | None = None
+    accounts: tuple[str, ...] | None = None  # "source:handle", lowercased
+    photos: tuple[tuple[tuple[str, ImageHashes], ...], ...] = ()  # per photo: (view, hashes)
