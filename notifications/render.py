@@ -17,6 +17,9 @@ from watcher.models import Finding, Person
 REPORT_HOWTO = {
     "bluesky": 'In the Bluesky app, open the profile, tap the ⋯ menu, choose "Report account" and pick '
     '"Misleading" (impersonation). Bluesky removes impersonation accounts.',
+    "mastodon": 'Open the profile from your own Mastodon account, choose "Report", say it breaks the rules '
+    '(impersonation), and tick "Forward to the remote server" so that its moderators see it too.',
+    "github": 'On the profile, choose "Block or report", then "Report abuse", and pick impersonation.',
 }
 GENERIC_HOWTO = (
     "Open the profile and use the platform's report option for impersonation. "

@@ -1,14 +1,33 @@
-"""The ``Source`` protocol and the ``Profile`` record every adapter yields."""
+"""The ``Source`` protocol and the ``Profile`` record every adapter yields.
+
+A source answers two kinds of query:
+
+- ``search(text)``: profiles whose name matches a person's name (kind ``"name"``);
+- ``lookup(handle)``: does this exact handle exist here (kind ``"handle"``)? A ``Profile``
+  when it does, ``None`` when the platform says it does not.
+
+"Could not tell" (rate limit, block page, timeout, unexpected answer) is never an answer:
+both raise a ``SourceError`` whose ``reason`` says why. Sources never touch the database.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from watcher.config import SourceConfig
+from watcher.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 MAX_LINE = 300
+MAX_URL = 2000
 MAX_TEXT = 3000
 # Bidi embeddings, overrides, isolates and marks: they can make text read backwards.
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -26,6 +45,8 @@ class Profile:
     avatar_url: str | None = None
     profile_url: str = ""
     labels: tuple[str, ...] = field(default=())
+    banner_url: str | None = None
+    links: tuple[str, ...] = field(default=())  # websites and verified links the profile shows
 
     @property
     def account(self) -> str:
@@ -33,12 +54,24 @@ class Profile:
         return f"{self.source}:{self.handle.lower()}"
 
 
+NAME = "name"
+HANDLE = "handle"
+
+
+def name_query_kinds(config: SourceConfig) -> frozenset[str]:
+    """Name search, plus exact-handle lookups when the entry sets ``probe_handles = true``."""
+    return frozenset({NAME, HANDLE}) if config.options.get("probe_handles") is True else frozenset({NAME})
+
+
 class Source(Protocol):
-    """A searchable public source. Raises ``SourceError`` when it cannot tell."""
+    """A public source, built from its ``[[sources]]`` entry and the shared HttpClient."""
 
     name: str
+    query_kinds: frozenset[str]  # which of NAME and HANDLE it answers
 
     def search(self, query: str) -> Iterator[Profile]: ...
+
+    def lookup(self, handle: str) -> Profile | None: ...
 
 
 def clean_line(value: Any) -> str:
@@ -56,3 +89,31 @@ def clean_text(value: Any) -> str:
         return ""
     lines = (clean_line(line) for line in value.replace("\r\n", "\n").split("\n"))
     return "\n".join(line for line in lines if line)[:MAX_TEXT]
+
+
+def read_token(config: SourceConfig) -> str | None:
+    """The token named by the ``token_env`` option, read once; None (with a warning) when unset."""
+    variable = config.options.get("token_env")
+    if variable is None:
+        return None
+    if not isinstance(variable, str) or not variable.strip():
+        raise ConfigError(f"source {config.name!r}: token_env must name an environment variable")
+    token = os.environ.get(variable.strip(), "").strip()
+    if not token:
+        log.warning("%s: environment variable %s is empty or unset; working without a token", config.name, variable)
+        return None
+    return token
+
+
+def web_url(value: Any) -> str | None:
+    """An http(s) URL taken as is, or None: scraped URLs with spaces, control characters or a user part are refused."""
+    if not isinstance(value, str) or not value or len(value) > MAX_URL:
+        return None
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        hostname, _port, user = parts.hostname, parts.port, parts.username
+    except ValueError:
+        return None
+    return value if parts.scheme in ("http", "https") and hostname and user is None else None

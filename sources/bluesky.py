@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from sources.base import Profile, clean_line, clean_text
-from sources.http import HttpClient
+from sources.base import NAME, Profile, clean_line, clean_text
+from sources.http import HttpClient, Rate, check_status
 from watcher.config import SourceConfig
 from watcher.errors import ParseError
 
@@ -18,11 +18,32 @@ MAX_PAGE_SIZE = 100
 
 
 class BlueskySource:
+    # No published limit for the public AppView; half of the 3,000 per 5 minutes per IP that
+    # Bluesky documents for its API servers, in small bursts.
+    default_rate = Rate(1500, 300, burst=5)
+    # Name search also matches handles, so probing handle permutations would only cost requests;
+    # lookup() serves re-checks of known profiles.
+    query_kinds = frozenset({NAME})
+
     def __init__(self, config: SourceConfig, http: HttpClient) -> None:
         self.name = config.name
         self.config = config
         self.http = http
         self.search_url = f"{config.base_url}/xrpc/app.bsky.actor.searchActors"
+        self.profile_url = f"{config.base_url}/xrpc/app.bsky.actor.getProfile"
+
+    def lookup(self, handle: str) -> Profile | None:
+        """``getProfile``: a 400 "Profile not found" means missing; other errors are unknown."""
+        actor = handle if "." in handle or handle.startswith("did:") else f"{handle}.bsky.social"
+        response = self.http.get(self.profile_url, {"actor": actor}, headers={"Accept": "application/json"})
+        if response.status == 400 and "not found" in response.error_text().lower():
+            return None
+        check_status(response)
+        body = response.json()
+        profile = self.to_profile(body)
+        if profile is None and isinstance(body, dict) and NO_UNAUTHENTICATED not in str(body.get("labels")):
+            raise ParseError(f"{self.name}: getProfile answer is not a profile")
+        return profile
 
     def search(self, query: str) -> Iterator[Profile]:
         cursor: str | None = None
@@ -58,7 +79,7 @@ class BlueskySource:
         )
         if NO_UNAUTHENTICATED in labels:
             return None
-        avatar = actor.get("avatar")
+        avatar, banner = actor.get("avatar"), actor.get("banner")
         return Profile(
             source=self.name,
             platform_id=did,
@@ -68,4 +89,5 @@ class BlueskySource:
             avatar_url=avatar if isinstance(avatar, str) and avatar else None,
             profile_url=PROFILE_PAGE.format(handle=quote(handle, safe=".-_")),
             labels=labels,
+            banner_url=banner if isinstance(banner, str) and banner else None,
         )

@@ -6,7 +6,10 @@ from collections.abc import Callable
 
 from sources.base import Source
 from sources.bluesky import BlueskySource
-from sources.http import HttpClient
+from sources.github import GitHubSource
+from sources.http import HttpClient, Rate
+from sources.mastodon import MastodonSource
+from sources.profile_pages import ProfilePagesSource
 from watcher.config import SourceConfig
 from watcher.errors import ConfigError
 
@@ -14,6 +17,9 @@ SourceFactory = Callable[[SourceConfig, HttpClient], Source]
 
 _BUILT_IN: dict[str, SourceFactory] = {
     "bluesky": BlueskySource,
+    "github": GitHubSource,
+    "mastodon": MastodonSource,
+    "profile_pages": ProfilePagesSource,
 }
 
 
@@ -22,10 +28,22 @@ def source_types() -> list[str]:
 
 
 def build_source(config: SourceConfig, http: HttpClient) -> Source:
+    """The adapter for a ``[[sources]]`` entry; its origin is trusted and rate-limited.
+
+    The rate is the adapter's ``default_rate`` (from the platform's published limits)
+    unless the entry sets ``rate_limit = "300/5m"``.
+    """
     try:
         factory = _BUILT_IN[config.type]
     except KeyError:
         raise ConfigError(
             f"source {config.name!r}: unknown type {config.type!r} (known: {', '.join(source_types())})"
         ) from None
+    rate = getattr(factory, "default_rate", None)
+    if "rate_limit" in config.options:
+        try:
+            rate = Rate.parse(str(config.options["rate_limit"]))
+        except ValueError as exc:
+            raise ConfigError(f"source {config.name!r}: {exc}") from None
+    http.trust(config.base_url, rate)
     return factory(config, http)

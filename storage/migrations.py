@@ -127,3 +127,33 @@ def _run(db: Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():
             db.execute(statement)
+
+
+@MIGRATIONS(name="0002_sources_state")
+def sources_state(db: Database) -> None:
+    _run(
+        db,
+        """
+        ALTER TABLE profiles ADD COLUMN avatar_etag TEXT;
+        ALTER TABLE profiles ADD COLUMN avatar_last_modified TEXT;
+        ALTER TABLE profiles ADD COLUMN avatar_sha256 TEXT;
+        -- Hashes by image content: an avatar seen before under any URL is never hashed twice.
+        CREATE TABLE image_hashes (
+            sha256 TEXT PRIMARY KEY,
+            phash TEXT NOT NULL,
+            dhash TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        -- When each query last ran on each source, and how it ended: budget-limited sources
+        -- work through the oldest queries first, so every person is covered over a few scans.
+        CREATE TABLE query_state (
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            query TEXT NOT NULL,
+            last_run_at TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            PRIMARY KEY (source, kind, query)
+        );
+        ALTER TABLE scan_runs ADD COLUMN source_stats TEXT NOT NULL DEFAULT '{}'
+        """,
+    )

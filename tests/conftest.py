@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from watcher.cli import cli
-from watcher.demo import write_config
+from watcher.demo import write_config as write_demo_config
 from watcher.demo.appview import FakeAppView
+from watcher.demo.mastodon import FakeMastodon
 from watcher.demo.portraits import district_logo, jpeg, png, portrait
 from watcher.demo.sample import build_world, roster_rows
 
@@ -24,6 +25,19 @@ def world():
 def appview(world):
     with FakeAppView(world.actors, world.images, prefix="/bsky") as server:
         yield server
+
+
+@pytest.fixture
+def mastodon(world):
+    with FakeMastodon(world.mastodon, world.mastodon_images, prefix="/social") as server:
+        yield server
+
+
+def write_config(folder: Path, base_url: str, mastodon_url: str | None = None) -> Path:
+    """The demo's config, with fast retries so that failure tests do not wait."""
+    path = write_demo_config(folder, base_url, mastodon_url)
+    path.write_text(path.read_text().replace("[network]\n", "[network]\nretry_backoff = 0.01\n"))
+    return path
 
 
 def write_roster(folder: Path, world, rows=None) -> Path:
@@ -57,8 +71,8 @@ class Watcher:
 
 
 @pytest.fixture
-def watcher(tmp_path, appview):
-    return Watcher(write_config(tmp_path, appview.base_url))
+def watcher(tmp_path, appview, mastodon):
+    return Watcher(write_config(tmp_path, appview.base_url, mastodon.base_url))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sources.http import HttpClient
 from watcher.config import NetworkConfig, SourceConfig
 from watcher.errors import ParseError, SourceBlocked, SourceError, SourceUnavailable
 
-NET = NetworkConfig(allow_private_addresses=True, timeout=2)
+NET = NetworkConfig(allow_private_addresses=True, timeout=2, retry_backoff=0.01, max_wait=1)
 SEARCH = "/bsky/xrpc/app.bsky.actor.searchActors"
 
 
@@ -83,7 +83,8 @@ def test_skips_logged_out_opt_outs_and_malformed_actors(httpserver):
         (502, "bad gateway", {}, SourceUnavailable, "HTTP 502"),
         (403, "<html>challenge</html>", {}, SourceBlocked, "access refused"),
         (400, {"error": "InvalidRequest", "message": "Error: limit must be <= 100"}, {}, SourceError, "limit must be"),
-        (200, "<html>are you a robot?</html>", {"Content-Type": "text/html"}, ParseError, r"not JSON \(text/html\)"),
+        (200, "<html>are you a robot?</html>", {"Content-Type": "text/html"}, SourceBlocked, "HTML page where JSON"),
+        (200, '{"actors": [', {}, ParseError, "not valid JSON"),
         (200, {"profiles": []}, {}, ParseError, "no 'actors' list"),
     ],
 )

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import mailbox
 import sqlite3
 from email import policy
 from email.parser import BytesParser
 
-from conftest import Watcher, write_roster
+from conftest import Watcher, write_config, write_roster
 from PIL import Image
 
-from watcher.demo import write_config
 from watcher.demo.appview import FakeAppView
 from watcher.demo.portraits import jpeg, portrait, recompressed
+from watcher.demo.server import LocalServer
 
 
 def findings(watcher):
@@ -30,17 +31,17 @@ def test_scan_finds_impostors_and_logo_misuse_only(tmp_path, world, enrolled):
     result = enrolled("scan")
     assert "new findings" in result.output
     found = findings(enrolled)
-    expected = {h: label for h, label in world.expected.items()}
-    labels = {f["handle"]: expected[f["handle"]] for f in found}
-    impostors = {h for h, label in expected.items() if label.startswith("impostor:")}
-    assert impostors == {h for h, label in labels.items() if label.startswith("impostor:")}
-    assert {h for h, label in labels.items() if label == "logo"} == {
-        h for h, label in expected.items() if label == "logo"
-    }
-    assert not [h for h, label in labels.items() if label in {"namesake", "stranger", "own", "official", "hidden"}]
+    labels = {(f["source"], f["handle"]): world.label_of(f["source"], f["handle"]) for f in found}
+    kinds = [label.split(":")[0] for label in labels.values()]
+    everything = [label.split(":")[0] for label in world.expected.values()]
+    assert kinds.count("impostor") == everything.count("impostor") == 8
+    assert kinds.count("logo") == everything.count("logo") == 3
+    assert set(kinds) == {"impostor", "logo"}  # no namesake, stranger, own, official or hidden account
+    assert {source for source, _ in labels} == {"bluesky", "mastodon"}
     for f in found:
+        label = labels[(f["source"], f["handle"])]
         if f["kind"] == "impersonation":
-            assert f["person"] == expected[f["handle"]].split(":", 1)[1]
+            assert f["person"] == label.split(":", 1)[1]
         else:
             assert f["person"] is None
         assert set(f) >= {
@@ -57,8 +58,11 @@ def test_scan_finds_impostors_and_logo_misuse_only(tmp_path, world, enrolled):
             "first_seen",
             "last_seen",
         }
-        assert f["source"] == "bluesky" and 0 <= f["score"] <= 1 and f["evidence"]["reasons"]
-        assert f["profile_url"] == f"https://bsky.app/profile/{f['handle']}"
+        assert 0 <= f["score"] <= 1 and f["evidence"]["reasons"]
+        if f["source"] == "bluesky":
+            assert f["profile_url"] == f"https://bsky.app/profile/{f['handle']}"
+        else:
+            assert f["profile_url"].endswith("/@" + f["handle"].split("@")[0])
 
 
 def test_alerts_go_to_opted_in_people_once(tmp_path, world, enrolled):
@@ -75,8 +79,9 @@ def test_alerts_go_to_opted_in_people_once(tmp_path, world, enrolled):
         assert message["Message-ID"] and message["Date"]
         text = message.get_body(("plain",)).get_content()
         html = message.get_body(("html",)).get_content()
-        assert "bsky.app/profile/" in text and "Report account" in text and "opt out" in text
-        assert '<a href="https://bsky.app/profile/' in html
+        assert "Profile: http" in text and "What to do:" in text and "opt out" in text
+        assert ("Report account" in text) or ("Forward to the remote server" in text)
+        assert '<a href="http' in html
     alerted = [f for f in findings(enrolled) if f["person"] in expected]
     assert {f["status"] for f in alerted} == {"alerted"}
 
@@ -121,7 +126,7 @@ def test_unreachable_source_is_reported_and_scan_exits_zero(tmp_path, world):
     watcher = Watcher(config)
     watcher("people", "import", str(write_roster(tmp_path, world)))
     result = watcher("scan")
-    assert "source bluesky failed" in result.output and "cannot connect" in result.output
+    assert "source bluesky stopped" in result.output and "cannot connect" in result.output
     assert findings(watcher) == []
     db = sqlite3.connect(tmp_path / "watcher.db")
     status, problems = db.execute("SELECT status, problems FROM scan_runs").fetchone()
@@ -161,11 +166,15 @@ def test_unsafe_avatar_urls_are_unknown_not_matches(tmp_path, world):
     assert findings(watcher) == []
 
 
-def test_avatars_are_not_refetched_when_unchanged(tmp_path, enrolled, appview):
+def test_unchanged_avatars_are_neither_downloaded_nor_hashed_again(tmp_path, enrolled, appview):
     enrolled("scan")
-    first = len([r for r in appview.requests if r.startswith("/img/")])
+    images = len([r for r in appview.requests if r.startswith("/img/")])
+    db = sqlite3.connect(tmp_path / "watcher.db")
+    hashed = db.execute("SELECT COUNT(*) FROM image_hashes").fetchone()[0]
+    assert images > 0 and hashed > 0
     enrolled("scan")
-    assert len([r for r in appview.requests if r.startswith("/img/")]) == first
+    assert appview.not_modified == images  # every avatar asked "changed?" and answered 304
+    assert db.execute("SELECT COUNT(*) FROM image_hashes").fetchone()[0] == hashed
 
 
 def test_removing_a_person_deletes_their_data_and_alerts(tmp_path, enrolled):
@@ -198,6 +207,31 @@ def test_broken_avatar_urls_are_recorded_as_unknown(tmp_path, world):
         watcher("people", "import", str(write_roster(tmp_path, world)))
         report = json.loads(watcher("scan", "--json").output)
     assert report["status"] == "partial" and report["profiles_seen"] == 2
-    (problem,) = report["problems"]
-    assert problem["reason"] == "avatar_unknown" and problem["count"] == 2
+    assert [p["reason"] for p in report["problems"]] == ["avatar_unknown", "avatar_unknown"]
+    assert report["by_source"]["bluesky"]["avatars_unknown"] == 2
     assert findings(watcher) == []
+
+
+def test_a_scan_keeps_each_hosts_rate_and_never_reaches_refused_addresses(tmp_path, world, mastodon):
+    """Server-side measurement over a whole scan: the Mastodon host set to 10/s sees no two requests
+    closer than 0.1 s, and an avatar pointing at another loopback address is never fetched."""
+    canary_actor = {"did": "did:plc:x", "handle": "x.bsky.social", "displayName": "Aisha Rahman"}
+    with FakeAppView([canary_actor], {}) as bluesky, LocalServer({"/img/steal.jpg": b"x"}, host="127.0.0.2") as canary:
+        canary_actor["avatar"] = canary.origin + "/img/steal.jpg"
+        path = write_config(tmp_path, bluesky.base_url, mastodon.base_url)
+        text = path.read_text().replace("allow_private_addresses = true", "allow_private_addresses = false")
+        path.write_text(
+            text.replace('rate_limit = "100/1s,burst=100"   # a local server; a real', 'rate_limit = "10/1s"   # a')
+        )
+        watcher = Watcher(path)
+        watcher("people", "import", str(write_roster(tmp_path, world)))
+        report = json.loads(watcher("scan", "--json").output)
+        assert canary.requests == []
+    times = mastodon.request_times
+    assert len(times) > 20
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.1 - 0.01
+    stats = report["by_source"]["mastodon"]
+    assert stats["queries"] == stats["found"] + stats["not_found"] + sum(stats["unknown"].values())
+    db = sqlite3.connect(tmp_path / "watcher.db")
+    stored = json.loads(db.execute("SELECT source_stats FROM scan_runs").fetchone()[0])
+    assert stored["mastodon"] == stats and stored["bluesky"]["avatars_unknown"] == 1

@@ -223,6 +223,7 @@ def scan_summary(report: pipeline.ScanReport) -> dict:
         "emails_sent": delivery.sent,
         "emails_retrying": delivery.retrying,
         "emails_dead": delivery.dead,
+        "by_source": {name: stats.as_json() for name, stats in report.stats.items()},
         "problems": report.problems,
     }
 
@@ -232,16 +233,25 @@ def scan_lines(report: pipeline.ScanReport) -> list[str]:
     lines = [
         f"scan {report.scan_id} {report.status}: {report.queries} queries, {report.profiles_seen} profiles, "
         f"{report.findings_new} new findings ({report.findings_seen} matched in all)",
+    ]
+    for name, stats in report.stats.items():
+        unknown = ", ".join(f"{n} {reason}" for reason, n in sorted(stats.unknown.items()))
+        line = (
+            f"  {name}: {stats.queries} queries ({stats.found} found, {stats.not_found} not found"
+            f"{', unknown: ' + unknown if unknown else ''}), {stats.profiles} profiles"
+        )
+        if stats.avatars_unknown:
+            line += f", {stats.avatars_unknown} avatars not checked"
+        lines.append(line)
+        if stats.gave_up:
+            lines.append(
+                f"  source {name} stopped: {_printable(stats.gave_up)} ({stats.skipped} queries left for next scan)"
+            )
+    lines.append(
         f"alerts: {report.alerts_queued} queued, {delivery.sent} delivered"
         + (f", {delivery.retrying} to retry" if delivery.retrying else "")
-        + (f", {delivery.dead} undeliverable" if delivery.dead else ""),
-    ]
-    gave_up = [p for p in report.problems if p.get("gave_up")]
-    for problem in gave_up:
-        lines.append(f"source {problem['source']} failed: {problem['message']}")
-    other = len(report.problems) - len(gave_up)
-    if other:
-        lines.append(f"{other} queries could not be answered (recorded as unknown; see -v for details)")
+        + (f", {delivery.dead} undeliverable" if delivery.dead else "")
+    )
     return lines
 
 

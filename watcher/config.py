@@ -42,6 +42,10 @@ class NetworkConfig:
     timeout: float = 10.0
     max_image_bytes: int = 5_000_000
     max_image_pixels: int = 16_000_000
+    max_body_bytes: int = 2_000_000  # JSON and HTML answers
+    retries: int = 2  # after the first try, on 5xx, timeouts and refused connections
+    retry_backoff: float = 1.0  # seconds before the first retry; doubles, with jitter
+    max_wait: float = 60.0  # longest pause a host may ask for before we give up for this scan
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     """Build a Config from parsed TOML; ``path`` anchors relative paths."""
     where = str(path) if path else "config"
     base = path.parent if path else Path.cwd()
-    reader = _Reader(where)
+    reader = _Reader(where, base)
     reader.warn_unknown(
         data,
         {"database", "timezone", "district", "network", "sources", "email", "digest", "matching"},
@@ -163,6 +167,10 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         timeout=reader.number(net_t, "timeout", NetworkConfig.timeout, "network."),
         max_image_bytes=int(reader.number(net_t, "max_image_bytes", NetworkConfig.max_image_bytes, "network.")),
         max_image_pixels=int(reader.number(net_t, "max_image_pixels", NetworkConfig.max_image_pixels, "network.")),
+        max_body_bytes=int(reader.number(net_t, "max_body_bytes", NetworkConfig.max_body_bytes, "network.")),
+        retries=int(reader.number(net_t, "retries", NetworkConfig.retries, "network.")),
+        retry_backoff=reader.number(net_t, "retry_backoff", NetworkConfig.retry_backoff, "network."),
+        max_wait=reader.number(net_t, "max_wait", NetworkConfig.max_wait, "network."),
     )
 
     sources = defaults.sources
@@ -251,15 +259,21 @@ def _source(raw: Any, index: int, reader: _Reader) -> SourceConfig:
         base_url=base_url.rstrip("/"),
         page_size=page_size,
         max_pages=max_pages,
-        options={k: v for k, v in raw.items() if k not in known},
+        # Options naming files ("sites_file") are relative to the config file, like every path.
+        options={
+            k: str(_path(reader.base, v)) if k.endswith("_file") and isinstance(v, str) else v
+            for k, v in raw.items()
+            if k not in known
+        },
     )
 
 
 class _Reader:
     """Typed access to TOML tables with one-line errors naming the key."""
 
-    def __init__(self, where: str) -> None:
+    def __init__(self, where: str, base: Path) -> None:
         self.where = where
+        self.base = base
 
     def warn_unknown(self, table: Mapping[str, Any], known: set[str], prefix: str) -> None:
         for key in sorted(set(table) - known):

@@ -5,7 +5,8 @@
     ├── InputError           bad user input (roster, image file, CLI argument)
     ├── SourceError          a source could not give an answer
     │   ├── SourceUnavailable    connection refused, timeout, 5xx
-    │   ├── SourceBlocked        rate limited, forbidden, challenge page
+    │   ├── SourceBlocked        forbidden, challenge page, robots.txt
+    │   │   └── RateLimited          the host asked us to wait longer than we will
     │   └── ParseError           the answer was not in the shape we know
     ├── UnsafeURL            a scraped URL points somewhere we must not fetch
     ├── ImageError           an image is unreadable, too large or not an image
@@ -46,6 +47,12 @@ class SourceBlocked(SourceError):
     """The source refused to answer: rate limit, forbidden, challenge page."""
 
     reason = "blocked"
+
+
+class RateLimited(SourceBlocked):
+    """The host's rate limit (or our budget for it) is spent for now; try next scan."""
+
+    reason = "rate_limited"
 
 
 class ParseError(SourceError):

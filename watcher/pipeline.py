@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from notifications.maildir import MaildirTransport
 from notifications.render import render_alert
-from sources.base import Profile, Source
+from sources.base import NAME, Profile, Source
 from sources.http import HttpClient
 from sources.registry import build_source
 from storage import findings as findings_store
@@ -28,10 +28,9 @@ from storage import scans as scans_store
 from storage.db import write_transaction
 from storage.logos import list_logos
 from watcher.config import Config
-from watcher.errors import DeliveryError, ImageError, PermanentDeliveryError, SourceError, UnsafeURL
+from watcher.errors import DeliveryError, ImageError, PermanentDeliveryError, RateLimited, SourceError, UnsafeURL
 from watcher.matching import match_profile
 from watcher.matching.images import hash_image
-from watcher.models import ImageHashes
 from watcher.query_plan import Query, plan_queries
 from watcher.roster import RosterResult, read_roster
 
@@ -39,6 +38,34 @@ log = logging.getLogger(__name__)
 
 # A source that fails this many queries in a row is given up for this scan.
 MAX_CONSECUTIVE_FAILURES = 2
+# Problems kept per source in the stored scan run (the counts stay complete).
+MAX_PROBLEMS_PER_SOURCE = 20
+
+
+@dataclass
+class SourceStats:
+    """How one source's queries ended: found, not found, or unknown by reason."""
+
+    queries: int = 0
+    found: int = 0
+    not_found: int = 0
+    unknown: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0  # not tried this scan (source given up or out of budget); first next time
+    profiles: int = 0
+    avatars_unknown: int = 0
+    gave_up: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "queries": self.queries,
+            "found": self.found,
+            "not_found": self.not_found,
+            "unknown": dict(self.unknown),
+            "skipped": self.skipped,
+            "profiles": self.profiles,
+            "avatars_unknown": self.avatars_unknown,
+            "gave_up": self.gave_up,
+        }
 
 
 @dataclass
@@ -50,16 +77,17 @@ class ScanReport:
     findings_new: int = 0
     findings_seen: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
+    stats: dict[str, SourceStats] = field(default_factory=dict)
     alerts_queued: int = 0
     delivery: DeliveryReport | None = None
     crashed: bool = False
 
     @property
     def status(self) -> str:
-        failed_sources = {p["source"] for p in self.problems if p.get("gave_up")}
-        if failed_sources and failed_sources >= set(self.sources):
+        if self.stats and all(s.gave_up and not (s.found or s.not_found) for s in self.stats.values()):
             return "failed"
-        return "partial" if self.problems else "ok"
+        troubled = any(s.unknown or s.avatars_unknown or s.gave_up or s.skipped for s in self.stats.values())
+        return "partial" if troubled or self.problems else "ok"
 
 
 @dataclass
@@ -98,16 +126,17 @@ def run_scan(
     say = on_progress or (lambda _msg: None)
     try:
         for source in sources:
-            profiles = _search_all(source, queries, report)
-            say(f"{source.name}: {len(profiles)} profiles from {len(queries)} queries")
-            unchecked: list[str] = []
+            stats = report.stats[source.name] = SourceStats()
+            profiles = _run_queries(db, source, queries, stats, report)
+            say(f"{source.name}: {len(profiles)} profiles from {stats.queries} queries")
             for profile in profiles.values():
-                avatar, avatar_status = _avatar(db, http, config, profile)
-                if avatar_status.startswith("unknown"):
-                    unchecked.append(f"@{profile.handle}: {avatar_status.removeprefix('unknown: ')}")
-                matches = match_profile(profile, avatar, people, logos, config.district, config.matching)
+                avatar = _avatar(db, http, config, profile)
+                if avatar.status.startswith("unknown"):
+                    stats.avatars_unknown += 1
+                    _problem(report, source.name, "avatar_unknown", f"@{profile.handle}: {avatar.status[9:]}")
+                matches = match_profile(profile, avatar.hashes, people, logos, config.district, config.matching)
                 with write_transaction(db):
-                    profile_id = scans_store.save_profile(db, profile, avatar, avatar_status)
+                    profile_id = scans_store.save_profile(db, profile, avatar)
                     for match in matches:
                         _, created = findings_store.record_finding(
                             db,
@@ -121,17 +150,9 @@ def run_scan(
                         )
                         report.findings_seen += 1
                         report.findings_new += int(created)
+            stats.profiles = len(profiles)
             report.profiles_seen += len(profiles)
-            if unchecked:
-                # Photo unknown: no photo rule can fire for these; the next scan tries again.
-                report.problems.append(
-                    {
-                        "source": source.name,
-                        "reason": "avatar_unknown",
-                        "count": len(unchecked),
-                        "message": f"{len(unchecked)} avatars could not be checked (first: {unchecked[0]})",
-                    }
-                )
+            report.queries += stats.queries
     except BaseException:
         report.crashed = True
         raise
@@ -145,46 +166,81 @@ def run_scan(
             profiles_seen=report.profiles_seen,
             findings_new=report.findings_new,
             problems=report.problems,
+            source_stats={name: stats.as_json() for name, stats in report.stats.items()},
         )
     report.alerts_queued = queue_alerts(config, db)
     report.delivery = deliver_outbox(config, db)
     return report
 
 
-def _search_all(source: Source, queries: list[Query], report: ScanReport) -> dict[str, Profile]:
-    """Run every query against one source; failures are recorded, never turned into answers."""
+def _run_queries(
+    db: Database, source: Source, queries: list[Query], stats: SourceStats, report: ScanReport
+) -> dict[str, Profile]:
+    """Run the queries this source answers, stalest first; failures are recorded, never answers."""
+    ages = scans_store.query_ages(db, source.name)
+    todo = [q for q in queries if q.kind in source.query_kinds]
+    todo.sort(key=lambda q: ages.get((q.kind, q.text), ""))  # never run ("") first; stable otherwise
     profiles: dict[str, Profile] = {}
     failures_in_row = 0
-    for query in queries:
-        report.queries += 1
+    for index, query in enumerate(todo):
+        stats.queries += 1
         try:
-            for profile in source.search(query.text):
-                profiles.setdefault(profile.platform_id, profile)
-            failures_in_row = 0
+            if query.kind == NAME:
+                found = list(source.search(query.text))
+            else:
+                hit = source.lookup(query.text)
+                found = [hit] if hit else []
         except SourceError as exc:
             failures_in_row += 1
-            problem = {"source": source.name, "query": query.text, "reason": exc.reason, "message": str(exc)}
-            report.problems.append(problem)
-            log.warning("%s: query %r: %s", source.name, query.text, exc)
-            if failures_in_row >= MAX_CONSECUTIVE_FAILURES:
-                problem["gave_up"] = True
-                log.warning("%s: giving up on this source for this scan", source.name)
+            stats.unknown[exc.reason] = stats.unknown.get(exc.reason, 0) + 1
+            scans_store.record_query(db, source.name, query.kind, query.text, f"unknown: {exc.reason}")
+            _problem(report, source.name, exc.reason, str(exc), query=query.text)
+            log.warning("%s: %s query %r: %s", source.name, query.kind, query.text, exc)
+            if isinstance(exc, RateLimited) or failures_in_row >= MAX_CONSECUTIVE_FAILURES:
+                stats.gave_up = str(exc)
+                stats.skipped = len(todo) - index - 1
+                log.warning(
+                    "%s: stopping this source for this scan (%d queries left for next time)", source.name, stats.skipped
+                )
                 break
+            continue
+        failures_in_row = 0
+        stats.found += bool(found)
+        stats.not_found += not found
+        scans_store.record_query(db, source.name, query.kind, query.text, "found" if found else "not_found")
+        for profile in found:
+            profiles.setdefault(profile.platform_id, profile)
     return profiles
 
 
-def _avatar(db: Database, http: HttpClient, config: Config, profile: Profile) -> tuple[ImageHashes | None, str]:
-    """The avatar's hashes and a status: ``ok``, ``none`` or ``unknown: why``."""
+def _problem(report: ScanReport, source: str, reason: str, message: str, **extra: str) -> None:
+    if sum(1 for p in report.problems if p["source"] == source) < MAX_PROBLEMS_PER_SOURCE:
+        report.problems.append({"source": source, "reason": reason, "message": message, **extra})
+
+
+def _avatar(db: Database, http: HttpClient, config: Config, profile: Profile) -> scans_store.AvatarState:
+    """The avatar's hashes, asking the server only whether it changed, hashing each image once."""
     if not profile.avatar_url:
-        return None, "none"
-    known = scans_store.known_avatar(db, profile)
-    if known:
-        return known, "ok"
+        return scans_store.AvatarState(None, "none")
+    memory = scans_store.avatar_memory(db, profile)
+    same = memory is not None and memory.url == profile.avatar_url and memory.hashes is not None
     try:
-        return hash_image(http.fetch_image(profile.avatar_url), config.network.max_image_pixels), "ok"
+        fetched = http.fetch_image(
+            profile.avatar_url,
+            etag=memory.etag if same and memory else None,
+            last_modified=memory.last_modified if same and memory else None,
+        )
+        if fetched.data is None and memory is not None:  # 304 Not Modified
+            return scans_store.AvatarState(memory.hashes, "ok", memory.etag, memory.last_modified, memory.sha256)
+        assert fetched.data is not None and fetched.sha256 is not None
+        hashes = scans_store.hashes_by_content(db, fetched.sha256)
+        if hashes is None:
+            hashes = hash_image(fetched.data, config.network.max_image_pixels)
+            scans_store.remember_hashes(db, fetched.sha256, hashes)
+        return scans_store.AvatarState(hashes, "ok", fetched.etag, fetched.last_modified, fetched.sha256)
     except (UnsafeURL, ImageError) as exc:
         log.info("%s @%s: avatar not checked: %s", profile.source, profile.handle, exc)
-        return None, f"unknown: {exc}"
+        return scans_store.AvatarState(None, f"unknown: {exc}")
 
 
 def queue_alerts(config: Config, db: Database) -> int:

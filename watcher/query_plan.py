@@ -1,45 +1,196 @@
-"""Which queries to send: each enrolled name and alias, then the district's own words."""
+"""Which queries to send for each enrolled person, and for the district itself.
+
+Name queries go to sources that search by name; handle queries (likely usernames)
+to sources that probe exact handles. District-level queries (the district's name,
+its schools, its keywords) find accounts posing as the district or wearing its
+logos. Everything is deduplicated across people and capped per person.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
+from sources.base import HANDLE, NAME
 from watcher.config import DistrictConfig
-from watcher.matching.names import fold
 from watcher.models import Person
 
-MAX_QUERIES_PER_PERSON = 4
+MAX_NAME_QUERIES = 6
+MAX_HANDLE_QUERIES = 8
+_PARTICLES = {"de", "del", "la", "las", "los", "y", "da", "dos", "van", "von", "der", "di", "le"}
 
 
 @dataclass(frozen=True)
 class Query:
+    kind: str  # NAME or HANDLE
     text: str
-    for_people: tuple[int, ...] = ()  # empty: a district-level query (logo misuse)
+    for_people: tuple[int, ...] = ()  # empty: a district-level query (logo misuse, posing as the district)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{_key(self.text)}"
 
 
-def plan_queries(people: Sequence[Person], district: DistrictConfig) -> list[Query]:
-    """Deduplicated queries (compared folded), people's first, then district-level ones."""
-    order: list[str] = []
-    texts: dict[str, str] = {}
+def plan_queries(
+    people: Sequence[Person],
+    district: DistrictConfig,
+    *,
+    max_names: int = MAX_NAME_QUERIES,
+    max_handles: int = MAX_HANDLE_QUERIES,
+) -> list[Query]:
+    """All queries of one scan, people's first (most telling first), then the district's."""
     owners: dict[str, list[int]] = {}
+    first: dict[str, Query] = {}
     for person in people:
-        for text in (person.name, *person.aliases)[:MAX_QUERIES_PER_PERSON]:
-            _add(text, person.id, order, texts, owners)
-    for text in (district.name, *district.keywords):
-        _add(text, None, order, texts, owners)
-    return [Query(texts[key], tuple(owners[key])) for key in order]
+        for kind, texts, cap in (
+            (NAME, name_variants(person), max_names),
+            (HANDLE, handle_candidates(person), max_handles),
+        ):
+            for text in list(dict.fromkeys(texts))[:cap]:
+                query = Query(kind, text)
+                first.setdefault(query.key, query)
+                owners.setdefault(query.key, [])
+                if person.id not in owners[query.key]:
+                    owners[query.key].append(person.id)
+    schools = sorted({p.school for p in people if p.school})
+    for text in (district.name, *district.keywords, *schools):
+        query = Query(NAME, " ".join(text.split()))
+        if query.text and query.key not in first:
+            first[query.key] = query
+            owners[query.key] = []
+    return [Query(q.kind, q.text, tuple(owners[key])) for key, q in first.items()]
 
 
-def _add(
-    text: str, person_id: int | None, order: list[str], texts: dict[str, str], owners: dict[str, list[int]]
-) -> None:
-    key = fold(text)
-    if not key:
-        return
-    if key not in texts:
-        order.append(key)
-        texts[key] = " ".join(text.split())
-        owners[key] = []
-    if person_id is not None and person_id not in owners[key]:
-        owners[key].append(person_id)
+def name_variants(person: Person) -> list[str]:
+    """Most telling first: the full name, aliases, without accents, the first surname of a
+    double surname, two nickname forms (Paco for Francisco), then the surnames alone
+    (for "Ms. García" style accounts)."""
+    out = [person.name, *person.aliases, strip_accents(person.name)]
+    given, surnames = split_name(person.name)
+    if given and surnames:
+        if len(surnames) > 1 or len(given) > 1:  # "María García", "José Torres"
+            short = f"{given[0]} {surnames[0]}"
+            out += [short, strip_accents(short)]
+        out += [f"{nickname.title()} {surnames[0]}" for nickname in nicknames_of(given[0])[:2]]
+    if len(surnames) > 1:
+        out.append(" ".join(surnames))  # distinctive enough alone; a single common surname is not
+    texts = [" ".join(text.split()) for text in out if text.strip()]
+    unique: dict[str, str] = {}
+    for text in texts:
+        unique.setdefault(_key(text), text)
+    return list(unique.values())
+
+
+def handle_candidates(person: Person) -> list[str]:
+    """Usernames people commonly make from a name: janedoe, jane.doe, jdoe, doejane, …"""
+    given, surnames = split_name(person.name)
+    if not given or not surnames:
+        return []
+    firsts = [_ascii(given[0]), *(_ascii(n) for n in nicknames_of(given[0]))]
+    last, full_last = _ascii(surnames[0]), _ascii("".join(surnames))
+    out = []
+    for first in firsts[:2]:
+        out += [f"{first}{last}", f"{first}.{last}", f"{first}_{last}", f"{first[0]}{last}", f"{last}{first}"]
+    out += [f"{firsts[0]}{full_last}", f"{firsts[0]}-{last}", f"{last}.{firsts[0]}"]
+    return [h for h in dict.fromkeys(out) if len(h) >= 3]
+
+
+def split_name(name: str) -> tuple[list[str], list[str]]:
+    """(given names, surnames), read the way the district's mostly Spanish names are written.
+
+    Particles stay with their surname ("de la Cruz"); a hyphenated surname counts as two;
+    three or more parts are given name(s) + two surnames, unless the second part is itself a
+    common given name ("José Luis Torres").
+    """
+    units: list[str] = []
+    pending: list[str] = []
+    for word in name.split():
+        if word.lower() in _PARTICLES:
+            pending.append(word)
+        else:
+            units.append(" ".join([*pending, word]))
+            pending = []
+    if len(units) < 2:
+        return units, []
+    if "-" in units[-1]:
+        return units[:-1], [part for part in units[-1].split("-") if part]
+    if len(units) == 3 and _ascii(units[1]) in _COMPOUND_SECOND:
+        return units[:2], units[2:]
+    if len(units) >= 3:
+        return units[:-2], units[-2:]
+    return units[:1], units[1:]
+
+
+# Second parts of common compound given names (José Luis, María José, Juan Carlos, Ana Sofía…).
+_COMPOUND_SECOND = frozenset(
+    {
+        "luis",
+        "antonio",
+        "manuel",
+        "carlos",
+        "maria",
+        "jose",
+        "angel",
+        "miguel",
+        "juan",
+        "pablo",
+        "eduardo",
+        "francisco",
+        "alberto",
+        "fernando",
+        "guadalupe",
+        "elena",
+        "isabel",
+        "teresa",
+        "carmen",
+        "luisa",
+        "cristina",
+        "fernanda",
+        "jesus",
+        "sofia",
+        "lucia",
+        "paula",
+        "andrea",
+        "alejandro",
+        "javier",
+        "ramon",
+        "enrique",
+    }
+)
+
+
+@lru_cache(maxsize=1)
+def _nickname_table() -> dict[str, tuple[str, ...]]:
+    text = resources.files("watcher").joinpath("data/nicknames.csv").read_text(encoding="utf-8")
+    table: dict[str, list[str]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        names = [n.strip() for n in row["nicknames"].split(";") if n.strip()]
+        table.setdefault(_key(strip_accents(row["name"])), []).extend(names)
+    return {k: tuple(dict.fromkeys(v)) for k, v in table.items()}
+
+
+def nicknames_of(given: str) -> tuple[str, ...]:
+    """Nicknames and hypocorisms (English and Spanish) of a given name, from watcher/data/nicknames.csv."""
+    return _nickname_table().get(_key(strip_accents(given)), ())
+
+
+def strip_accents(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
+
+
+def _ascii(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", strip_accents(text).lower())
+
+
+def _key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def owners_of(queries: Iterable[Query]) -> dict[str, tuple[int, ...]]:
+    return {q.key: q.for_people for q in queries}

@@ -21,7 +21,8 @@ from storage.logos import save_logo
 from watcher import pipeline
 from watcher.config import load_config
 from watcher.demo.appview import FakeAppView
-from watcher.demo.sample import DISTRICT, KEYWORDS, OFFICIAL, build_world, roster_rows
+from watcher.demo.mastodon import FakeMastodon
+from watcher.demo.sample import DISTRICT, KEYWORDS, OFFICIAL, World, build_world, roster_rows
 from watcher.errors import InputError
 from watcher.matching.images import reference_views
 
@@ -70,7 +71,7 @@ def prepare_workdir(workdir: Path) -> None:
     (workdir / MARKER).write_text("made by watcher demo; safe to delete\n")
 
 
-def write_config(workdir: Path, base_url: str) -> Path:
+def write_config(workdir: Path, base_url: str, mastodon_url: str | None = None) -> Path:
     keywords = ", ".join(f'"{k}"' for k in KEYWORDS)
     path = workdir / "watcher.toml"
     path.write_text(
@@ -90,7 +91,8 @@ allow_private_addresses = true   # the demo's server is on 127.0.0.1
 name = "bluesky"
 type = "bluesky"
 base_url = "{base_url}"
-
+rate_limit = "100/1s,burst=100"   # a local server; the real AppView gets 1500/5m by default
+{_mastodon_section(mastodon_url)}
 [email]
 from = "Identity Watch <watch@svusd.example>"
 transport = "maildir"
@@ -102,6 +104,18 @@ to = ["communications@svusd.example"]
         encoding="utf-8",
     )
     return path
+
+
+def _mastodon_section(base_url: str | None) -> str:
+    if not base_url:
+        return ""
+    return f"""
+[[sources]]
+name = "mastodon"
+type = "mastodon"
+base_url = "{base_url}"
+rate_limit = "100/1s,burst=100"   # a local server; a real one gets Mastodon's 300/5m by default
+"""
 
 
 def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
@@ -122,20 +136,24 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
         writer.writerows(rows)
     (workdir / "district-logo.png").write_bytes(world.logo)
 
-    with FakeAppView(world.actors, world.images, prefix="/bsky") as appview:
-        config = load_config(write_config(workdir, appview.base_url))
+    with (
+        FakeAppView(world.actors, world.images, prefix="/bsky") as appview,
+        FakeMastodon(world.mastodon, world.mastodon_images) as mastodon,
+    ):
+        config = load_config(write_config(workdir, appview.base_url, mastodon.base_url))
         db = open_database(config.database)
         result, added, _ = pipeline.import_roster(config, db, roster)
         echo(f"enrolled {added} sample staff from {roster} ({len(result.problems)} rows rejected)")
         save_logo(db, "district seal", reference_views(world.logo, config.network.max_image_pixels))
         echo(f"local Bluesky stand-in serving {len(world.actors)} profiles at {appview.base_url}")
+        echo(f"local Mastodon stand-in serving {len(world.mastodon)} accounts at {mastodon.base_url}")
         report = pipeline.run_scan(config, db)
     for line in scan_lines(report):
         echo(line)
     found = findings_store.list_findings(db)
     echo("")
     echo(findings_table(found))
-    for line in answer_key(world.expected, found):
+    for line in answer_key(world, found):
         echo(line)
     box = mailbox.Maildir(config.email.maildir, create=False)
     echo("")
@@ -146,16 +164,18 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
     return len(found)
 
 
-def answer_key(expected: dict[str, str], found: list) -> list[str]:
+def answer_key(world: World, found: list) -> list[str]:
     """Compare the findings with what each sample profile really is."""
-    flagged = {f.handle for f in found}
-    kinds: dict[str, list[str]] = {}
-    for handle, label in expected.items():
-        kinds.setdefault(label.split(":")[0], []).append(handle)
+    flagged: dict[str, int] = {}
+    for finding in found:
+        label = world.label_of(finding.source, finding.handle)
+        flagged[label.split(":")[0]] = flagged.get(label.split(":")[0], 0) + 1
+    totals: dict[str, int] = {}
+    for label in world.expected.values():
+        totals[label.split(":")[0]] = totals.get(label.split(":")[0], 0) + 1
 
     def hits(kind: str) -> str:
-        handles = kinds.get(kind, [])
-        return f"{sum(h in flagged for h in handles)} of {len(handles)}"
+        return f"{flagged.get(kind, 0)} of {totals.get(kind, 0)}"
 
     return [
         "",
@@ -165,7 +185,7 @@ def answer_key(expected: dict[str, str], found: list) -> list[str]:
         f"  namesakes flagged:        {hits('namesake')} (another face, no claim on the district)",
         f"  strangers flagged:        {hits('stranger')}",
         f"  own / official flagged:   {hits('own')} / {hits('official')}",
-        f"  hidden from logged-out viewers, skipped as asked: {hits('hidden')} flagged",
+        f"  hidden (asked not to be shown to logged-out viewers or not discoverable): {hits('hidden')} flagged",
     ]
 
 

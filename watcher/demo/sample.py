@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from watcher.demo.mastodon import account
 from watcher.demo.portraits import cropped, district_logo, jpeg, mirrored, png, portrait, recompressed, tinted
 
 DISTRICT = "Sierra Vista Unified School District"
@@ -99,6 +100,8 @@ class World:
     photos: dict[str, bytes] = field(default_factory=dict)  # staff e-mail -> enrolled photo (JPEG)
     logo: bytes = b""
     expected: dict[str, str] = field(default_factory=dict)  # handle -> what the profile really is
+    mastodon: list[dict[str, Any]] = field(default_factory=list)  # Account objects on one server
+    mastodon_images: dict[str, bytes] = field(default_factory=dict)
 
     def add(
         self,
@@ -124,6 +127,23 @@ class World:
             actor["avatar"] = path
         self.actors.append(actor)
         self.expected[handle] = label
+
+    def add_mastodon(
+        self, label: str, username: str, name: str, note: str = "", image: bytes | None = None, **extra: Any
+    ) -> None:
+        """A local account on the demo's Mastodon server; its expected key is ``mastodon:username``."""
+        path = None
+        if image is not None:
+            path = f"/img/m{len(self.mastodon):04d}.jpg"
+            self.mastodon_images[path] = image
+        self.mastodon.append(account(len(self.mastodon), username, name, note, path, **extra))
+        self.expected[f"mastodon:{username}"] = label
+
+    def label_of(self, source: str, handle: str) -> str:
+        """What a found profile really is, by the source's name and the handle it reported."""
+        if source == "mastodon":
+            return self.expected.get(f"mastodon:{handle.split('@')[0]}", "unknown")
+        return self.expected.get(handle, "unknown")
 
 
 def build_world(strangers: int = 40) -> World:
@@ -220,6 +240,27 @@ def build_world(strangers: int = 40) -> World:
         jpeg(recompressed(logo, 200, 55)),
     )
     world.add("official", OFFICIAL, "Sierra Vista Unified School District", "Official account of SVUSD", png(logo))
+
+    # The same district on a Mastodon server.
+    mike = next(portrait(s.seed) for s in STAFF if s.name == "Michael Johnson" and s.seed is not None)
+    world.add_mastodon(
+        "impostor:aisha.rahman@svusd.example",
+        "aisha_rahman",
+        "Aisha Rahman",
+        '<p>Teacher at <a href="https://noble.svusd.example">Noble Avenue Elementary</a><br>Parents: DM me</p>',
+        jpeg(recompressed(aisha)),
+    )
+    world.add_mastodon(
+        "impostor:michael.johnson@svusd.example", "coach_mike", "Mike J.", "<p>Go Hawks</p>", jpeg(mirrored(mike))
+    )
+    world.add_mastodon("namesake", "jnguyen", "Jennifer Nguyen", "<p>Nurse. Houston.</p>", jpeg(portrait(530)))
+    world.add_mastodon("namesake", "mgarcia", "Maria Garcia", "<p>Just here for the birds</p>")  # default avatar
+    world.add_mastodon(
+        "logo", "svusd_parents", "SVUSD Parents Union", "<p>Unofficial</p>", jpeg(recompressed(logo, 180, 60))
+    )
+    world.add_mastodon(
+        "hidden", "david_kim_teach", "David Kim", "<p>Mesa Verde High School</p>", jpeg(david), discoverable=False
+    )
 
     rnd = random.Random(2026)
     for i in range(strangers):

@@ -1,0 +1,359 @@
+"""The Mastodon adapter against a real local HTTP server speaking a Mastodon server's API shapes."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from sources.http import HttpClient
+from sources.mastodon import MastodonSource
+from watcher.config import NetworkConfig, SourceConfig
+from watcher.errors import ConfigError, ParseError, RateLimited, SourceBlocked, SourceError, SourceUnavailable
+
+NET = NetworkConfig(allow_private_addresses=True, timeout=2, retry_backoff=0.01, max_wait=1)
+SEARCH = "/m/api/v2/search"
+LOOKUP = "/m/api/v1/accounts/lookup"
+TOKEN = "s3cret-token-value"
+
+
+def account(n, **extra):
+    """An ``Account`` as ``/api/v2/search`` and ``accounts/lookup`` return it."""
+    return {
+        "id": f"1090{n}",
+        "username": f"user{n}",
+        "acct": f"user{n}",
+        "display_name": f"User {n}",
+        "locked": False,
+        "bot": False,
+        "discoverable": True,
+        "indexable": True,
+        "group": False,
+        "created_at": "2024-03-01T00:00:00.000Z",
+        "note": "",
+        "url": f"https://social.example/@user{n}",
+        "avatar": "https://social.example/avatars/original/missing.png",
+        "avatar_static": "https://social.example/avatars/original/missing.png",
+        "header": "https://social.example/headers/original/missing.png",
+        "header_static": "https://social.example/headers/original/missing.png",
+        "followers_count": 3,
+        "following_count": 5,
+        "statuses_count": 7,
+        "emojis": [],
+        "fields": [],
+        **extra,
+    }
+
+
+def results(*accounts):
+    return {"accounts": list(accounts), "statuses": [], "hashtags": []}
+
+
+def source(httpserver, page_size=25, max_pages=4, **options):
+    config = SourceConfig(
+        name="m",
+        type="mastodon",
+        base_url=httpserver.url_for("/m"),
+        page_size=page_size,
+        max_pages=max_pages,
+        options=options,
+    )
+    return MastodonSource(config, HttpClient(NET))
+
+
+def sent_args(httpserver):
+    return [dict(request.args) for request, _response in httpserver.log]
+
+
+def test_search_turns_accounts_into_profiles(httpserver):
+    httpserver.expect_request(
+        SEARCH,
+        query_string={"q": "Jane Doe", "type": "accounts", "limit": "25"},
+        headers={"Accept": "application/json"},
+    ).respond_with_json(
+        results(
+            account(
+                1,
+                acct="JaneDoe",
+                display_name="Jane Doe",
+                bot=True,
+                avatar="https://files.social.example/accounts/avatars/000/001/original/a.gif",
+                avatar_static="https://files.social.example/accounts/avatars/000/001/static/a.png",
+                header="https://files.social.example/accounts/headers/000/001/original/h.jpg",
+                header_static="https://files.social.example/accounts/headers/000/001/original/h.jpg",
+            ),
+            account(2, acct="jane@Other.Example", url="https://other.example/@jane"),
+        )
+    )
+    profiles = list(source(httpserver).search("Jane Doe"))
+    assert [p.platform_id for p in profiles] == ["10901", "10902"]
+    jane = profiles[0]
+    assert jane.source == "m"
+    assert jane.handle == "janedoe@localhost"  # local accounts get the server's host
+    assert jane.account == "m:janedoe@localhost"
+    assert jane.display_name == "Jane Doe"
+    assert jane.profile_url == "https://social.example/@user1"
+    assert jane.avatar_url == "https://files.social.example/accounts/avatars/000/001/static/a.png"
+    assert jane.banner_url == "https://files.social.example/accounts/headers/000/001/original/h.jpg"
+    assert jane.labels == ("bot",)
+    assert profiles[1].handle == "jane@other.example"
+    assert profiles[1].labels == ()
+    httpserver.check_assertions()
+
+
+def test_account_domain_option_names_local_handles(httpserver):
+    httpserver.expect_request(SEARCH).respond_with_json(results(account(1)))
+    [profile] = source(httpserver, account_domain="Example.org").search("x")
+    assert profile.handle == "user1@example.org"
+
+
+def test_empty_search(httpserver):
+    httpserver.expect_request(SEARCH).respond_with_json(results())
+    assert list(source(httpserver).search("Nobody Here")) == []
+    assert len(httpserver.log) == 1
+
+
+def test_without_token_one_page_and_never_offset_or_resolve(httpserver):
+    httpserver.expect_request(SEARCH).respond_with_json(results(account(1), account(2)))
+    profiles = list(source(httpserver, page_size=2, max_pages=5).search("x"))
+    assert len(profiles) == 2  # a full page, but anonymous search cannot page
+    assert sent_args(httpserver) == [{"q": "x", "type": "accounts", "limit": "2"}]
+    request = httpserver.log[0][0]
+    assert "Authorization" not in request.headers
+
+
+def test_limit_is_capped_at_40(httpserver):
+    httpserver.expect_request(SEARCH, query_string={"q": "x", "type": "accounts", "limit": "40"}).respond_with_json(
+        results()
+    )
+    assert list(source(httpserver, page_size=100).search("x")) == []
+    httpserver.check_assertions()
+
+
+def test_with_token_pages_with_offset(httpserver, monkeypatch):
+    monkeypatch.setenv("MASTO_TOKEN", TOKEN)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    base = {"q": "x", "type": "accounts", "limit": "2"}
+    httpserver.expect_ordered_request(SEARCH, query_string=base, headers=auth).respond_with_json(
+        results(account(1), account(2))
+    )
+    httpserver.expect_ordered_request(SEARCH, query_string={**base, "offset": "2"}, headers=auth).respond_with_json(
+        results(account(3), account(4))
+    )
+    httpserver.expect_ordered_request(SEARCH, query_string={**base, "offset": "4"}, headers=auth).respond_with_json(
+        results(account(5))
+    )
+    profiles = list(source(httpserver, page_size=2, max_pages=5, token_env="MASTO_TOKEN").search("x"))
+    assert [p.platform_id for p in profiles] == ["10901", "10902", "10903", "10904", "10905"]
+    assert all("resolve" not in args for args in sent_args(httpserver))
+    httpserver.check_assertions()
+
+
+def test_with_token_page_cap_and_repeated_page(httpserver, monkeypatch):
+    monkeypatch.setenv("MASTO_TOKEN", TOKEN)
+    httpserver.expect_request(SEARCH).respond_with_json(results(account(1)))
+    assert len(list(source(httpserver, page_size=1, max_pages=3, token_env="MASTO_TOKEN").search("x"))) == 1
+    assert len(httpserver.log) == 2  # the second page only repeats the first: stop
+
+
+def test_unset_token_variable_searches_anonymously(httpserver, monkeypatch, caplog):
+    monkeypatch.delenv("MASTO_TOKEN", raising=False)
+    httpserver.expect_request(SEARCH).respond_with_json(results(account(1)))
+    with caplog.at_level(logging.WARNING):
+        src = source(httpserver, page_size=1, token_env="MASTO_TOKEN")
+    assert "MASTO_TOKEN" in caplog.text
+    assert len(list(src.search("x"))) == 1
+    assert len(httpserver.log) == 1 and "offset" not in httpserver.log[0][0].args
+
+
+def test_bad_token_is_blocked_and_never_shown(httpserver, monkeypatch, caplog):
+    monkeypatch.setenv("MASTO_TOKEN", TOKEN)
+    httpserver.expect_request(SEARCH).respond_with_json({"error": "The access token is invalid"}, status=401)
+    with caplog.at_level(logging.DEBUG), pytest.raises(SourceBlocked, match="access token is invalid") as info:
+        list(source(httpserver, token_env="MASTO_TOKEN").search("x"))
+    assert TOKEN not in str(info.value) and TOKEN not in caplog.text
+
+
+def test_token_env_must_be_a_name(httpserver):
+    with pytest.raises(ConfigError, match="token_env"):
+        source(httpserver, token_env=5)
+
+
+def test_skips_non_discoverable_and_malformed_accounts(httpserver):
+    httpserver.expect_request(SEARCH).respond_with_json(
+        results(
+            account(1, discoverable=False),
+            account(2, discoverable=None),  # not set: shown
+            {"acct": "noid"},
+            "junk",
+            account(3, acct=""),
+            account(4, acct="two words"),
+            account(5, acct="a@b@c"),
+        )
+    )
+    assert [p.platform_id for p in source(httpserver).search("x")] == ["10902"]
+
+
+def test_default_avatar_and_header_are_no_images(httpserver):
+    httpserver.expect_request(SEARCH).respond_with_json(
+        results(
+            account(1),
+            account(
+                2,
+                avatar_static=None,
+                avatar="https://social.example/system/accounts/avatars/2.png",
+                header_static="https://cdn.example/prefix/headers/original/missing.png",
+            ),
+        )
+    )
+    first, second = source(httpserver).search("x")
+    assert first.avatar_url is None and first.banner_url is None
+    assert second.avatar_url == "https://social.example/system/accounts/avatars/2.png"
+    assert second.banner_url is None
+
+
+def test_note_html_becomes_text(httpserver):
+    note = (
+        '<p>Teacher at <a href="https://school.example/" rel="nofollow noopener" target="_blank">'
+        '<span class="invisible">https://</span><span class="">school.example/</span>'
+        '<span class="invisible"></span></a></p>'
+        "<p>Line one<br />Line two &amp; more</p>"
+        '<p><span class="h-card"><a href="https://social.example/@pal" class="u-url mention">@<span>pal</span></a>'
+        "</span></p>"
+    )
+    httpserver.expect_request(SEARCH).respond_with_json(results(account(1, note=note)))
+    [profile] = source(httpserver).search("x")
+    assert profile.description == "Teacher at https://school.example/\nLine one\nLine two & more\n@pal"
+
+
+def test_links_from_fields(httpserver):
+    fields = [
+        {
+            "name": "Website",
+            "value": '<a href="https://jane.example/" target="_blank" rel="nofollow noopener me" translate="no">'
+            '<span class="invisible">https://</span><span class="">jane.example/</span></a>',
+            "verified_at": "2024-03-02T00:00:00.000+00:00",
+        },
+        {"name": "Old server", "value": "https://old.example/@jane", "verified_at": None},
+        {"name": "Pronouns", "value": "she/her", "verified_at": None},
+        {"name": "Again", "value": '<a href="https://jane.example/">jane.example</a>', "verified_at": None},
+        {"name": "Bad", "value": '<a href="javascript:alert(1)">click</a>', "verified_at": None},
+        {"name": "Odd", "value": 12},
+    ]
+    httpserver.expect_request(SEARCH).respond_with_json(results(account(1, fields=fields)))
+    [profile] = source(httpserver).search("x")
+    assert profile.links == ("https://jane.example/", "https://old.example/@jane")
+
+
+def test_hostile_fields_are_cleaned(httpserver):
+    httpserver.expect_request(SEARCH).respond_with_json(
+        results(
+            account(
+                1,
+                display_name="Maria\u202e aicraG\r\nBcc: x@y.example\x1b[31m",
+                note="<p>a<script>alert(1)</script>\x07b</p><style>p{}</style><p>\u2066c\u2069</p>",
+                url="javascript:alert(1)",
+                avatar_static="file:///etc/passwd",
+                avatar="https://evil.example/a b.png",
+                header_static="https://user:pw@evil.example/h.png",
+                fields="not a list",
+                bot="yes",
+            ),
+            account(2, display_name=["list"], note={"html": 1}, id=10902),
+        )
+    )
+    first, second = source(httpserver).search("x")
+    assert first.display_name == "Maria aicraG Bcc: x@y.example [31m"
+    assert first.description == "a b\nc"
+    assert first.profile_url == ""
+    assert first.avatar_url is None and first.banner_url is None
+    assert first.links == () and first.labels == ()
+    assert second.platform_id == "10902"
+    assert second.display_name == "" and second.description == ""
+
+
+def test_lookup_found(httpserver):
+    httpserver.expect_request(LOOKUP, query_string={"acct": "jdoe"}).respond_with_json(account(7, acct="jdoe"))
+    profile = source(httpserver).lookup("@jdoe")
+    assert profile is not None
+    assert profile.handle == "jdoe@localhost" and profile.platform_id == "10907"
+    httpserver.check_assertions()
+
+
+def test_lookup_remote_handle(httpserver):
+    httpserver.expect_request(LOOKUP, query_string={"acct": "jdoe@other.example"}).respond_with_json(
+        account(7, acct="jdoe@other.example")
+    )
+    assert source(httpserver).lookup("jdoe@other.example").handle == "jdoe@other.example"
+
+
+def test_lookup_not_found_is_none(httpserver):
+    httpserver.expect_request(LOOKUP).respond_with_json({"error": "Record not found"}, status=404)
+    assert source(httpserver).lookup("nobody") is None
+
+
+def test_lookup_404_page_that_is_not_the_api_is_unknown(httpserver):
+    httpserver.expect_request(LOOKUP).respond_with_data("<html>Not Found</html>", status=404, content_type="text/html")
+    with pytest.raises(SourceError, match="HTTP 404"):
+        source(httpserver).lookup("nobody")
+
+
+def test_lookup_of_non_discoverable_account_is_not_shown(httpserver):
+    httpserver.expect_request(LOOKUP).respond_with_json(account(1, discoverable=False))
+    assert source(httpserver).lookup("user1") is None
+
+
+def test_lookup_answer_that_is_not_an_account(httpserver):
+    httpserver.expect_request(LOOKUP).respond_with_json({"accounts": []})
+    with pytest.raises(ParseError, match="not an account"):
+        source(httpserver).lookup("user1")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "error", "text"),
+    [
+        (
+            401,
+            {"error": "Search queries pagination is not supported without authentication"},
+            {},
+            SourceBlocked,
+            "access refused",
+        ),
+        (403, {"error": "This action is not allowed"}, {}, SourceBlocked, "not allowed"),
+        (429, {"error": "Too many requests"}, {"Retry-After": "30"}, RateLimited, "retry after 30s"),
+        (502, "<html>bad gateway</html>", {}, SourceUnavailable, "HTTP 502"),
+        (200, "<html>Checking your browser</html>", {"Content-Type": "text/html"}, SourceBlocked, "HTML page"),
+        (200, '{"accounts": [{"id": "1"', {}, ParseError, "not valid JSON"),
+        (200, {"statuses": []}, {}, ParseError, "no 'accounts' list"),
+        (200, [], {}, ParseError, "no 'accounts' list"),
+    ],
+)
+def test_errors_are_unknown_never_empty_answers(httpserver, status, body, headers, error, text):
+    data = body if isinstance(body, str) else json.dumps(body)
+    httpserver.expect_request(SEARCH).respond_with_data(
+        data, status=status, headers=headers, content_type=headers.get("Content-Type", "application/json")
+    )
+    with pytest.raises(error, match=text):
+        list(source(httpserver).search("x"))
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [(503, {}), (500, {}), (429, {"Retry-After": "0"})],
+)
+def test_retries_then_answers(httpserver, status, headers):
+    httpserver.expect_ordered_request(SEARCH).respond_with_json({"error": "busy"}, status=status, headers=headers)
+    httpserver.expect_ordered_request(SEARCH).respond_with_json(results(account(1)))
+    assert [p.platform_id for p in source(httpserver).search("x")] == ["10901"]
+    httpserver.check_assertions()
+
+
+def test_unreachable_server():
+    config = SourceConfig(name="m", type="mastodon", base_url="http://127.0.0.1:9/m")
+    with pytest.raises(SourceUnavailable, match="cannot connect"):
+        MastodonSource(config, HttpClient(NET)).lookup("x")
+
+
+def test_default_rate_is_the_published_limit():
+    assert (MastodonSource.default_rate.requests, MastodonSource.default_rate.seconds) == (300, 300)

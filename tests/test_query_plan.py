@@ -1,0 +1,78 @@
+"""Query planning: name variants, handle permutations, district queries, dedup and caps."""
+
+from __future__ import annotations
+
+import pytest
+
+from sources.base import HANDLE, NAME
+from watcher.config import DistrictConfig
+from watcher.models import Person
+from watcher.query_plan import handle_candidates, name_variants, nicknames_of, plan_queries, split_name
+
+DISTRICT = DistrictConfig(name="Sierra Vista Unified School District", keywords=("SVUSD", "svusd "))
+
+
+@pytest.mark.parametrize(
+    ("name", "given", "surnames"),
+    [
+        ("María García López", ["María"], ["García", "López"]),
+        ("José Luis Torres", ["José", "Luis"], ["Torres"]),
+        ("Ana María López Pérez", ["Ana", "María"], ["López", "Pérez"]),
+        ("Ana de la Cruz", ["Ana"], ["de la Cruz"]),
+        ("Li García-Ruiz", ["Li"], ["García", "Ruiz"]),
+        ("Jennifer Nguyen", ["Jennifer"], ["Nguyen"]),
+        ("Cher", ["Cher"], []),
+    ],
+)
+def test_split_name(name, given, surnames):
+    assert split_name(name) == (given, surnames)
+
+
+def test_name_variants_most_telling_first():
+    maria = Person(1, "m@x.example", "María García López", aliases=("Mari García",))
+    assert name_variants(maria) == [
+        "María García López",
+        "Mari García",
+        "Maria Garcia Lopez",
+        "María García",
+        "Maria Garcia",
+        "Maruca García",
+        "García López",
+    ]
+    paco = name_variants(Person(2, "f@x.example", "Francisco Hernández"))
+    assert paco[:3] == ["Francisco Hernández", "Francisco Hernandez", "Paco Hernández"]
+    assert "Hernández" not in paco  # a single common surname alone floods results
+
+
+def test_nicknames_in_both_languages():
+    assert "paco" in nicknames_of("Francisco") and "pepe" in nicknames_of("José")
+    assert "lupe" in nicknames_of("guadalupe") and "chuy" in nicknames_of("Jesús")
+    assert "mike" in nicknames_of("Michael") and nicknames_of("Zyx") == ()
+
+
+def test_handle_candidates():
+    handles = handle_candidates(Person(1, "j@x.example", "Jane Doe"))
+    assert handles[:5] == ["janedoe", "jane.doe", "jane_doe", "jdoe", "doejane"]
+    assert handle_candidates(Person(2, "p@x.example", "Francisco Hernández"))[5] == "pacohernandez"
+    assert handle_candidates(Person(3, "c@x.example", "Cher")) == []
+
+
+def test_plan_dedupes_across_people_caps_and_adds_district_queries():
+    people = [
+        Person(1, "a@x.example", "Jennifer Nguyen", school="Mesa Verde High School"),
+        Person(2, "b@x.example", "Jennifer Nguyen", school="Mesa Verde High School"),  # two staff, one name
+        Person(3, "c@x.example", "María García López", school="Noble Avenue Elementary"),
+    ]
+    plan = plan_queries(people, DISTRICT, max_names=3, max_handles=2)
+    jen = [q for q in plan if q.text == "Jennifer Nguyen"]
+    assert len(jen) == 1 and jen[0].for_people == (1, 2) and jen[0].kind == NAME
+    assert sum(1 for q in plan if 3 in q.for_people and q.kind == NAME) == 3
+    assert sum(1 for q in plan if 3 in q.for_people and q.kind == HANDLE) == 2
+    district = [q.text for q in plan if not q.for_people]
+    assert district == [
+        "Sierra Vista Unified School District",
+        "SVUSD",
+        "Mesa Verde High School",
+        "Noble Avenue Elementary",
+    ]
+    assert len({q.key for q in plan}) == len(plan)

@@ -1,0 +1,121 @@
+"""A local stand-in for one Mastodon server's public API, for the demo and the tests.
+
+Real shapes: ``GET /api/v2/search?q=…&type=accounts&limit=≤40`` (anonymous callers get one
+page: ``offset`` or ``resolve=true`` without a token is a 401), ``GET /api/v1/accounts/lookup``
+(404 ``Record not found``), Account objects with HTML ``note``s, the server's default
+``missing.png`` avatar, and ``X-RateLimit-*`` headers whose reset is an ISO 8601 time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from watcher.demo.appview import search_words
+from watcher.demo.server import LocalServer, send_json
+
+MAX_LIMIT = 40
+LIMIT_PER_WINDOW = 300
+MISSING_AVATAR = "/avatars/original/missing.png"
+
+
+class FakeMastodon(LocalServer):
+    """``accounts`` are Account objects; ``avatar`` may be a path on this server or None (default)."""
+
+    def __init__(
+        self, accounts: Iterable[dict[str, Any]], images: dict[str, bytes] | None = None, prefix: str = ""
+    ) -> None:
+        super().__init__(images)
+        self.accounts = list(accounts)
+        self.prefix = prefix.rstrip("/")
+        self.token: str | None = None  # a token that unlocks paging, when a test sets one
+        self._window_start = datetime.now(UTC)
+        self._used = 0
+
+    @property
+    def base_url(self) -> str:
+        return self.origin + self.prefix
+
+    def route(self, request: BaseHTTPRequestHandler, path: str, params: dict[str, list[str]]) -> bool:
+        if path == f"{self.prefix}/api/v2/search":
+            self._search(request, params)
+        elif path == f"{self.prefix}/api/v1/accounts/lookup":
+            self._lookup(request, params)
+        else:
+            return False
+        return True
+
+    def _limit_headers(self) -> dict[str, str]:
+        now = datetime.now(UTC)
+        if now - self._window_start > timedelta(minutes=5):
+            self._window_start, self._used = now, 0
+        self._used += 1
+        reset = (self._window_start + timedelta(minutes=5)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return {
+            "X-RateLimit-Limit": str(LIMIT_PER_WINDOW),
+            "X-RateLimit-Remaining": str(max(0, LIMIT_PER_WINDOW - self._used)),
+            "X-RateLimit-Reset": reset,
+        }
+
+    def _search(self, request: BaseHTTPRequestHandler, params: dict[str, list[str]]) -> None:
+        headers = self._limit_headers()
+        authorised = self.token is not None and request.headers.get("Authorization") == f"Bearer {self.token}"
+        offset = int((params.get("offset") or ["0"])[0] or 0)
+        if not authorised and (params.get("offset") or (params.get("resolve") or [""])[0] == "true"):
+            message = "Search queries pagination is not supported without authentication"
+            if not params.get("offset"):
+                message = "Search queries that resolve remote resources are not supported without authentication"
+            return send_json(request, 401, {"error": message}, headers)
+        try:
+            limit = min(MAX_LIMIT, int((params.get("limit") or ["20"])[0]))
+        except ValueError:
+            return send_json(request, 400, {"error": "Invalid limit"}, headers)
+        query = (params.get("q") or [""])[0]
+        hits = search_words(self.accounts, query, ("display_name", "username", "acct", "note"), "username")
+        page = hits[offset : offset + limit]
+        send_json(request, 200, {"accounts": [self._view(a) for a in page], "statuses": [], "hashtags": []}, headers)
+
+    def _lookup(self, request: BaseHTTPRequestHandler, params: dict[str, list[str]]) -> None:
+        headers = self._limit_headers()
+        acct = (params.get("acct") or [""])[0].lstrip("@").lower()
+        for account in self.accounts:
+            if acct in (account["acct"].lower(), f"{account['username'].lower()}@{self.host}"):
+                return send_json(request, 200, self._view(account), headers)
+        send_json(request, 404, {"error": "Record not found"}, headers)
+
+    def _view(self, account: dict[str, Any]) -> dict[str, Any]:
+        view = dict(account)
+        avatar = self.absolute(view.get("avatar")) or self.origin + MISSING_AVATAR
+        view["avatar"] = view["avatar_static"] = avatar
+        header = self.absolute(view.get("header")) or self.origin + "/headers/original/missing.png"
+        view["header"] = view["header_static"] = header
+        view.setdefault("url", f"{self.origin}/@{view['acct']}")
+        return view
+
+
+def account(
+    number: int, username: str, display_name: str, note: str = "", avatar: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """An Account object as a Mastodon server returns it (local account: ``acct`` == username)."""
+    return {
+        "id": str(109_000_000_000 + number),
+        "username": username,
+        "acct": extra.pop("acct", username),
+        "display_name": display_name,
+        "locked": False,
+        "bot": False,
+        "discoverable": True,
+        "group": False,
+        "created_at": "2025-09-01T00:00:00.000Z",
+        "note": note,
+        "avatar": avatar,
+        "header": None,
+        "followers_count": 12,
+        "following_count": 30,
+        "statuses_count": 40,
+        "fields": [],
+        "emojis": [],
+        **extra,
+    }
