@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ format: $(BIN)/python
 bench: $(BIN)/python
 	$(BIN)/python -m pip install --quiet .
 	$(BIN)/python bench/bench_scan.py
+
+# Precision and recall of matching on the labelled development corpus (bench/corpus.py).
+eval: $(BIN)/python
+	$(BIN)/python -m pip install --quiet .
+	$(BIN)/python bench/eval.py
 
 clean:
 	rm -rf $(VENV) build demo-output *.egg-info

@@ -65,7 +65,7 @@ def list_findings(db: Database, *, person_id: int | None = None, unalerted_only:
         where.append("f.person_id = ?")
         params.append(person_id)
     if unalerted_only:
-        where.append("f.alerted_at IS NULL AND f.status = 'new'")
+        where.append("f.alerted_at IS NULL AND f.status = 'new' AND f.kind = 'impersonation'")
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY f.id"
     return [_finding(row) for row in db.query(sql, params)]
 
@@ -74,7 +74,8 @@ def people_to_alert(db: Database) -> list[int]:
     """Opted-in people with findings they have not been told about."""
     rows = db.query(
         """SELECT DISTINCT f.person_id FROM findings f JOIN people p ON p.id = f.person_id
-           WHERE p.opt_in = 1 AND f.alerted_at IS NULL AND f.status = 'new' ORDER BY f.person_id"""
+           WHERE p.opt_in = 1 AND f.alerted_at IS NULL AND f.status = 'new' AND f.kind = 'impersonation'
+           ORDER BY f.person_id"""
     )
     return [row["person_id"] for row in rows]
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from sqlite_utils import Database
 
 from storage.db import utcnow, write_transaction
+from storage.hashes import from_columns, hash_columns
 from watcher.models import ImageHashes, Logo
 
 
@@ -25,17 +26,16 @@ def save_logo(db: Database, label: str, views: list[tuple[str, ImageHashes]]) ->
                 {
                     "logo_id": logo_id,
                     "view": view,
-                    "phash": f"{hashes.phash:016x}",
-                    "dhash": f"{hashes.dhash:016x}",
+                    **hash_columns(hashes),
                 }
             )
     return logo_id, replaced
 
 
 def list_logos(db: Database) -> list[Logo]:
-    views: dict[int, list[ImageHashes]] = defaultdict(list)
-    for row in db.query("SELECT logo_id, phash, dhash FROM logo_hashes ORDER BY id"):
-        views[row["logo_id"]].append(ImageHashes(int(row["phash"], 16), int(row["dhash"], 16)))
+    views: dict[int, list[tuple[str, ImageHashes]]] = defaultdict(list)
+    for row in db.query("SELECT logo_id, view, phash, dhash, chash FROM logo_hashes ORDER BY id"):
+        views[row["logo_id"]].append((row["view"], from_columns(row)))
     return [
         Logo(id=row["id"], label=row["label"], views=tuple(views[row["id"]]))
         for row in db.query("SELECT id, label FROM logos ORDER BY label")

@@ -157,3 +157,17 @@ def sources_state(db: Database) -> None:
         ALTER TABLE scan_runs ADD COLUMN source_stats TEXT NOT NULL DEFAULT '{}'
         """,
     )
+
+
+@MIGRATIONS(name="0003_image_views")
+def image_views(db: Database) -> None:
+    """Colour signatures beside the perceptual hashes, and every view of an avatar."""
+    _run(
+        db,
+        """
+        ALTER TABLE reference_hashes ADD COLUMN chash TEXT;
+        ALTER TABLE logo_hashes ADD COLUMN chash TEXT;
+        ALTER TABLE image_hashes ADD COLUMN views TEXT;
+        ALTER TABLE profiles ADD COLUMN avatar_views TEXT
+        """,
+    )

@@ -8,6 +8,7 @@ from collections import defaultdict
 from sqlite_utils import Database
 
 from storage.db import utcnow, write_transaction
+from storage.hashes import from_columns, hash_columns
 from watcher.models import Enrolment, ImageHashes, Person
 
 
@@ -59,8 +60,7 @@ def save_enrolments(db: Database, enrolments: list[Enrolment]) -> tuple[int, int
                                 "person_id": person_id,
                                 "photo": number,
                                 "view": view,
-                                "phash": f"{hashes.phash:016x}",
-                                "dhash": f"{hashes.dhash:016x}",
+                                **hash_columns(hashes),
                                 "created_at": now,
                             }
                         )
@@ -71,9 +71,9 @@ def list_people(db: Database) -> list[Person]:
     accounts: dict[int, set[str]] = defaultdict(set)
     for row in db.query("SELECT person_id, source, handle FROM accounts"):
         accounts[row["person_id"]].add(f"{row['source']}:{row['handle']}")
-    references: dict[int, list[ImageHashes]] = defaultdict(list)
-    for row in db.query("SELECT person_id, phash, dhash FROM reference_hashes ORDER BY id"):
-        references[row["person_id"]].append(ImageHashes(int(row["phash"], 16), int(row["dhash"], 16)))
+    references: dict[int, list[tuple[str, ImageHashes]]] = defaultdict(list)
+    for row in db.query("SELECT person_id, photo, view, phash, dhash, chash FROM reference_hashes ORDER BY id"):
+        references[row["person_id"]].append((f"photo{row['photo']}:{row['view']}", from_columns(row)))
     return [
         Person(
             id=row["id"],

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
 
 from sources.base import Profile
 from storage.db import utcnow
-from watcher.models import ImageHashes
+from storage.hashes import views_from_json, views_to_json
+from watcher.models import Views
 
 
 def start_scan(db: Database, sources: list[str]) -> int:
@@ -50,13 +51,13 @@ class AvatarMemory:
     etag: str | None
     last_modified: str | None
     sha256: str | None
-    hashes: ImageHashes | None
+    views: Views
 
 
 def avatar_memory(db: Database, profile: Profile) -> AvatarMemory | None:
     rows = list(
         db.query(
-            """SELECT avatar_url, avatar_etag, avatar_last_modified, avatar_sha256, avatar_phash, avatar_dhash
+            """SELECT avatar_url, avatar_etag, avatar_last_modified, avatar_sha256, avatar_views
                FROM profiles WHERE source = ? AND platform_id = ?""",
             [profile.source, profile.platform_id],
         )
@@ -64,38 +65,52 @@ def avatar_memory(db: Database, profile: Profile) -> AvatarMemory | None:
     if not rows:
         return None
     row = rows[0]
-    hashes = _hashes(row["avatar_phash"], row["avatar_dhash"])
     return AvatarMemory(
-        row["avatar_url"], row["avatar_etag"], row["avatar_last_modified"], row["avatar_sha256"], hashes
+        row["avatar_url"],
+        row["avatar_etag"],
+        row["avatar_last_modified"],
+        row["avatar_sha256"],
+        views_from_json(row["avatar_views"]),
     )
 
 
-def hashes_by_content(db: Database, sha256: str) -> ImageHashes | None:
-    rows = list(db.query("SELECT phash, dhash FROM image_hashes WHERE sha256 = ?", [sha256]))
-    return _hashes(rows[0]["phash"], rows[0]["dhash"]) if rows else None
+def views_by_content(db: Database, sha256: str) -> Views | None:
+    """The views of an image hashed before (by its sha256); None when never seen."""
+    rows = list(db.query("SELECT views FROM image_hashes WHERE sha256 = ? AND views IS NOT NULL", [sha256]))
+    return views_from_json(rows[0]["views"]) if rows else None
 
 
-def remember_hashes(db: Database, sha256: str, hashes: ImageHashes) -> None:
+def remember_views(db: Database, sha256: str, views: Views) -> None:
+    first = views[0][1] if views else None
     db.execute(
-        "INSERT OR IGNORE INTO image_hashes (sha256, phash, dhash, created_at) VALUES (?, ?, ?, ?)",
-        [sha256, f"{hashes.phash:016x}", f"{hashes.dhash:016x}", utcnow()],
+        """INSERT INTO image_hashes (sha256, phash, dhash, views, created_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (sha256) DO UPDATE SET views = excluded.views""",
+        [
+            sha256,
+            f"{first.phash:016x}" if first else "",
+            f"{first.dhash:016x}" if first else "",
+            views_to_json(views),
+            utcnow(),
+        ],
     )
 
 
 @dataclass(frozen=True)
 class AvatarState:
-    """The avatar as this scan saw it: hashes (None if none or unknown) and how we know."""
+    """The avatar as this scan saw it: its views (empty if none or unknown) and how we know."""
 
-    hashes: ImageHashes | None
-    status: str  # "ok", "none", or "unknown: why"
+    views: Views
+    status: str  # "ok", "none", "placeholder", or "unknown: why"
     etag: str | None = None
     last_modified: str | None = None
     sha256: str | None = None
+    data: bytes | None = field(default=None, repr=False)  # this scan's download, if any; never stored
 
 
 def save_profile(db: Database, profile: Profile, avatar: AvatarState) -> int:
     """Upsert an observed profile by (source, platform id); returns its row id."""
     now = utcnow()
+    first = avatar.views[0][1] if avatar.views else None
     values = {
         "handle": profile.handle,
         "display_name": profile.display_name,
@@ -103,8 +118,9 @@ def save_profile(db: Database, profile: Profile, avatar: AvatarState) -> int:
         "profile_url": profile.profile_url,
         "avatar_url": profile.avatar_url,
         "avatar_status": avatar.status,
-        "avatar_phash": f"{avatar.hashes.phash:016x}" if avatar.hashes else None,
-        "avatar_dhash": f"{avatar.hashes.dhash:016x}" if avatar.hashes else None,
+        "avatar_phash": f"{first.phash:016x}" if first else None,
+        "avatar_dhash": f"{first.dhash:016x}" if first else None,
+        "avatar_views": views_to_json(avatar.views) if avatar.views else None,
         "avatar_etag": avatar.etag,
         "avatar_last_modified": avatar.last_modified,
         "avatar_sha256": avatar.sha256,
@@ -133,7 +149,3 @@ def record_query(db: Database, source: str, kind: str, query: str, outcome: str)
            outcome = excluded.outcome""",
         [source, kind, query, utcnow(), outcome],
     )
-
-
-def _hashes(phash: str | None, dhash: str | None) -> ImageHashes | None:
-    return ImageHashes(int(phash, 16), int(dhash, 16)) if phash and dhash else None

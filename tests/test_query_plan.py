@@ -6,8 +6,9 @@ import pytest
 
 from sources.base import HANDLE, NAME
 from watcher.config import DistrictConfig
+from watcher.matching.name_parts import nicknames_of, split_name
 from watcher.models import Person
-from watcher.query_plan import handle_candidates, name_variants, nicknames_of, plan_queries, split_name
+from watcher.query_plan import handle_candidates, name_variants, plan_queries
 
 DISTRICT = DistrictConfig(name="Sierra Vista Unified School District", keywords=("SVUSD", "svusd "))
 

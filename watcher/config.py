@@ -73,12 +73,13 @@ class DigestConfig:
 
 @dataclass(frozen=True)
 class MatchingConfig:
-    """Thresholds of the matching rules; see watcher/matching/decision.py."""
+    """Thresholds of the matching rules (see watcher/matching/decision.py). ``None``: the value
+    calibrated in watcher/matching/images.py, which the README explains."""
 
     name_threshold: float = 0.88
-    photo_distance: int = 10
-    photo_only_distance: int = 6
-    logo_distance: int = 6
+    photo_distance: int | None = None  # with a matching name
+    photo_only_distance: int | None = None  # a photo on its own
+    logo_distance: int | None = None
 
 
 @dataclass(frozen=True)
@@ -201,9 +202,9 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     m = MatchingConfig()
     matching = MatchingConfig(
         name_threshold=reader.number(match_t, "name_threshold", m.name_threshold, "matching."),
-        photo_distance=int(reader.number(match_t, "photo_distance", m.photo_distance, "matching.")),
-        photo_only_distance=int(reader.number(match_t, "photo_only_distance", m.photo_only_distance, "matching.")),
-        logo_distance=int(reader.number(match_t, "logo_distance", m.logo_distance, "matching.")),
+        photo_distance=_optional_int(reader.number(match_t, "photo_distance", None, "matching.")),
+        photo_only_distance=_optional_int(reader.number(match_t, "photo_only_distance", None, "matching.")),
+        logo_distance=_optional_int(reader.number(match_t, "logo_distance", None, "matching.")),
     )
 
     return Config(
@@ -222,6 +223,10 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
 def _path(base: Path, value: str) -> Path:
     p = Path(value).expanduser()
     return p if p.is_absolute() else base / p
+
+
+def _optional_int(value: float | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def _official(value: str, where: str) -> str:
@@ -303,7 +308,7 @@ class _Reader:
 
     def number(self, table: Mapping[str, Any], key: str, default: float, prefix: str = "") -> Any:
         value = self._get(table, key, default, (int, float), "a number", prefix)
-        if value < 0:
+        if value is not None and value < 0:
             raise ConfigError(f"{self.where}: '{prefix}{key}' must not be negative")
         return value
 

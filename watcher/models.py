@@ -8,10 +8,14 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ImageHashes:
-    """Perceptual hashes of one view of an image, as 64-bit integers."""
+    """Perceptual hashes of one view of an image, as 64-bit integers (``color``: 0 when unknown)."""
 
     phash: int
     dhash: int
+    color: int = 0
+
+
+Views = tuple[tuple[str, ImageHashes], ...]  # (view name, hashes): "original", "mirror", "crop80", …
 
 
 @dataclass(frozen=True)
@@ -23,14 +27,14 @@ class Person:
     school: str | None = None
     opt_in: bool = False
     accounts: frozenset[str] = frozenset()  # "source:handle", lowercased
-    references: tuple[ImageHashes, ...] = ()
+    references: Views = ()  # views of the enrolled photos
 
 
 @dataclass(frozen=True)
 class Logo:
     id: int
     label: str
-    views: tuple[ImageHashes, ...]
+    views: Views
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from email.errors import MessageError
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from sqlite_utils import Database
@@ -29,8 +30,9 @@ from storage.db import write_transaction
 from storage.logos import list_logos
 from watcher.config import Config
 from watcher.errors import DeliveryError, ImageError, PermanentDeliveryError, RateLimited, SourceError, UnsafeURL
-from watcher.matching import match_profile
-from watcher.matching.images import hash_image
+from watcher.matching import Matcher
+from watcher.matching.images import banner_views, is_placeholder, logo_windows, query_views
+from watcher.models import Views
 from watcher.query_plan import Query, plan_queries
 from watcher.roster import RosterResult, read_roster
 
@@ -116,7 +118,7 @@ def run_scan(
     """One full pass: search every source, match, record findings, queue and deliver alerts."""
     source_configs = [config.source(only_source)] if only_source else list(config.sources)
     people = people_store.list_people(db)
-    logos = list_logos(db)
+    matcher = Matcher(people, list_logos(db), config.district, config.matching, local_domains(config))
     queries = plan_queries(people, config.district)
     http = HttpClient(config.network, session)
     sources = [build_source(source_config, http) for source_config in source_configs]  # bad types fail now
@@ -134,7 +136,12 @@ def run_scan(
                 if avatar.status.startswith("unknown"):
                     stats.avatars_unknown += 1
                     _problem(report, source.name, "avatar_unknown", f"@{profile.handle}: {avatar.status[9:]}")
-                matches = match_profile(profile, avatar.hashes, people, logos, config.district, config.matching)
+                closer_look = matcher.mentions_district(profile)  # worth the cost of looking for logos
+                banner = _banner(db, http, config, profile) if closer_look and profile.banner_url else ()
+                matches = matcher.match(profile, avatar.views, banner)
+                if closer_look and avatar.views and not any(m.kind == "logo_misuse" for m in matches):
+                    windows = _logo_windows(db, http, config, profile, avatar)
+                    matches += matcher.logos_in(profile, windows)
                 with write_transaction(db):
                     profile_id = scans_store.save_profile(db, profile, avatar)
                     for match in matches:
@@ -171,6 +178,17 @@ def run_scan(
     report.alerts_queued = queue_alerts(config, db)
     report.delivery = deliver_outbox(config, db)
     return report
+
+
+def local_domains(config: Config) -> dict[str, str]:
+    """Mastodon sources' own domains, for roster handles written without one."""
+    domains = {}
+    for source in config.sources:
+        if source.type == "mastodon":
+            domain = source.options.get("account_domain") or urlsplit(source.base_url).hostname
+            if isinstance(domain, str) and domain:
+                domains[source.name] = domain.lower()
+    return domains
 
 
 def _run_queries(
@@ -219,11 +237,11 @@ def _problem(report: ScanReport, source: str, reason: str, message: str, **extra
 
 
 def _avatar(db: Database, http: HttpClient, config: Config, profile: Profile) -> scans_store.AvatarState:
-    """The avatar's hashes, asking the server only whether it changed, hashing each image once."""
+    """The avatar's views, asking the server only whether it changed, hashing each image once."""
     if not profile.avatar_url:
-        return scans_store.AvatarState(None, "none")
+        return scans_store.AvatarState((), "none")
     memory = scans_store.avatar_memory(db, profile)
-    same = memory is not None and memory.url == profile.avatar_url and memory.hashes is not None
+    same = memory is not None and memory.url == profile.avatar_url and memory.sha256 is not None
     try:
         fetched = http.fetch_image(
             profile.avatar_url,
@@ -231,16 +249,56 @@ def _avatar(db: Database, http: HttpClient, config: Config, profile: Profile) ->
             last_modified=memory.last_modified if same and memory else None,
         )
         if fetched.data is None and memory is not None:  # 304 Not Modified
-            return scans_store.AvatarState(memory.hashes, "ok", memory.etag, memory.last_modified, memory.sha256)
+            status = "ok" if memory.views else "placeholder"
+            return scans_store.AvatarState(memory.views, status, memory.etag, memory.last_modified, memory.sha256)
         assert fetched.data is not None and fetched.sha256 is not None
-        hashes = scans_store.hashes_by_content(db, fetched.sha256)
-        if hashes is None:
-            hashes = hash_image(fetched.data, config.network.max_image_pixels)
-            scans_store.remember_hashes(db, fetched.sha256, hashes)
-        return scans_store.AvatarState(hashes, "ok", fetched.etag, fetched.last_modified, fetched.sha256)
+        views = scans_store.views_by_content(db, fetched.sha256)
+        if views is None:
+            pixels = config.network.max_image_pixels
+            views = () if is_placeholder(fetched.data, pixels) else tuple(query_views(fetched.data, pixels))
+            scans_store.remember_views(db, fetched.sha256, views)
+        status = "ok" if views else "placeholder"  # a platform's default picture is no photo
+        return scans_store.AvatarState(views, status, fetched.etag, fetched.last_modified, fetched.sha256, fetched.data)
     except (UnsafeURL, ImageError) as exc:
         log.info("%s @%s: avatar not checked: %s", profile.source, profile.handle, exc)
-        return scans_store.AvatarState(None, f"unknown: {exc}")
+        return scans_store.AvatarState((), f"unknown: {exc}")
+
+
+def _banner(db: Database, http: HttpClient, config: Config, profile: Profile) -> Views:
+    """A banner's views, for logo matching only; a banner we cannot read is simply not checked."""
+    assert profile.banner_url
+    try:
+        fetched = http.fetch_image(profile.banner_url)
+    except (UnsafeURL, ImageError) as exc:
+        log.info("%s @%s: banner not checked: %s", profile.source, profile.handle, exc)
+        return ()
+    assert fetched.data is not None and fetched.sha256 is not None
+    views = scans_store.views_by_content(db, f"banner:{fetched.sha256}")
+    if views is None:
+        views = tuple(banner_views(fetched.data, config.network.max_image_pixels))
+        scans_store.remember_views(db, f"banner:{fetched.sha256}", views)
+    return views
+
+
+def _logo_windows(
+    db: Database, http: HttpClient, config: Config, profile: Profile, avatar: scans_store.AvatarState
+) -> Views:
+    """Windows over the avatar where a logo placed large would sit; computed once per image."""
+    key = f"windows:{avatar.sha256}"
+    views = scans_store.views_by_content(db, key)
+    if views is not None:
+        return views
+    data = avatar.data
+    if data is None and profile.avatar_url:  # unchanged since a scan that did not need windows
+        try:
+            data = http.fetch_image(profile.avatar_url).data
+        except (UnsafeURL, ImageError):
+            return ()
+    if data is None:
+        return ()
+    views = tuple(logo_windows(data, config.network.max_image_pixels))
+    scans_store.remember_views(db, key, views)
+    return views
 
 
 def queue_alerts(config: Config, db: Database) -> int:

@@ -12,6 +12,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from PIL import Image
+
 from watcher.demo.mastodon import account
 from watcher.demo.portraits import cropped, district_logo, jpeg, mirrored, png, portrait, recompressed, tinted
 
@@ -129,13 +131,23 @@ class World:
         self.expected[handle] = label
 
     def add_mastodon(
-        self, label: str, username: str, name: str, note: str = "", image: bytes | None = None, **extra: Any
+        self,
+        label: str,
+        username: str,
+        name: str,
+        note: str = "",
+        image: bytes | None = None,
+        header: bytes | None = None,
+        **extra: Any,
     ) -> None:
         """A local account on the demo's Mastodon server; its expected key is ``mastodon:username``."""
         path = None
         if image is not None:
             path = f"/img/m{len(self.mastodon):04d}.jpg"
             self.mastodon_images[path] = image
+        if header is not None:
+            extra["header"] = f"/img/h{len(self.mastodon):04d}.jpg"
+            self.mastodon_images[extra["header"]] = header
         self.mastodon.append(account(len(self.mastodon), username, name, note, path, **extra))
         self.expected[f"mastodon:{username}"] = label
 
@@ -259,6 +271,14 @@ def build_world(strangers: int = 40) -> World:
         "logo", "svusd_parents", "SVUSD Parents Union", "<p>Unofficial</p>", jpeg(recompressed(logo, 180, 60))
     )
     world.add_mastodon(
+        "logo",
+        "svusd_memes",
+        "Sierra Vista memes",
+        "<p>Memes about SVUSD life</p>",
+        jpeg(portrait(541)),
+        header=jpeg(banner_with(logo)),
+    )
+    world.add_mastodon(
         "hidden", "david_kim_teach", "David Kim", "<p>Mesa Verde High School</p>", jpeg(david), discoverable=False
     )
 
@@ -274,6 +294,13 @@ def build_world(strangers: int = 40) -> World:
             image,
         )
     return world
+
+
+def banner_with(logo: Image.Image) -> Image.Image:
+    """A wide profile banner (3:1) with the logo, full height, in the middle."""
+    banner = Image.new("RGB", (600, 200), (30, 60, 40))
+    banner.paste(logo.resize((200, 200)), (200, 0))
+    return banner
 
 
 def roster_rows(world: World) -> list[dict[str, str]]:

@@ -1,30 +1,38 @@
 """From one profile to findings: which rule fired, how strong, and why in words.
 
-Rules (the walking skeleton's, deliberately few):
+Impersonation of person P (never on P's own accounts; opted-out staff are matched too):
 
-- ``name+photo``: the name matches and the avatar is near an enrolled photo.
-- ``photo``: the avatar is very near an enrolled photo, whatever the name says.
-- ``name+affiliation``: the name matches and the profile claims the district
-  or the person's school.
-- a matching name alone is a namesake, never a finding.
-- ``logo``: the avatar is near a district logo; official accounts are exempt.
+- ``photo``: the avatar matches one of P's enrolled photos strongly, whatever the name says;
+- ``name+photo``: the name matches P and the avatar matches P at a looser threshold;
+- ``name+affiliation``: the name matches P and the profile claims to work for the district
+  (the district or a school named, in a staff role; a parent, student or alum is no claim).
 
-A person's own accounts are never reported against them.
+A same-name profile with someone else's photo and no such claim is a namesake: no finding.
+
+Logo misuse: the avatar (or a large part of it) matches a district logo, colour agreeing
+when both are colourful. Official accounts are exempt; a staff member's own personal account
+wearing the logo is reported too (guideline 10), with that person attached.
+
+Profiles are never compared with everyone: names go through a blocking index, photos and
+logos through a vectorised hash index.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sources.base import Profile
 from watcher.config import DistrictConfig, MatchingConfig
-from watcher.matching.images import distance
-from watcher.matching.names import mentions, name_score
-from watcher.models import ImageHashes, Logo, Person
+from watcher.matching.affiliation import read_claim, school_core
+from watcher.matching.images import LOGO_MATCH, PHOTO_LOOSE, PHOTO_STRONG, HashIndex, ViewMatch
+from watcher.matching.names import NameIndex, name_score
+from watcher.models import Logo, Person, Views
 
-HASH_BITS = 64
+# How far below the name threshold an initial + surname may be when the profile claims a staff
+# role at that person's own school (initial + surname scores 0.85, see names.py).
+INITIAL_MARGIN = 0.08
 
 
 @dataclass(frozen=True)
@@ -36,96 +44,171 @@ class Match:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
+class Matcher:
+    """Everything enrolled, indexed once per scan; ``match`` is then cheap per profile."""
+
+    def __init__(
+        self,
+        people: Sequence[Person],
+        logos: Sequence[Logo],
+        district: DistrictConfig,
+        settings: MatchingConfig,
+        local_domains: Mapping[str, str] | None = None,
+    ) -> None:
+        """``local_domains``: source name → the domain of its own accounts (a Mastodon server), so
+        that a roster handle written without it (``mastodon:jdoe``) still names ``jdoe@server``."""
+        self.people = {p.id: p for p in people}
+        self.district = district
+        self.settings = settings
+        self.photo_loose = settings.photo_distance if settings.photo_distance is not None else PHOTO_LOOSE
+        self.photo_strong = settings.photo_only_distance if settings.photo_only_distance is not None else PHOTO_STRONG
+        self.logo_max = settings.logo_distance if settings.logo_distance is not None else LOGO_MATCH
+        self.names = NameIndex(people)
+        self.photos = HashIndex([(p.id, view, h) for p in people for view, h in p.references])
+        self.logos = {logo.id: logo for logo in logos}
+        self.logo_index = HashIndex([(logo.id, view, h) for logo in logos for view, h in logo.views])
+        self.owner_of = {account: p.id for p in people for account in p.accounts}
+        self.local_domains = dict(local_domains or {})
+        self.district_places = (district.name, *district.keywords)
+        self.schools = tuple(sorted({p.school for p in people if p.school}))
+        self.school_cores = tuple(filter(None, (school_core(s) for s in self.schools)))
+
+    def mentions_district(self, profile: Profile) -> bool:
+        """Whether the profile names the district or a school, even loosely ("Rio Seco PTA"): then
+        its banner and a closer look at its avatar for the district's logos are worth the cost."""
+        text = f"{profile.display_name}\n{profile.handle}\n{profile.description}"
+        return bool(read_claim(text, (*self.district_places, *self.schools, *self.school_cores)).places)
+
+    def logos_in(self, profile: Profile, views: Views) -> list[Match]:
+        """Logo misuse only, in extra views of a profile's pictures (windows where a logo placed
+        large would sit)."""
+        if profile.account in self.district.official_accounts:
+            return []
+        logo = self._match_logo(views, self._owner(profile))
+        return [logo] if logo else []
+
+    def match(self, profile: Profile, avatar: Views, banner: Views = ()) -> list[Match]:
+        """Findings for one profile; ``banner``, when given, is checked for logos only."""
+        if profile.account in self.district.official_accounts:
+            return []
+        owner = self._owner(profile)
+        photo_hits = {m.owner: m for m in self.photos.nearest(avatar, self.photo_loose)} if avatar else {}
+        candidates = self.names.candidates(profile.display_name, profile.handle) | set(photo_hits)
+        matches = []
+        for person_id in sorted(candidates if owner is None else ()):  # a staff member's own account
+            if person_id not in self.people:  # impersonates nobody, however alike their names are
+                continue
+            found = self._match_person(profile, self.people[person_id], photo_hits.get(person_id))
+            if found:
+                matches.append(found)
+        if any(m.rule != "name+affiliation" for m in matches):
+            # The photo says whose identity this is; a name-only resemblance to a colleague is not.
+            matches = [m for m in matches if m.rule != "name+affiliation"]
+        logo = self._match_logo((*avatar, *((f"banner:{name}", h) for name, h in banner)), owner)
+        if logo:
+            matches.append(logo)
+        return matches
+
+    def _owner(self, profile: Profile) -> int | None:
+        owner = self.owner_of.get(profile.account)
+        local, _, domain = profile.handle.lower().partition("@")
+        if owner is None and domain and self.local_domains.get(profile.source) == domain:
+            owner = self.owner_of.get(f"{profile.source}:{local}")
+        return owner
+
+    def _match_person(self, profile: Profile, person: Person, photo: ViewMatch | None) -> Match | None:
+        settings = self.settings
+        name = name_score(profile.display_name, profile.handle, person)
+        name_ok = name.score >= settings.name_threshold
+        loose = photo is not None and photo.distance <= self.photo_loose
+        strong = photo is not None and photo.distance <= self.photo_strong
+        near_name = name.score >= settings.name_threshold - INITIAL_MARGIN  # "T. Pérez", "Ms. García"
+        if not (strong or name_ok or near_name):
+            return None
+        places = (*self.district_places, *([person.school] if person.school else []))
+        claim = read_claim(f"{profile.display_name}\n{profile.handle}\n{profile.description}", places)
+        if not name_ok and not strong:
+            # An initial and the surname count only with a staff claim at this person's own school.
+            if not (claim.claims_staff and person.school in claim.places):
+                return None
+            name_ok = True
+        photo_sim = max(0.0, 1 - photo.distance / (2 * self.photo_loose)) if photo is not None else 0.0
+        reasons: list[str] = []
+        if name_ok:
+            reasons.append(f"the {name.compared} is {name.reason} (“{name.variant}”, {name.score:.0%} alike)")
+        if photo is not None and loose:
+            reasons.append(_photo_reason(photo, self.photo_loose))
+        if claim.claims_staff:
+            reasons.append(claim.in_words())
+        if name_ok and loose:
+            rule, score = "name+photo", 0.7 + 0.3 * min(name.score, photo_sim)
+        elif strong:
+            rule, score = "photo", 0.6 + 0.3 * photo_sim
+        elif name_ok and claim.claims_staff:
+            rule, score = "name+affiliation", 0.5 + 0.3 * name.score
+        else:
+            return None  # a namesake: same name, another face, no claim on the district
+        if claim.claims_staff and rule != "name+affiliation":
+            score += 0.05
+        evidence = {
+            "rule": rule,
+            "name_score": round(name.score, 3),
+            "matched_name": name.variant,
+            "name_compared": name.compared,
+            "name_reason": name.reason,
+            "photo_distance": photo.distance if photo else None,
+            "photo_view": f"{photo.query_view} ~ {photo.reference_view}" if photo else None,
+            "affiliation": list(claim.places) if claim.claims_staff else [],
+            "role_words": list(claim.roles),
+            "reasons": reasons,
+        }
+        return Match("impersonation", person.id, round(min(score, 1.0), 4), rule, evidence)
+
+    def _match_logo(self, avatar: Views, owner: int | None) -> Match | None:
+        if not avatar or not self.logos:
+            return None
+        hits = self.logo_index.nearest(avatar, self.logo_max)
+        if not hits:
+            return None
+        best = hits[0]
+        logo = self.logos[best.owner]
+        where = "banner" if best.query_view.startswith("banner:") else "profile photo"
+        reasons = [f"the {where} shows the district logo “{logo.label}” ({_distance(best.distance, self.logo_max)})"]
+        if owner is not None:
+            reasons.append("on a staff member's own personal account (district guideline 10)")
+        evidence = {
+            "rule": "logo",
+            "logo": logo.label,
+            "logo_distance": best.distance,
+            "logo_view": f"{best.query_view} ~ {best.reference_view}",
+            "color_distance": best.color_distance,
+            "own_account": owner is not None,
+            "reasons": reasons,
+        }
+        score = 0.5 + 0.5 * max(0.0, 1 - best.distance / (2 * self.logo_max))
+        return Match("logo_misuse", owner, round(score, 4), "logo", evidence)
+
+
 def match_profile(
     profile: Profile,
-    avatar: ImageHashes | None,
+    avatar: Views,
     people: Sequence[Person],
     logos: Sequence[Logo],
     district: DistrictConfig,
     settings: MatchingConfig,
 ) -> list[Match]:
-    if profile.account in district.official_accounts:
-        return []
-    matches = [m for person in people if (m := match_person(profile, avatar, person, district, settings))]
-    logo = match_logo(profile, avatar, logos, people, settings)
-    if logo:
-        matches.append(logo)
-    return matches
+    """One profile against everyone (builds the indexes: use a ``Matcher`` for many profiles)."""
+    return Matcher(people, logos, district, settings).match(profile, avatar)
 
 
-def match_person(
-    profile: Profile, avatar: ImageHashes | None, person: Person, district: DistrictConfig, settings: MatchingConfig
-) -> Match | None:
-    if profile.account in person.accounts:
-        return None
-    name = name_score(profile.display_name, profile.handle, (person.name, *person.aliases))
-    name_ok = name.score >= settings.name_threshold
-    photo = _nearest(avatar, person.references)
-    if not name_ok and (photo is None or photo > settings.photo_only_distance):
-        return None  # the common case: a stranger
-    terms = [*district.keywords, district.name] + ([person.school] if person.school else [])
-    claimed = mentions(f"{profile.display_name}\n{profile.description}", dict.fromkeys(terms))
-
-    evidence: dict[str, Any] = {
-        "name_score": round(name.score, 3),
-        "matched_name": name.variant,
-        "name_compared": name.compared,
-        "photo_distance": photo,
-        "affiliation": claimed,
-        "reasons": [],
-    }
-    reasons: list[str] = evidence["reasons"]
-    if name_ok:
-        reasons.append(f"the {name.compared} matches the enrolled name “{name.variant}” ({name.score:.0%} similar)")
-
-    photo_sim = 1 - photo / HASH_BITS if photo is not None else 0.0
-    if name_ok and photo is not None and photo <= settings.photo_distance:
-        reasons.append(f"the profile photo matches an enrolled photo ({photo} of {HASH_BITS} bits differ)")
-        rule, score = "name+photo", 0.6 + 0.4 * min(name.score, photo_sim)
-    elif photo is not None and photo <= settings.photo_only_distance:
-        reasons.append(f"the profile photo matches an enrolled photo ({photo} of {HASH_BITS} bits differ)")
-        rule, score = "photo", 0.5 + 0.4 * photo_sim
-    elif name_ok and claimed:
-        reasons.append("the profile claims the affiliation: " + ", ".join(claimed))
-        rule, score = "name+affiliation", 0.4 + 0.4 * name.score
-    else:
-        return None
-    if claimed and "affiliation" not in rule:
-        reasons.append("the profile claims the affiliation: " + ", ".join(claimed))
-        score = min(1.0, score + 0.05)
-    evidence["rule"] = rule
-    return Match("impersonation", person.id, round(min(score, 1.0), 4), rule, evidence)
+def _photo_reason(photo: ViewMatch, threshold: int) -> str:
+    how = ""
+    if "mirror" in photo.reference_view or "mirror" in photo.query_view:
+        how = ", mirrored"
+    elif "crop" in photo.reference_view or "crop" in photo.query_view:
+        how = ", cropped"
+    return f"the profile photo matches the photo you enrolled{how} ({_distance(photo.distance, threshold)})"
 
 
-def match_logo(
-    profile: Profile,
-    avatar: ImageHashes | None,
-    logos: Sequence[Logo],
-    people: Sequence[Person],
-    settings: MatchingConfig,
-) -> Match | None:
-    if avatar is None or not logos:
-        return None
-    if any(profile.account in person.accounts for person in people):
-        return None
-    best = min(
-        ((_nearest(avatar, logo.views), logo) for logo in logos),
-        key=lambda pair: pair[0] if pair[0] is not None else HASH_BITS,
-    )
-    dist, logo = best
-    if dist is None or dist > settings.logo_distance:
-        return None
-    evidence = {
-        "rule": "logo",
-        "logo": logo.label,
-        "logo_distance": dist,
-        "reasons": [f"the profile photo matches the district logo “{logo.label}” ({dist} of {HASH_BITS} bits differ)"],
-    }
-    return Match("logo_misuse", None, round(0.5 + 0.5 * (1 - dist / HASH_BITS), 4), "logo", evidence)
-
-
-def _nearest(avatar: ImageHashes | None, references: Sequence[ImageHashes]) -> int | None:
-    """Smallest phash distance from the avatar to any reference view, or None if either is missing."""
-    if avatar is None or not references:
-        return None
-    return min(distance(avatar.phash, ref.phash) for ref in references)
+def _distance(distance: int, threshold: int) -> str:
+    return f"distance {distance}; {threshold} or less is a match"

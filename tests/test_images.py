@@ -1,0 +1,249 @@
+"""Photo and logo matching: edited copies match, other people and other seals don't, the index is exact."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from watcher.demo.portraits import (
+    captioned,
+    circle_masked,
+    colour_cast,
+    cropped_at,
+    default_avatar,
+    district_logo,
+    grayscale,
+    hue_shifted,
+    jpeg,
+    mirrored,
+    padded,
+    placed,
+    png,
+    portrait,
+    recompressed,
+    rotated,
+    tinted,
+)
+from watcher.errors import ImageError
+from watcher.matching import images
+from watcher.matching.images import (
+    HashIndex,
+    ViewMatch,
+    distance,
+    hash_image,
+    is_placeholder,
+    load_image,
+    query_views,
+    reference_views,
+    view_distance,
+)
+from watcher.models import ImageHashes
+
+PIXELS = 16_000_000
+PEOPLE = (101, 102, 104)
+OTHERS = tuple(range(300, 312))
+
+
+@pytest.fixture(scope="module")
+def photo_index() -> HashIndex:
+    seeds = PEOPLE + OTHERS
+    return HashIndex([(seed, name, h) for seed in seeds for name, h in reference_views(jpeg(portrait(seed)), PIXELS)])
+
+
+@pytest.fixture(scope="module")
+def logo_index() -> HashIndex:
+    return HashIndex([(1, name, h) for name, h in reference_views(png(district_logo()), PIXELS)])
+
+
+PHOTO_EDITS = {
+    "recompress": lambda im: recompressed(im, 160, 45),
+    "mirror": mirrored,
+    "crop10": lambda im: cropped_at(im, 0.10),
+    "crop20": lambda im: cropped_at(im, 0.20),
+    "crop10-off": lambda im: cropped_at(im, 0.10, (0.0, 1.0)),
+    "crop15-off": lambda im: cropped_at(im, 0.15, (0.8, 0.3)),
+    "circle-white": circle_masked,
+    "circle-colour": lambda im: circle_masked(im, (40, 120, 200)),
+    "border10": lambda im: padded(im, 0.10, (0, 0, 0)),
+    "border20": lambda im: padded(im, 0.20, (255, 255, 255)),
+    "border15-off": lambda im: padded(im, 0.15, (200, 30, 30), (0.1, 0.9)),
+    "grayscale": grayscale,
+    "tint": tinted,
+    "colour-cast": lambda im: colour_cast(im, (255, 180, 0)),
+    "caption": captioned,
+    "rotate+3": lambda im: rotated(im, 3),
+    "rotate-6": lambda im: rotated(im, -6, (0, 0, 0)),
+    "rotate6-crop": lambda im: rotated(im, 6, None),
+    "mirror+crop+small": lambda im: recompressed(mirrored(cropped_at(im, 0.1, (0.3, 0.6))), 128, 60),
+    "grey+circle": lambda im: circle_masked(grayscale(im)),
+    "caption+border": lambda im: padded(captioned(im, "Go Hawks"), 0.1, (255, 255, 255)),
+}
+
+
+# Edits that stack two changes, or lose the colour and more: they need the name as second evidence.
+HARD_EDITS = {"grey+circle", "rotate6-crop", "mirror+crop+small", "crop15-off"}
+
+
+@pytest.mark.parametrize("edit", PHOTO_EDITS)
+def test_edited_copies_of_a_photo_match_it(photo_index, edit):
+    threshold = images.PHOTO_LOOSE if edit in HARD_EDITS else images.PHOTO_STRONG
+    for seed in PEOPLE:
+        matches = photo_index.nearest(query_views(jpeg(PHOTO_EDITS[edit](portrait(seed)), 80), PIXELS), 999)
+        best = matches[0]
+        assert best.owner == seed, (seed, best)
+        assert best.distance <= threshold, (seed, best)
+
+
+def test_different_peoples_portraits_do_not_match(photo_index):
+    """Portraits posed alike, some edited: none comes within the strong threshold of another person."""
+    rnd = random.Random(5)
+    edits = [lambda im: im, mirrored, circle_masked, grayscale, lambda im: cropped_at(im, 0.15, (0.2, 0.7))]
+    for seed in range(500, 540):
+        views = query_views(jpeg(rnd.choice(edits)(portrait(seed))), PIXELS)
+        assert photo_index.nearest(views, images.PHOTO_STRONG) == []
+
+
+def _is_logo(match: ViewMatch | None) -> bool:
+    if match is None or match.distance > images.LOGO_MATCH:
+        return False
+    return match.color_distance is None or match.color_distance <= images.LOGO_COLOR_MAX
+
+
+LOGO_EDITS = {
+    "whole": lambda im: im,
+    "small": lambda im: recompressed(im, 128, 50),
+    "mirror": mirrored,
+    "hue+90": lambda im: hue_shifted(im, 90),
+    "hue180": lambda im: hue_shifted(im, 180),
+    "channels": lambda im: Image.merge("RGB", [im.split()[i] for i in (2, 0, 1)]),
+    "grayscale": grayscale,
+    "tint": lambda im: colour_cast(im, (255, 0, 120), 0.2),
+    "circle": lambda im: circle_masked(im, (30, 30, 30)),
+    "placed-on-portrait": lambda im: placed(im, portrait(950), 0.8, (0.3, 0.6)),
+    "placed-round-on-colour": lambda im: placed(
+        im, Image.new("RGB", (400, 400), (90, 160, 60)), 0.75, (0.8, 0.2), True
+    ),
+    "placed-grey": lambda im: grayscale(placed(im, portrait(951), 0.85, (0.5, 0.5), True)),
+}
+
+
+@pytest.mark.parametrize("edit", LOGO_EDITS)
+def test_copies_of_the_district_logo_match_it(logo_index, edit):
+    hits = logo_index.nearest(query_views(jpeg(LOGO_EDITS[edit](district_logo()), 85), PIXELS), 999)
+    assert hits and _is_logo(hits[0]), hits[:1]
+
+
+@pytest.mark.parametrize(
+    ("ring", "star", "seed"),
+    [
+        ((20, 45, 110), (200, 200, 200), 3),  # same ring colour, a grey star, other lettering
+        ((20, 45, 110), (235, 180, 30), 11),  # the district's colours, other lettering
+        ((150, 20, 30), (240, 240, 240), 21),
+        ((30, 110, 60), (250, 210, 0), 42),
+        ((90, 40, 140), (240, 160, 20), 77),
+    ],
+)
+@pytest.mark.parametrize("edit", ["whole", "grayscale", "placed-on-portrait"])
+def test_other_institutions_seals_are_not_the_logo(logo_index, ring, star, seed, edit):
+    seal = district_logo(ring=ring, star=star, seed=seed)
+    hits = logo_index.nearest(query_views(jpeg(LOGO_EDITS[edit](seal), 85), PIXELS), 999)
+    assert not (hits and _is_logo(hits[0])), hits[:1]
+
+
+def test_portraits_are_not_the_logo(logo_index):
+    for seed in range(600, 620):
+        assert logo_index.nearest(query_views(jpeg(portrait(seed)), PIXELS), images.LOGO_MATCH) == []
+
+
+@pytest.mark.parametrize("kind", ["silhouette", "egg", "flat", "initial", "identicon"])
+@pytest.mark.parametrize("colour", [(0, 112, 255), (217, 225, 232), (120, 30, 160)])
+def test_platform_default_avatars_are_placeholders(kind, colour):
+    assert is_placeholder(png(default_avatar(kind, colour, seed=sum(colour))), PIXELS)
+    assert is_placeholder(jpeg(default_avatar(kind, colour, seed=1)), PIXELS)
+
+
+def test_photos_and_logos_are_not_placeholders():
+    for seed in range(700, 720):
+        assert not is_placeholder(jpeg(portrait(seed)), PIXELS)
+    assert not is_placeholder(png(district_logo()), PIXELS)
+    assert not is_placeholder(jpeg(grayscale(district_logo())), PIXELS)
+    assert not is_placeholder(jpeg(placed(district_logo(), portrait(1), 0.6)), PIXELS)
+
+
+def _random_hashes(rng: np.random.Generator, base: list[ImageHashes]) -> ImageHashes:
+    """Near one of a few base hashes (so that many rows fall within reach), colour sometimes unknown."""
+    b = base[int(rng.integers(len(base)))]
+    flips = [int(np.bitwise_or.reduce(np.uint64(1) << rng.integers(0, 64, int(rng.integers(0, 20))).astype(np.uint64),
+                                      initial=np.uint64(0))) for _ in range(3)]  # fmt: skip
+    colour = 0 if rng.random() < 0.2 else (b.color ^ flips[2]) or 1
+    return ImageHashes(b.phash ^ flips[0], b.dhash ^ flips[1], colour)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_hash_index_equals_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    base = [ImageHashes(*(int(x) for x in rng.integers(0, 2**63, 3, dtype=np.uint64) * 2 + 1)) for _ in range(4)]
+    names = ["original", "mirror-crop80", "circle", "ring1", "mirror-ring2"]
+    entries = [(int(rng.integers(0, 40)), names[int(rng.integers(len(names)))], _random_hashes(rng, base))
+               for _ in range(600)]  # fmt: skip
+    queries = [(f"{names[int(rng.integers(len(names)))].replace('mirror-', '')}-{k}", _random_hashes(rng, base))
+               for k in range(6)]  # fmt: skip
+    limit = int(rng.integers(40, 90))
+    expected: dict[int, int] = {}
+    for owner, name, h in entries:
+        for query_name, q in queries:
+            if images._is_round(name) != images._is_round(query_name):
+                continue
+            d = view_distance(q, h, round_views=images._is_round(name))
+            if d <= limit and d < expected.get(owner, 10**9):
+                expected[owner] = d
+    found = HashIndex(entries).nearest(queries, limit)
+    assert {m.owner: m.distance for m in found} == expected
+    assert [m.distance for m in found] == sorted(m.distance for m in found)
+    by_name = {}
+    for owner, name, h in entries:
+        by_name.setdefault((owner, name), []).append(h)
+    for m in found:  # the reported views really are that close
+        q = dict(queries)[m.query_view]
+        assert any(view_distance(q, h, images._is_round(m.reference_view)) == m.distance
+                   for h in by_name[(m.owner, m.reference_view)])  # fmt: skip
+
+
+def test_empty_index_and_empty_queries():
+    assert HashIndex([]).nearest([("as-is", ImageHashes(1, 2, 3))], 50) == []
+    assert HashIndex([(1, "original", ImageHashes(1, 2, 3))]).nearest([], 50) == []
+
+
+def test_views_of_odd_pictures():
+    """Tiny, tall, transparent and palette pictures all give views (and a grey one has no colour)."""
+    tall = Image.new("RGB", (40, 300), (10, 200, 30))
+    clear = Image.new("RGBA", (50, 50), (0, 0, 0, 0))
+    palette = portrait(5).convert("P")
+    for image in (Image.new("RGB", (1, 1)), tall, clear, palette, grayscale(portrait(6))):
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        assert query_views(out.getvalue(), PIXELS) and reference_views(out.getvalue(), PIXELS)
+    assert hash_image(jpeg(grayscale(portrait(6))), PIXELS).color == 0
+
+
+def test_unreadable_and_oversized_images_are_refused():
+    with pytest.raises(ImageError):
+        load_image(b"not an image", PIXELS)
+    with pytest.raises(ImageError):
+        load_image(png(Image.new("RGB", (2000, 2000))), 1_000_000)
+
+
+def test_hash_image_is_the_as_is_view_and_distance_counts_bits():
+    data = jpeg(portrait(9))
+    assert hash_image(data, PIXELS) == dict(query_views(data, PIXELS))["as-is"]
+    assert distance(0b1011, 0b0001) == 2
+
+
+def test_grey_copies_of_photos_are_rarely_placeholders():
+    """A grey photo is all blends of black and white; it must keep counting as a photo."""
+    flagged = sum(is_placeholder(jpeg(grayscale(portrait(seed))), PIXELS) for seed in range(800, 900))
+    assert flagged <= 3

@@ -1,0 +1,121 @@
+"""The parts of a name: given names and surnames as Spanish and English names are written,
+and nicknames from ``watcher/data/nicknames.csv`` (English and Spanish, both directions).
+
+Shared by query planning (which names to search for) and name matching (which names count).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+_PARTICLES = {"de", "del", "la", "las", "los", "y", "da", "dos", "van", "von", "der", "di", "le"}
+
+
+def split_name(name: str) -> tuple[list[str], list[str]]:
+    """(given names, surnames), read the way the district's mostly Spanish names are written.
+
+    Particles stay with their surname ("de la Cruz"); a hyphenated surname counts as two;
+    three or more parts are given name(s) + two surnames, unless the second part is itself a
+    common given name ("José Luis Torres").
+    """
+    units: list[str] = []
+    pending: list[str] = []
+    for word in name.split():
+        if word.lower() in _PARTICLES:
+            pending.append(word)
+        else:
+            units.append(" ".join([*pending, word]))
+            pending = []
+    if len(units) < 2:
+        return units, []
+    if "-" in units[-1]:
+        return units[:-1], [part for part in units[-1].split("-") if part]
+    if len(units) == 3 and _ascii(units[1]) in _COMPOUND_SECOND:
+        return units[:2], units[2:]
+    if len(units) >= 3:
+        return units[:-2], units[-2:]
+    return units[:1], units[1:]
+
+
+# Second parts of common compound given names (José Luis, María José, Juan Carlos, Ana Sofía…).
+_COMPOUND_SECOND = frozenset(
+    {
+        "luis",
+        "antonio",
+        "manuel",
+        "carlos",
+        "maria",
+        "jose",
+        "angel",
+        "miguel",
+        "juan",
+        "pablo",
+        "eduardo",
+        "francisco",
+        "alberto",
+        "fernando",
+        "guadalupe",
+        "elena",
+        "isabel",
+        "teresa",
+        "carmen",
+        "luisa",
+        "cristina",
+        "fernanda",
+        "jesus",
+        "sofia",
+        "lucia",
+        "paula",
+        "andrea",
+        "alejandro",
+        "javier",
+        "ramon",
+        "enrique",
+    }
+)
+
+
+@lru_cache(maxsize=1)
+def _nickname_table() -> dict[str, tuple[str, ...]]:
+    text = resources.files("watcher").joinpath("data/nicknames.csv").read_text(encoding="utf-8")
+    table: dict[str, list[str]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        names = [n.strip() for n in row["nicknames"].split(";") if n.strip()]
+        table.setdefault(_key(strip_accents(row["name"])), []).extend(names)
+    return {k: tuple(dict.fromkeys(v)) for k, v in table.items()}
+
+
+def nicknames_of(given: str) -> tuple[str, ...]:
+    """Nicknames and hypocorisms (English and Spanish) of a given name, from watcher/data/nicknames.csv."""
+    return _nickname_table().get(_key(strip_accents(given)), ())
+
+
+def strip_accents(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
+
+
+def canonicals_of(nickname: str) -> tuple[str, ...]:
+    """The given names a nickname stands for (Paco → francisco, Beto → alberto, roberto)."""
+    return _reverse_table().get(_key(strip_accents(nickname)), ())
+
+
+@lru_cache(maxsize=1)
+def _reverse_table() -> dict[str, tuple[str, ...]]:
+    reverse: dict[str, list[str]] = {}
+    for canonical, nicknames in _nickname_table().items():
+        for nickname in nicknames:
+            reverse.setdefault(_key(strip_accents(nickname)), []).append(canonical)
+    return {k: tuple(dict.fromkeys(v)) for k, v in reverse.items()}
+
+
+def _ascii(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", strip_accents(text).lower())
+
+
+def _key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
