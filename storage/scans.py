@@ -52,12 +52,13 @@ class AvatarMemory:
     last_modified: str | None
     sha256: str | None
     views: Views
+    status: str = "none"
 
 
 def avatar_memory(db: Database, profile: Profile) -> AvatarMemory | None:
     rows = list(
         db.query(
-            """SELECT avatar_url, avatar_etag, avatar_last_modified, avatar_sha256, avatar_views
+            """SELECT avatar_url, avatar_etag, avatar_last_modified, avatar_sha256, avatar_views, avatar_status
                FROM profiles WHERE source = ? AND platform_id = ?""",
             [profile.source, profile.platform_id],
         )
@@ -71,6 +72,7 @@ def avatar_memory(db: Database, profile: Profile) -> AvatarMemory | None:
         row["avatar_last_modified"],
         row["avatar_sha256"],
         views_from_json(row["avatar_views"]),
+        row["avatar_status"],
     )
 
 

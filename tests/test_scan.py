@@ -235,3 +235,19 @@ def test_a_scan_keeps_each_hosts_rate_and_never_reaches_refused_addresses(tmp_pa
     db = sqlite3.connect(tmp_path / "watcher.db")
     stored = json.loads(db.execute("SELECT source_stats FROM scan_runs").fetchone()[0])
     assert stored["mastodon"] == stats and stored["bluesky"]["avatars_unknown"] == 1
+
+
+def test_unreadable_banners_and_avatars_never_stop_a_scan(tmp_path, world):
+    """A profile that names the district gets a closer look (banner, logo windows); junk there is skipped."""
+    from watcher.demo.mastodon import FakeMastodon, account
+
+    junk = {"/img/a.jpg": b"\xff\xd8\xffnot really a jpeg", "/img/h.jpg": b"GIF89a junk"}
+    accounts = [account(1, "svusd_fans", "SVUSD Fans", "<p>We love SVUSD</p>", "/img/a.jpg", header="/img/h.jpg")]
+    with FakeAppView([], {}) as bluesky, FakeMastodon(accounts, junk) as mastodon:
+        watcher = Watcher(write_config(tmp_path, bluesky.base_url, mastodon.base_url))
+        watcher("people", "import", str(write_roster(tmp_path, world)))
+        report = json.loads(watcher("scan", "--json").output)
+        assert "/img/h.jpg" in mastodon.requests  # the banner was looked at
+    assert report["by_source"]["mastodon"]["profiles"] == 1
+    assert report["by_source"]["mastodon"]["avatars_unknown"] == 1
+    assert findings(watcher) == []

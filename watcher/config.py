@@ -226,6 +226,8 @@ def _path(base: Path, value: str) -> Path:
 
 
 def _optional_int(value: float | None) -> int | None:
+    if value is not None and value < 1:
+        raise ConfigError("matching distances must be at least 1")
     return None if value is None else int(value)
 
 

@@ -241,7 +241,13 @@ def _avatar(db: Database, http: HttpClient, config: Config, profile: Profile) ->
     if not profile.avatar_url:
         return scans_store.AvatarState((), "none")
     memory = scans_store.avatar_memory(db, profile)
-    same = memory is not None and memory.url == profile.avatar_url and memory.sha256 is not None
+    # Ask "changed?" only when we hold what an unchanged answer needs: the views, or "placeholder".
+    same = (
+        memory is not None
+        and memory.url == profile.avatar_url
+        and memory.sha256 is not None
+        and (bool(memory.views) or memory.status == "placeholder")
+    )
     try:
         fetched = http.fetch_image(
             profile.avatar_url,
@@ -275,7 +281,11 @@ def _banner(db: Database, http: HttpClient, config: Config, profile: Profile) ->
     assert fetched.data is not None and fetched.sha256 is not None
     views = scans_store.views_by_content(db, f"banner:{fetched.sha256}")
     if views is None:
-        views = tuple(banner_views(fetched.data, config.network.max_image_pixels))
+        try:
+            views = tuple(banner_views(fetched.data, config.network.max_image_pixels))
+        except ImageError as exc:
+            log.info("%s @%s: banner not checked: %s", profile.source, profile.handle, exc)
+            return ()
         scans_store.remember_views(db, f"banner:{fetched.sha256}", views)
     return views
 
@@ -291,12 +301,16 @@ def _logo_windows(
     data = avatar.data
     if data is None and profile.avatar_url:  # unchanged since a scan that did not need windows
         try:
-            data = http.fetch_image(profile.avatar_url).data
+            fetched = http.fetch_image(profile.avatar_url)
         except (UnsafeURL, ImageError):
             return ()
+        data = fetched.data if fetched.sha256 == avatar.sha256 else None  # the image we know, or nothing
     if data is None:
         return ()
-    views = tuple(logo_windows(data, config.network.max_image_pixels))
+    try:
+        views = tuple(logo_windows(data, config.network.max_image_pixels))
+    except ImageError:
+        return ()
     scans_store.remember_views(db, key, views)
     return views
 
