@@ -13,7 +13,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -102,9 +102,6 @@ class Config:
                 return source
         known = ", ".join(s.name for s in self.sources) or "none"
         raise ConfigError(f"no source named {name!r} in the configuration (configured: {known})")
-
-    def with_overrides(self, **changes: Any) -> Config:
-        return replace(self, **changes)
 
 
 def find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:

@@ -97,7 +97,6 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     dead: int = 0
-    files: list[Path] = field(default_factory=list)
 
 
 def import_roster(config: Config, db: Database, path: Path) -> tuple[RosterResult, int, int]:
@@ -347,7 +346,7 @@ def deliver_outbox(config: Config, db: Database) -> DeliveryReport:
     for row in outbox_store.due_messages(db):
         outbox_store.claim(db, row["id"])
         try:
-            report.files.append(transport.deliver(row["message"], delivery_key(row["id"], row["message_id"])))
+            transport.deliver(row["message"], delivery_key(row["id"], row["message_id"]))
         except DeliveryError as exc:
             status = outbox_store.mark_failed(
                 db, row["id"], str(exc), permanent=isinstance(exc, PermanentDeliveryError), attempts=row["attempts"] + 1
