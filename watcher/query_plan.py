@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sources.base import HANDLE, NAME
 from watcher.config import DistrictConfig
 from watcher.matching.name_parts import _ascii, _key, nicknames_of, split_name, strip_accents
 from watcher.models import Person
 
-MAX_NAME_QUERIES = 6
+MAX_NAME_QUERIES = 8
+# Latin letters impostors most often swap for the Cyrillic letters drawn the same: a search for
+# the name never finds "Jоsе Gаrсíа", so the name is also searched written that way. Only one
+# spelling can be asked; this one replaces every letter of the common set, as the tools do.
+_SWAPPED = "aceiopxyABCEHIKMOPTX"
 MAX_HANDLE_QUERIES = 8
 
 
@@ -65,7 +70,7 @@ def name_variants(person: Person) -> list[str]:
     """Most telling first: the full name, aliases, without accents, the first surname of a
     double surname, two nickname forms (Paco for Francisco), then the surnames alone
     (for "Ms. García" style accounts)."""
-    out = [person.name, *person.aliases, strip_accents(person.name)]
+    out = [person.name, *person.aliases, strip_accents(person.name), lookalike_spelling(person.name)]
     given, surnames = split_name(person.name)
     if given and surnames:
         if len(surnames) > 1 or len(given) > 1:  # "María García", "José Torres"
@@ -79,6 +84,27 @@ def name_variants(person: Person) -> list[str]:
     for text in texts:
         unique.setdefault(_key(text), text)
     return list(unique.values())
+
+
+def lookalike_spelling(name: str) -> str:
+    """The name with each Latin letter of the common set replaced by its Cyrillic look-alike
+    (per Unicode TR39); accented letters have none and stay."""
+    table = _cyrillic_twins()
+    return "".join(table.get(ch, ch) for ch in name)
+
+
+@lru_cache(maxsize=1)
+def _cyrillic_twins() -> dict[str, str]:
+    from confusable_homoglyphs import categories, confusables
+
+    twins = {}
+    for letter in _SWAPPED:
+        for entry in confusables.confusables_data.get(letter, ()):
+            ch = entry["c"]
+            if len(ch) == 1 and categories.alias(ch) == "CYRILLIC":
+                twins[letter] = ch
+                break
+    return twins
 
 
 def handle_candidates(person: Person) -> list[str]:
