@@ -2,5 +2,7 @@
 
 from notifications.maildir import MaildirTransport
 from notifications.render import render_alert
+from notifications.smtp import SmtpTransport
+from notifications.transport import Transport, open_transport
 
-__all__ = ["MaildirTransport", "render_alert"]
+__all__ = ["MaildirTransport", "SmtpTransport", "Transport", "open_transport", "render_alert"]

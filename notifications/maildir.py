@@ -22,8 +22,9 @@ class MaildirTransport:
         for sub in ("tmp", "new", "cur"):
             (self.path / sub).mkdir(parents=True, exist_ok=True)
 
-    def deliver(self, message: bytes, key: str) -> Path:
-        """Write ``message`` under the stable ``key``; returns the file's path."""
+    def deliver(self, message: bytes, key: str, *, sender: str, recipient: str) -> Path:
+        """Write ``message`` under the stable ``key``; returns the file's path. The envelope is not needed:
+        the reader of the Maildir is the recipient."""
         # No host name in it: a restart on another host must still find the same file.
         name = f"{key}.identity-watch"
         try:
@@ -40,3 +41,6 @@ class MaildirTransport:
             return target
         except OSError as exc:
             raise DeliveryError(f"cannot write to maildir {self.path}: {exc.strerror}") from None
+
+    def close(self) -> None:
+        """Nothing stays open between messages."""

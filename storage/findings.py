@@ -12,7 +12,7 @@ from watcher.models import Finding
 
 _SELECT = """
     SELECT f.id, f.kind, p.email AS person_email, pr.source, pr.handle, pr.display_name,
-           pr.profile_url, f.score, f.status, f.evidence, f.first_seen, f.last_seen
+           pr.profile_url, f.score, f.status, f.evidence, f.first_seen, f.last_seen, f.alerted_signals
     FROM findings f
     JOIN profiles pr ON pr.id = f.profile_id
     LEFT JOIN people p ON p.id = f.person_id
@@ -21,6 +21,11 @@ _SELECT = """
 
 def finding_key(kind: str, person_id: int | None, profile_id: int) -> str:
     return f"{kind}:{person_id if person_id is not None else '-'}:{profile_id}"
+
+
+# A finding the person was told about (or that was dismissed) speaks again only when it gains a
+# signal it did not have then: the photo starts matching, the bio starts claiming the job.
+QUIET = ("alerted", "dismissed")
 
 
 def record_finding(
@@ -34,19 +39,28 @@ def record_finding(
     rule: str,
     evidence: dict[str, Any],
 ) -> tuple[int, bool]:
-    """Insert a finding, or refresh the existing one. Returns (id, created)."""
+    """Insert a finding, or refresh the existing one. Returns (id, created).
+
+    An alerted or dismissed finding whose evidence gained a signal (see ``QUIET``) becomes
+    ``new`` again, so the next alert covers it, marked as an update.
+    """
     now = utcnow()
     key = finding_key(kind, person_id, profile_id)
-    values = {
+    values: dict[str, Any] = {
         "score": round(score, 4),
         "rule": rule,
         "evidence": json.dumps(evidence, ensure_ascii=False),
         "last_seen": now,
     }
-    rows = list(db.query("SELECT id FROM findings WHERE finding_key = ?", [key]))
+    rows = list(db.query("SELECT id, status, alerted_signals FROM findings WHERE finding_key = ?", [key]))
     if rows:
-        db["findings"].update(rows[0]["id"], values)
-        return rows[0]["id"], False
+        row = rows[0]
+        if row["status"] in QUIET and row["alerted_signals"] is not None:
+            gained = set(evidence.get("signals", ())) - set(json.loads(row["alerted_signals"]))
+            if gained:
+                values |= {"status": "new", "alerted_at": None, "outbox_id": None}
+        db["findings"].update(row["id"], values)
+        return row["id"], False
     values |= {
         "finding_key": key,
         "kind": kind,
@@ -94,4 +108,5 @@ def _finding(row: dict[str, Any]) -> Finding:
         evidence=json.loads(row["evidence"]),
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
+        alerted_signals=tuple(json.loads(row["alerted_signals"])) if row["alerted_signals"] else None,
     )

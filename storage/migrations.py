@@ -171,3 +171,28 @@ def image_views(db: Database) -> None:
         ALTER TABLE profiles ADD COLUMN avatar_views TEXT
         """,
     )
+
+
+@MIGRATIONS(name="0004_notifications")
+def notifications(db: Database) -> None:
+    """What alerts and digests need to be sent once: a unique key per message that must exist
+    only once (a week's digest), whose alert a message is, what each finding was alerted on,
+    and the secret that signs e-mail links."""
+    _run(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN dedupe_key TEXT;
+        CREATE UNIQUE INDEX outbox_dedupe ON outbox(dedupe_key) WHERE dedupe_key IS NOT NULL;
+        ALTER TABLE outbox ADD COLUMN person_id INTEGER REFERENCES people(id) ON DELETE SET NULL;
+        CREATE INDEX outbox_person ON outbox(person_id, created_at);
+        -- The signals (name, photo, affiliation, logo) a finding had when its person was told,
+        -- or when it was dismissed: a new signal is a material change worth a new alert.
+        ALTER TABLE findings ADD COLUMN alerted_signals TEXT;
+        ALTER TABLE findings ADD COLUMN resolved_at TEXT;
+        -- Installation-wide values, such as the secret that signs links in e-mails.
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )
+        """,
+    )

@@ -3,11 +3,15 @@
 Delivery claims a message (status ``sending``) before handing it over and marks
 it ``sent`` after. A crash in between leaves it ``sending``; the next delivery
 hands it over again with the same Message-ID and the same delivery key, which
-the Maildir transport turns into the same file (see notifications/maildir.py).
+the Maildir transport turns into the same file (see notifications/maildir.py) and
+an SMTP server receives again under the same Message-ID (at least once).
+A ``dedupe_key`` (a week's digest to one address) can be queued only once, ever.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -23,57 +27,106 @@ class AlreadyAlerted(Exception):
     """Another process alerted some of these findings first; nothing was queued."""
 
 
-def enqueue_alert(db: Database, message: EmailMessage, finding_ids: list[int]) -> int | None:
+def enqueue_message(
+    db: Database,
+    message: EmailMessage,
+    *,
+    kind: str,
+    dedupe_key: str | None = None,
+    person_id: int | None = None,
+) -> int | None:
+    """Queue one message for delivery; returns its outbox id.
+
+    With a ``dedupe_key`` (e.g. ``digest:2026-W48:comms@district.example``) the message is
+    queued at most once, ever: None when that key is already in the outbox.
+    """
+    with write_transaction(db):
+        return _insert(db, message, kind=kind, dedupe_key=dedupe_key, person_id=person_id)
+
+
+def enqueue_alert(
+    db: Database, message: EmailMessage, findings: Mapping[int, list[str]], *, person_id: int | None = None
+) -> int | None:
     """Queue an alert and mark its findings alerted, atomically.
 
-    Returns the outbox id, or None when another process alerted any of the findings
-    in the meantime (then nothing is queued: the other message covers them).
+    ``findings`` maps each finding's id to the signals it is alerted on (see
+    storage/findings.py: a later new signal is a material change). Returns the outbox id, or
+    None when another process alerted any of the findings in the meantime (then nothing is
+    queued: the other message covers them).
     """
     now = utcnow()
     try:
         with write_transaction(db):
-            outbox_id = (
-                db["outbox"]
-                .insert(
-                    {
-                        "message_id": message["Message-ID"],
-                        "kind": "alert",
-                        "recipient": message["To"],
-                        "subject": message["Subject"],
-                        "message": message.as_bytes(),
-                        "status": "pending",
-                        "created_at": now,
-                    }
-                )
-                .last_pk
-            )
-            marked = db.execute(
-                "UPDATE findings SET status = 'alerted', alerted_at = ?, outbox_id = ? "
-                f"WHERE alerted_at IS NULL AND id IN ({_marks(finding_ids)})",
-                [now, outbox_id, *finding_ids],
-            ).rowcount
-            if marked != len(finding_ids):
-                raise AlreadyAlerted
+            outbox_id = _insert(db, message, kind="alert", dedupe_key=None, person_id=person_id)
+            for finding_id, signals in findings.items():
+                marked = db.execute(
+                    "UPDATE findings SET status = 'alerted', alerted_at = ?, outbox_id = ?, alerted_signals = ? "
+                    "WHERE id = ? AND alerted_at IS NULL",
+                    [now, outbox_id, json.dumps(sorted(signals)), finding_id],
+                ).rowcount
+                if marked != 1:
+                    raise AlreadyAlerted
     except AlreadyAlerted:
         return None
     return outbox_id
 
 
-def due_messages(db: Database) -> list[dict[str, Any]]:
-    """Pending messages whose backoff has passed, and ones a crash left mid-delivery."""
+def _insert(
+    db: Database, message: EmailMessage, *, kind: str, dedupe_key: str | None, person_id: int | None
+) -> int | None:
+    if dedupe_key is not None and db.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", [dedupe_key]).fetchone():
+        return None
+    return (
+        db["outbox"]
+        .insert(
+            {
+                "message_id": message["Message-ID"],
+                "kind": kind,
+                "recipient": str(message["To"]),
+                "subject": str(message["Subject"]),
+                "message": message.as_bytes(),
+                "status": "pending",
+                "created_at": utcnow(),
+                "dedupe_key": dedupe_key,
+                "person_id": person_id,
+            }
+        )
+        .last_pk
+    )
+
+
+def alerts_since(db: Database, person_id: int, since: str) -> int:
+    """Alert messages queued for a person since ``since`` (an ISO time): for the daily cap."""
+    row = db.execute(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'alert' AND person_id = ? AND created_at >= ?", [person_id, since]
+    ).fetchone()
+    return int(row[0])
+
+
+def due_messages(db: Database, *, force: bool = False) -> list[dict[str, Any]]:
+    """Pending messages whose backoff has passed (with ``force``, every pending one), and ones a
+    crash left mid-delivery."""
     return list(
         db.query(
             """SELECT id, message_id, recipient, message, attempts FROM outbox
                WHERE status = 'sending'
-                  OR (status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
+                  OR (status = 'pending' AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?))
                ORDER BY id""",
-            [utcnow()],
+            [force, utcnow()],
         )
     )
 
 
-def claim(db: Database, outbox_id: int) -> None:
-    db.execute("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?", [outbox_id])
+def claim(db: Database, outbox_id: int) -> bool:
+    """Mark a message as being handed over; False if it is no longer waiting (another run sent it)."""
+    return (
+        db.execute(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
+            "WHERE id = ? AND status IN ('pending', 'sending')",
+            [outbox_id],
+        ).rowcount
+        == 1
+    )
 
 
 def mark_sent(db: Database, outbox_id: int) -> None:
@@ -95,5 +148,39 @@ def outbox_counts(db: Database) -> dict[str, int]:
     return {row["status"]: row["n"] for row in db.query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")}
 
 
-def _marks(values: list[int]) -> str:
-    return ", ".join("?" for _ in values) or "NULL"
+LISTED = "id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at, next_attempt_at"
+STATUSES = ("pending", "sending", "sent", "dead")
+
+
+def list_messages(db: Database, status: str | None = None) -> list[dict[str, Any]]:
+    """The outbox without the message bodies, oldest first; ``status`` filters."""
+    where, params = ("WHERE status = ?", [status]) if status else ("", [])
+    return list(db.query(f"SELECT {LISTED} FROM outbox {where} ORDER BY id", params))
+
+
+def release(db: Database, outbox_id: int, error: str) -> None:
+    """Undo a claim: the message was never handed over because the transport was unavailable.
+
+    Its attempt is not counted and it is due again at once: an outage or a wrong password is
+    not the message's fault, and must not bring it nearer to ``dead``.
+    """
+    db.execute(
+        "UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), last_error = ?, "
+        "next_attempt_at = NULL WHERE id = ? AND status = 'sending'",
+        [error[:500], outbox_id],
+    )
+
+
+def retry(db: Database, ids: list[int] | None = None) -> list[int]:
+    """Put dead messages (those ``ids``, or all) back in the queue with their attempts reset.
+
+    Returns the ids brought back; ``last_error`` is kept as a record of why they died.
+    """
+    where, params = "status = 'dead'", []
+    if ids is not None:
+        where += f" AND id IN ({', '.join('?' for _ in ids) or 'NULL'})"
+        params = list(ids)
+    with write_transaction(db):
+        revived = [row[0] for row in db.execute(f"SELECT id FROM outbox WHERE {where} ORDER BY id", params)]
+        db.execute(f"UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL WHERE {where}", params)
+    return revived

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from watcher.config import Config, load_config, parse_config
+from watcher.config import Config, load_config, parse_config, parse_duration
 from watcher.errors import ConfigError
 
 
@@ -56,14 +56,44 @@ base_url = "http://127.0.0.1:8080/bsky/"
 from = "Identity Watch <watch@district.example>"
 transport = "maildir"
 maildir = "outbox"
+[email.smtp]
+host = "127.0.0.1"
+port = 2525
+security = "none"
+username = ""
+password_env = "WATCHER_SMTP_PASSWORD"
+timeout = 10
+[alerts]
+max_per_person_per_day = 3
+[web]
+base_url = "https://watch.district.example"
 [digest]
 to = ["communications@district.example"]
+weekday = "mon"
+time = "07:00"
+[schedule]
+scan_every = "24h"
+[retention]
+observations_days = 30
+evidence_days = 180
 """
     )
     config = load_config(path)
+    assert config.schedule.scan_every == 86400 and config.digest.weekday == "mon" and config.digest.time == "07:00"
+    assert config.retention.observations_days == 30 and config.source("bluesky").scan_every is None
     assert config.source("bluesky").base_url == "http://127.0.0.1:8080/bsky"
     assert config.district.official_accounts == frozenset({"bluesky:lausd.bsky.social"})
     assert config.digest.to == ("communications@district.example",)
+    smtp = config.email.smtp
+    assert (smtp.host, smtp.port, smtp.security, smtp.password_env, smtp.timeout) == (
+        "127.0.0.1",
+        2525,
+        "none",
+        "WATCHER_SMTP_PASSWORD",
+        10,
+    )
+    assert config.alerts.max_per_person_per_day == 3
+    assert config.web.base_url == "https://watch.district.example"
 
 
 @pytest.mark.parametrize(
@@ -79,6 +109,18 @@ to = ["communications@district.example"]
         ),
         ("[district]\nofficial_accounts = ['lausd']", "source:handle"),
         ("[email]\ntransport = 'pigeon'", "not supported"),
+        ('[email]\nfrom = "Watch <watch@x.example>\\r\\nBcc: all@x.example"', "not an e-mail address"),
+        ("[email.smtp]\nsecurity = 'ssl3'", "must be one of none, starttls, tls"),
+        ("[email.smtp]\nport = 70000", "not a port number"),
+        ("[alerts]\nmax_per_person_per_day = 0", "at least 1"),
+        ("[web]\nbase_url = 'watch.example'", "must start with https://"),
+        ("[digest]\nto = ['comms']", "not an e-mail address"),
+        ("[digest]\nweekday = 'someday'", "digest.weekday must be one of mon"),
+        ("[digest]\ntime = '7am'", "must be HH:MM"),
+        ("[schedule]\nscan_every = 'daily'", "must be a duration such as 90s"),
+        ("[schedule]\nscan_every = '0s'", "must be a duration"),
+        ("[[sources]]\nname='a'\ntype='bluesky'\nbase_url='http://h'\nscan_every='1w'", "sources[0].scan_every"),
+        ("[retention]\nevidence_days = 0", "at least 1"),
         ("[network]\nallow_private_addresses = 'yes'", "true or false"),
         ("database = ", "invalid TOML"),
     ],
@@ -92,15 +134,22 @@ def test_bad_config_is_one_clear_line(tmp_path, text, message):
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("15m", 900), ("6h", 21600), ("7d", 604800), ("1.5h", 5400)]
+)
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
 def test_missing_config_file():
     with pytest.raises(ConfigError, match="not found"):
         load_config(Path("/nonexistent/watcher.toml"))
 
 
 def test_unknown_keys_warn_but_load(caplog):
-    config = parse_config({"schedule": {"scan_every": "24h"}})
+    config = parse_config({"shedule": {"scan_every": "24h"}, "email": {"smtp": {"hots": "x"}}})
     assert config.timezone == "America/Los_Angeles"
-    assert "unknown setting 'schedule'" in caplog.text
+    assert "unknown setting 'shedule'" in caplog.text and "unknown setting 'email.smtp.hots'" in caplog.text
 
 
 def test_unknown_source_name():

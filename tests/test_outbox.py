@@ -77,5 +77,5 @@ def test_findings_are_alerted_once_even_if_two_runs_race(tmp_path, enrolled):
     again = message_from_bytes(message, policy=policy.default)
     del again["Message-ID"]
     again["Message-ID"] = "<another@svusd.example>"
-    assert outbox_store.enqueue_alert(db, again, [finding_id]) is None
+    assert outbox_store.enqueue_alert(db, again, {finding_id: ["name"]}) is None
     assert db.execute("SELECT COUNT(*) FROM outbox WHERE message_id = '<another@svusd.example>'").fetchone()[0] == 0

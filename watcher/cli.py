@@ -12,12 +12,15 @@ from pathlib import Path
 import click
 from sqlite_utils import Database
 
+from notifications.transport import send_test_message
 from storage import findings as findings_store
 from storage import open_database
+from storage import outbox as outbox_store
 from storage import people as people_store
 from storage.logos import list_logos, save_logo
 from watcher import pipeline
 from watcher.config import Config, load_config
+from watcher.digest import preview_digest, resolve_week, send_digest
 from watcher.errors import InputError, WatcherError
 from watcher.roster import hash_photo, parse_person
 
@@ -223,6 +226,7 @@ def scan_summary(report: pipeline.ScanReport) -> dict:
         "emails_sent": delivery.sent,
         "emails_retrying": delivery.retrying,
         "emails_dead": delivery.dead,
+        "delivery_stopped": delivery.stopped,
         "by_source": {name: stats.as_json() for name, stats in report.stats.items()},
         "problems": report.problems,
     }
@@ -252,6 +256,8 @@ def scan_lines(report: pipeline.ScanReport) -> list[str]:
         + (f", {delivery.retrying} to retry" if delivery.retrying else "")
         + (f", {delivery.dead} undeliverable" if delivery.dead else "")
     )
+    if delivery.stopped:
+        lines.append(f"delivery stopped: {_printable(delivery.stopped)}")
     return lines
 
 
@@ -313,6 +319,96 @@ def _csv_safe(text: str) -> str:
     """Keep spreadsheet programs from running scraped text as a formula."""
     text = _printable(text)
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@cli.command()
+@click.option("--week", help="ISO week, e.g. 2026-W48 (default: the last complete week in the district's time zone).")
+@click.option("--send", is_flag=True, help="Queue the digest for [digest] to and deliver it (once per week).")
+@pass_app
+def digest(app: App, week: str | None, send: bool) -> None:
+    """Preview the weekly digest for the communications office, or send it."""
+    week = resolve_week(app.config, week)
+    if not send:
+        click.echo(preview_digest(app.config, app.db, week), nl=False)
+        return
+    outcome = send_digest(app.config, app.db, week)
+    if outcome.sent:
+        count = len(outcome.sent)
+        click.echo(f"digest {week} sent to {count} recipient{'s' if count != 1 else ''}: {', '.join(outcome.sent)}")
+    for address in outcome.already_sent:
+        click.echo(f"digest {week} was already sent to {address} (nothing sent)")
+    for address, why in outcome.undelivered.items():
+        click.echo(f"digest {week} to {address} not delivered yet ({_printable(why)}); it stays queued", err=True)
+    if outcome.undelivered:
+        sys.exit(1)
+
+
+@cli.group()
+def outbox() -> None:
+    """The queue of e-mails: list it, send it now, retry what could not be delivered."""
+
+
+@outbox.command("list")
+@click.option("--status", type=click.Choice(outbox_store.STATUSES), help="Only messages with this status.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_app
+def outbox_list(app: App, status: str | None, as_json: bool) -> None:
+    """List queued, sent and dead messages (without their bodies)."""
+    rows = outbox_store.list_messages(app.db, status)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        line = (
+            f"{r['id']:>5}  {r['status']:<7} tries:{r['attempts']:<2} {r['kind']:<6} "
+            f"{_printable(r['recipient'])[:36]:<36} {_printable(r['subject'])[:60]}"
+        )
+        if r["status"] == "sent":
+            line += f"  (sent {r['sent_at']})"
+        elif r["status"] == "pending" and r["next_attempt_at"]:
+            line += f"  (next try {r['next_attempt_at']})"
+        click.echo(line)
+        if r["last_error"] and r["status"] != "sent":
+            click.echo(f"       last error: {_printable(r['last_error'])}")
+    click.echo(f"{len(rows)} messages")
+
+
+@outbox.command("flush")
+@pass_app
+def outbox_flush(app: App) -> None:
+    """Deliver every pending message now, whatever its retry time."""
+    report = pipeline.deliver_outbox(app.config, app.db, force=True)
+    click.echo(f"{report.sent} sent, {report.retrying} to retry, {report.dead} dead")
+    if report.stopped:
+        click.echo(f"delivery stopped: {_printable(report.stopped)}", err=True)
+    if report.retrying or report.dead:
+        sys.exit(1)
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-dead", is_flag=True, help="Every dead message.")
+@pass_app
+def outbox_retry(app: App, ids: tuple[int, ...], all_dead: bool) -> None:
+    """Put dead messages back in the queue (attempts reset); `outbox flush` sends them now."""
+    if bool(ids) == all_dead:
+        raise InputError("give the ids of dead messages, or --all-dead")
+    revived = outbox_store.retry(app.db, None if all_dead else list(ids))
+    missed = sorted(set(ids) - set(revived))
+    click.echo(f"{len(revived)} messages back in the queue")
+    if missed:
+        raise InputError(f"not dead, or no such message: {', '.join(map(str, missed))}")
+
+
+@cli.command("test-email")
+@click.argument("address")
+@pass_app
+def test_email(app: App, address: str) -> None:
+    """Send one test message to ADDRESS through the configured transport now."""
+    email = app.config.email
+    where = f"SMTP server {email.smtp.host}:{email.smtp.port}" if email.transport == "smtp" else f"{email.maildir}"
+    send_test_message(app.config, address)
+    click.echo(f"test message to {_printable(address)} handed to {where}")
 
 
 @cli.command()

@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -56,6 +57,21 @@ class SourceConfig:
     page_size: int = 25
     max_pages: int = 4
     options: Mapping[str, Any] = field(default_factory=dict)
+    scan_every: float | None = None  # seconds; None: [schedule] scan_every
+
+
+SMTP_SECURITY = ("none", "starttls", "tls")
+TRANSPORTS = ("maildir", "smtp")
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "127.0.0.1"
+    port: int = 25
+    security: str = "none"  # none (a local relay) | starttls | tls (implicit TLS)
+    username: str = ""  # AUTH only when set; the password is read from the variable below
+    password_env: str = "WATCHER_SMTP_PASSWORD"
+    timeout: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -64,11 +80,42 @@ class EmailConfig:
     transport: str = "maildir"
     maildir: Path = Path("outbox")
     reply_to: str | None = None
+    smtp: SmtpConfig = SmtpConfig()
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    max_per_person_per_day: int = 3  # alert messages; findings over the cap wait for the next message
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    base_url: str | None = None  # public address of the web front: enables links and List-Unsubscribe
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
 class DigestConfig:
     to: tuple[str, ...] = ()
+    weekday: str = "mon"  # when `watcher run` sends last week's digest, in the district timezone
+    time: str = "07:00"
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """How often `watcher run` does each job (seconds)."""
+
+    scan_every: float = 24 * 3600.0
+    jitter: float = 0.1  # a share of the interval, so districts do not all knock at the same second
+    deliver_every: float = 60.0
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    observations_days: int = 30  # profiles seen that never became a finding
+    evidence_days: int = 180  # evidence of resolved and dismissed findings
 
 
 @dataclass(frozen=True)
@@ -93,8 +140,12 @@ class Config:
         SourceConfig(name="bluesky", type="bluesky", base_url="https://public.api.bsky.app"),
     )
     email: EmailConfig = EmailConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    web: WebConfig = WebConfig()
     digest: DigestConfig = DigestConfig()
     matching: MatchingConfig = MatchingConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    retention: RetentionConfig = RetentionConfig()
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -138,7 +189,20 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     reader = _Reader(where, base)
     reader.warn_unknown(
         data,
-        {"database", "timezone", "district", "network", "sources", "email", "digest", "matching"},
+        {
+            "database",
+            "timezone",
+            "district",
+            "network",
+            "sources",
+            "email",
+            "alerts",
+            "web",
+            "digest",
+            "matching",
+            "schedule",
+            "retention",
+        },
         "",
     )
     defaults = Config()
@@ -183,17 +247,90 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
             raise ConfigError(f"{where}: source names must be unique, repeated: {', '.join(duplicates)}")
 
     email_t = reader.table(data, "email")
+    reader.warn_unknown(email_t, {"from", "transport", "maildir", "reply_to", "smtp"}, "email.")
+    smtp_t = reader.table(email_t, "smtp")
+    reader.warn_unknown(smtp_t, {"host", "port", "security", "username", "password_env", "timeout"}, "email.smtp.")
+    s = SmtpConfig()
+    smtp = SmtpConfig(
+        host=reader.string(smtp_t, "host", s.host, "email.smtp."),
+        port=int(reader.number(smtp_t, "port", s.port, "email.smtp.")),
+        security=reader.string(smtp_t, "security", s.security, "email.smtp."),
+        username=reader.string(smtp_t, "username", s.username, "email.smtp."),
+        password_env=reader.string(smtp_t, "password_env", s.password_env, "email.smtp."),
+        timeout=reader.number(smtp_t, "timeout", s.timeout, "email.smtp."),
+    )
+    if smtp.security not in SMTP_SECURITY:
+        raise ConfigError(f"{where}: email.smtp.security {smtp.security!r} must be one of {', '.join(SMTP_SECURITY)}")
+    if not 0 < smtp.port < 65536:
+        raise ConfigError(f"{where}: email.smtp.port {smtp.port} is not a port number")
     email = EmailConfig(
         sender=reader.string(email_t, "from", EmailConfig.sender, "email."),
         transport=reader.string(email_t, "transport", "maildir", "email."),
         maildir=_path(base, reader.string(email_t, "maildir", "outbox", "email.")),
         reply_to=reader.string(email_t, "reply_to", None, "email."),
+        smtp=smtp,
     )
-    if email.transport not in {"maildir"}:
-        raise ConfigError(f"{where}: email.transport {email.transport!r} is not supported (use 'maildir')")
+    if email.transport not in TRANSPORTS:
+        raise ConfigError(
+            f"{where}: email.transport {email.transport!r} is not supported (use {' or '.join(TRANSPORTS)})"
+        )
+    _check_address(email.sender, "email.from", where)
+
+    alerts_t = reader.table(data, "alerts")
+    reader.warn_unknown(alerts_t, {"max_per_person_per_day"}, "alerts.")
+    alerts = AlertsConfig(
+        max_per_person_per_day=int(
+            reader.number(alerts_t, "max_per_person_per_day", AlertsConfig.max_per_person_per_day, "alerts.")
+        )
+    )
+    if alerts.max_per_person_per_day < 1:
+        raise ConfigError(f"{where}: alerts.max_per_person_per_day must be at least 1")
+
+    web_t = reader.table(data, "web")
+    reader.warn_unknown(web_t, {"base_url"}, "web.")
+    base_url = reader.string(web_t, "base_url", None, "web.")
+    if base_url is not None and not base_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{where}: web.base_url must start with https:// (or http:// for a test)")
+    web = WebConfig(base_url=base_url.rstrip("/") if base_url else None)
 
     digest_t = reader.table(data, "digest")
-    digest = DigestConfig(to=tuple(reader.strings(digest_t, "to", "digest.")))
+    reader.warn_unknown(digest_t, {"to", "weekday", "time"}, "digest.")
+    digest = DigestConfig(
+        to=tuple(reader.strings(digest_t, "to", "digest.")),
+        weekday=reader.string(digest_t, "weekday", DigestConfig.weekday, "digest.").strip().lower()[:3],
+        time=reader.string(digest_t, "time", DigestConfig.time, "digest.").strip(),
+    )
+    for address in digest.to:
+        _check_address(address, "digest.to", where)
+    if digest.weekday not in WEEKDAYS:
+        raise ConfigError(f"{where}: digest.weekday must be one of {', '.join(WEEKDAYS)}")
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", digest.time):
+        raise ConfigError(f"{where}: digest.time {digest.time!r} must be HH:MM (24-hour clock)")
+
+    schedule_t = reader.table(data, "schedule")
+    reader.warn_unknown(schedule_t, {"scan_every", "jitter", "deliver_every"}, "schedule.")
+    sc = ScheduleConfig()
+    schedule = ScheduleConfig(
+        scan_every=parse_duration(
+            reader.string(schedule_t, "scan_every", "24h", "schedule."), "schedule.scan_every", where
+        ),
+        jitter=reader.number(schedule_t, "jitter", sc.jitter, "schedule."),
+        deliver_every=parse_duration(
+            reader.string(schedule_t, "deliver_every", "60s", "schedule."), "schedule.deliver_every", where
+        ),
+    )
+    if schedule.jitter > 0.5:
+        raise ConfigError(f"{where}: schedule.jitter is a share of the interval, at most 0.5")
+
+    retention_t = reader.table(data, "retention")
+    reader.warn_unknown(retention_t, {"observations_days", "evidence_days"}, "retention.")
+    rc = RetentionConfig()
+    retention = RetentionConfig(
+        observations_days=int(reader.number(retention_t, "observations_days", rc.observations_days, "retention.")),
+        evidence_days=int(reader.number(retention_t, "evidence_days", rc.evidence_days, "retention.")),
+    )
+    if retention.observations_days < 1 or retention.evidence_days < 1:
+        raise ConfigError(f"{where}: retention days must be at least 1")
 
     match_t = reader.table(data, "matching")
     m = MatchingConfig()
@@ -212,9 +349,32 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         network=network,
         sources=sources,
         email=email,
+        alerts=alerts,
+        web=web,
         digest=digest,
         matching=matching,
+        schedule=schedule,
+        retention=retention,
     )
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str, key: str = "duration", where: str = "config") -> float:
+    """``90s``, ``15m``, ``6h``, ``7d`` in seconds; a clear one-line error otherwise."""
+    match = _DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise ConfigError(f"{where}: {key} {text!r} must be a duration such as 90s, 15m, 6h or 7d")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def _check_address(value: str, key: str, where: str) -> None:
+    """One address ("Name <a@b.example>" or "a@b.example"), no line breaks: it goes into a header."""
+    _, address = parseaddr(value)
+    if "\r" in value or "\n" in value or "@" not in address or address.count("@") != 1:
+        raise ConfigError(f"{where}: {key} {value!r} is not an e-mail address")
 
 
 def _path(base: Path, value: str) -> Path:
@@ -256,8 +416,10 @@ def _source(raw: Any, index: int, reader: _Reader) -> SourceConfig:
     max_pages = int(reader.number(raw, "max_pages", SourceConfig.max_pages, label))
     if page_size < 1 or max_pages < 1:
         raise ConfigError(f"{reader.where}: {label}page_size and max_pages must be at least 1")
-    known = {"name", "type", "base_url", "page_size", "max_pages"}
+    known = {"name", "type", "base_url", "page_size", "max_pages", "scan_every"}
+    every = reader.string(raw, "scan_every", None, label)
     return SourceConfig(
+        scan_every=parse_duration(every, f"{label}scan_every", reader.where) if every is not None else None,
         name=name,
         type=type_,
         base_url=base_url.rstrip("/"),

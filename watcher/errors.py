@@ -75,3 +75,8 @@ class DeliveryError(WatcherError):
 
 class PermanentDeliveryError(DeliveryError):
     """A message can never be delivered as it is."""
+
+
+class TransportUnavailable(DeliveryError):
+    """The transport cannot deliver any message now (server unreachable, login refused): the
+    delivery run stops; the messages wait and their attempts are not spent."""

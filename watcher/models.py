@@ -53,6 +53,7 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     first_seen: str = ""
     last_seen: str = ""
+    alerted_signals: tuple[str, ...] | None = None  # what the person was last told of; None: never
 
     def as_json(self) -> dict[str, Any]:
         return {

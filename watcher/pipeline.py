@@ -9,16 +9,18 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.errors import MessageError
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import requests
 from sqlite_utils import Database
 
-from notifications.maildir import MaildirTransport
 from notifications.render import render_alert
+from notifications.transport import envelope_address, open_transport
 from sources.base import NAME, Profile, Source
 from sources.http import HttpClient
 from sources.registry import build_source
@@ -29,7 +31,16 @@ from storage import scans as scans_store
 from storage.db import write_transaction
 from storage.logos import list_logos
 from watcher.config import Config
-from watcher.errors import DeliveryError, ImageError, PermanentDeliveryError, RateLimited, SourceError, UnsafeURL
+from watcher.errors import (
+    DeliveryError,
+    ImageError,
+    PermanentDeliveryError,
+    RateLimited,
+    SourceError,
+    TransportUnavailable,
+    UnsafeURL,
+)
+from watcher.links import NOT_A_PROBLEM, UNSUBSCRIBE, link, link_secret
 from watcher.matching import Matcher
 from watcher.matching.images import banner_views, is_placeholder, logo_windows, query_views
 from watcher.models import Views
@@ -83,9 +94,12 @@ class ScanReport:
     alerts_queued: int = 0
     delivery: DeliveryReport | None = None
     crashed: bool = False
+    interrupted: bool = False  # asked to stop (SIGTERM): what was done is kept, the rest is next time
 
     @property
     def status(self) -> str:
+        if self.interrupted:
+            return "interrupted"
         if self.stats and all(s.gave_up and not (s.found or s.not_found) for s in self.stats.values()):
             return "failed"
         troubled = any(s.unknown or s.avatars_unknown or s.gave_up or s.skipped for s in self.stats.values())
@@ -95,8 +109,9 @@ class ScanReport:
 @dataclass
 class DeliveryReport:
     sent: int = 0
-    retrying: int = 0
+    retrying: int = 0  # still pending: failed for now, or not tried because the run stopped
     dead: int = 0
+    stopped: str | None = None  # why the run stopped early (transport unavailable), if it did
 
 
 def import_roster(config: Config, db: Database, path: Path) -> tuple[RosterResult, int, int]:
@@ -113,8 +128,15 @@ def run_scan(
     only_source: str | None = None,
     session: requests.Session | None = None,
     on_progress: Callable[[str], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ScanReport:
-    """One full pass: search every source, match, record findings, queue and deliver alerts."""
+    """One full pass: search every source, match, record findings, queue and deliver alerts.
+
+    ``stop`` is asked between queries and between profiles; once it says yes the scan ends
+    there, keeps every finding recorded so far (each profile is one transaction), and leaves
+    alerts and delivery to the next run.
+    """
+    stopping = stop or (lambda: False)
     source_configs = [config.source(only_source)] if only_source else list(config.sources)
     people = people_store.list_people(db)
     matcher = Matcher(people, list_logos(db), config.district, config.matching, local_domains(config))
@@ -128,9 +150,12 @@ def run_scan(
     try:
         for source in sources:
             stats = report.stats[source.name] = SourceStats()
-            profiles = _run_queries(db, source, queries, stats, report)
+            profiles = _run_queries(db, source, queries, stats, report, stopping)
             say(f"{source.name}: {len(profiles)} profiles from {stats.queries} queries")
             for profile in profiles.values():
+                if stopping():
+                    report.interrupted = True
+                    break
                 avatar = _avatar(db, http, config, profile)
                 if avatar.status.startswith("unknown"):
                     stats.avatars_unknown += 1
@@ -159,6 +184,9 @@ def run_scan(
             stats.profiles = len(profiles)
             report.profiles_seen += len(profiles)
             report.queries += stats.queries
+            if stopping():
+                report.interrupted = True
+                break
     except BaseException:
         report.crashed = True
         raise
@@ -174,6 +202,8 @@ def run_scan(
             problems=report.problems,
             source_stats={name: stats.as_json() for name, stats in report.stats.items()},
         )
+    if report.interrupted:
+        return report
     report.alerts_queued = queue_alerts(config, db)
     report.delivery = deliver_outbox(config, db)
     return report
@@ -191,7 +221,12 @@ def local_domains(config: Config) -> dict[str, str]:
 
 
 def _run_queries(
-    db: Database, source: Source, queries: list[Query], stats: SourceStats, report: ScanReport
+    db: Database,
+    source: Source,
+    queries: list[Query],
+    stats: SourceStats,
+    report: ScanReport,
+    stopping: Callable[[], bool],
 ) -> dict[str, Profile]:
     """Run the queries this source answers, stalest first; failures are recorded, never answers."""
     ages = scans_store.query_ages(db, source.name)
@@ -200,6 +235,10 @@ def _run_queries(
     profiles: dict[str, Profile] = {}
     failures_in_row = 0
     for index, query in enumerate(todo):
+        if stopping():
+            stats.skipped = len(todo) - index
+            report.interrupted = True
+            break
         stats.queries += 1
         try:
             if query.kind == NAME:
@@ -315,12 +354,25 @@ def _logo_windows(
 
 
 def queue_alerts(config: Config, db: Database) -> int:
-    """One message per opted-in person covering their findings not yet alerted."""
+    """One message per opted-in person covering their findings not yet alerted.
+
+    A person who already had ``alerts.max_per_person_per_day`` alerts today (district time)
+    gets none now: their findings stay unalerted and go into the next message.
+    """
     people = {p.id: p for p in people_store.list_people(db)}
     types = {s.name: s.type for s in config.sources}
+    base_url = config.web.base_url
+    secret = link_secret(db) if base_url else b""
+    today = datetime.now(ZoneInfo(config.timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
+    since = today.astimezone(UTC).isoformat(timespec="seconds")
     queued = 0
     for person_id in findings_store.people_to_alert(db):
         person = people[person_id]
+        if outbox_store.alerts_since(db, person_id, since) >= config.alerts.max_per_person_per_day:
+            log.info(
+                "alert to %s held back: %d alerts today already", person.email, config.alerts.max_per_person_per_day
+            )
+            continue
         findings = findings_store.list_findings(db, person_id=person_id, unalerted_only=True)
         try:
             message = render_alert(
@@ -330,33 +382,66 @@ def queue_alerts(config: Config, db: Database) -> int:
                 district=config.district.name,
                 reply_to=config.email.reply_to,
                 source_types=types,
+                unsubscribe_url=link(base_url, secret, UNSUBSCRIBE, person_id) if base_url else None,
+                not_a_problem_urls={f.id: link(base_url, secret, NOT_A_PROBLEM, f.id) for f in findings}
+                if base_url
+                else None,
             )
         except (ValueError, MessageError) as exc:  # one bad address must not stop everyone's alerts
             log.error("cannot write an alert to %s: %s", person.email, exc)
             continue
-        if outbox_store.enqueue_alert(db, message, [f.id for f in findings]) is not None:
+        signals = {f.id: list(f.evidence.get("signals", ())) for f in findings}
+        if outbox_store.enqueue_alert(db, message, signals, person_id=person_id) is not None:
             queued += 1
     return queued
 
 
-def deliver_outbox(config: Config, db: Database) -> DeliveryReport:
-    """Hand every due message to the transport; see storage/outbox.py for the guarantee."""
-    transport = MaildirTransport(config.email.maildir)
+def deliver_outbox(config: Config, db: Database, *, force: bool = False) -> DeliveryReport:
+    """Hand every due message (with ``force``, every pending one) to the configured transport over
+    one connection; see storage/outbox.py for the guarantee.
+
+    When the transport cannot deliver anything (server unreachable, login refused) the run stops at
+    the first message, which is released unspent; the others are not tried and stay pending.
+    """
     report = DeliveryReport()
-    for row in outbox_store.due_messages(db):
-        outbox_store.claim(db, row["id"])
-        try:
-            transport.deliver(row["message"], delivery_key(row["id"], row["message_id"]))
-        except DeliveryError as exc:
-            status = outbox_store.mark_failed(
-                db, row["id"], str(exc), permanent=isinstance(exc, PermanentDeliveryError), attempts=row["attempts"] + 1
-            )
-            report.dead += status == "dead"
-            report.retrying += status == "pending"
-            log.warning("outbox message %s to %s not delivered: %s", row["id"], row["recipient"], exc)
-            continue
-        outbox_store.mark_sent(db, row["id"])
-        report.sent += 1
+    rows = outbox_store.due_messages(db, force=force)
+    if not rows:
+        return report
+    sender = envelope_address(config.email.sender)
+    transport = open_transport(config)
+    try:
+        for index, row in enumerate(rows):
+            if not outbox_store.claim(db, row["id"]):
+                continue
+            try:
+                transport.deliver(
+                    row["message"],
+                    delivery_key(row["id"], row["message_id"]),
+                    sender=sender,
+                    recipient=envelope_address(row["recipient"]),
+                )
+            except TransportUnavailable as exc:
+                outbox_store.release(db, row["id"], str(exc))
+                report.retrying += len(rows) - index
+                report.stopped = str(exc)
+                log.warning("delivery stopped, %d messages wait: %s", len(rows) - index, exc)
+                break
+            except DeliveryError as exc:
+                status = outbox_store.mark_failed(
+                    db,
+                    row["id"],
+                    str(exc),
+                    permanent=isinstance(exc, PermanentDeliveryError),
+                    attempts=row["attempts"] + 1,
+                )
+                report.dead += status == "dead"
+                report.retrying += status == "pending"
+                log.warning("outbox message %s to %s not delivered: %s", row["id"], row["recipient"], exc)
+                continue
+            outbox_store.mark_sent(db, row["id"])
+            report.sent += 1
+    finally:
+        transport.close()
     return report
 
 

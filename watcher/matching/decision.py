@@ -160,6 +160,9 @@ class Matcher:
             "photo_view": f"{photo.query_view} ~ {photo.reference_view}" if photo else None,
             "affiliation": list(claim.places) if claim.claims_staff else [],
             "role_words": list(claim.roles),
+            "signals": [
+                s for s, on in (("name", name_ok), ("photo", loose), ("affiliation", claim.claims_staff)) if on
+            ],
             "reasons": reasons,
         }
         return Match("impersonation", person.id, round(min(score, 1.0), 4), rule, evidence)
@@ -183,6 +186,7 @@ class Matcher:
             "logo_view": f"{best.query_view} ~ {best.reference_view}",
             "color_distance": best.color_distance,
             "own_account": owner is not None,
+            "signals": ["logo"],
             "reasons": reasons,
         }
         score = 0.5 + 0.5 * max(0.0, 1 - best.distance / (2 * self.logo_max))
