@@ -1,13 +1,16 @@
 """The ``Source`` protocol and the ``Profile`` record every adapter yields.
 
-A source answers two kinds of query:
+A source answers two kinds of query, and one re-check:
 
 - ``search(text)``: profiles whose name matches a person's name (kind ``"name"``);
 - ``lookup(handle)``: does this exact handle exist here (kind ``"handle"``)? A ``Profile``
-  when it does, ``None`` when the platform says it does not.
+  when it does, ``None`` when the platform says it does not;
+- ``fetch(platform_id, handle)``: one known account, asked for directly by its stable id where
+  the platform allows it (absence from search results proves nothing). A ``Profile`` while it
+  exists, ``None`` only when the platform says it is gone (deleted, suspended, taken down).
 
 "Could not tell" (rate limit, block page, timeout, unexpected answer) is never an answer:
-both raise a ``SourceError`` whose ``reason`` says why. Sources never touch the database.
+all three raise a ``SourceError`` whose ``reason`` says why. Sources never touch the database.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ class Profile:
     labels: tuple[str, ...] = field(default=())
     banner_url: str | None = None
     links: tuple[str, ...] = field(default=())  # websites and verified links the profile shows
+    raw: str = field(default="", compare=False, repr=False)  # the answer as fetched (JSON or HTML), for evidence
+    raw_type: str = field(default="", compare=False, repr=False)  # "application/json" or "text/html"
 
     @property
     def account(self) -> str:
@@ -56,6 +61,8 @@ class Profile:
 
 NAME = "name"
 HANDLE = "handle"
+JSON = "application/json"
+HTML = "text/html"
 
 
 def name_query_kinds(config: SourceConfig) -> frozenset[str]:
@@ -72,6 +79,8 @@ class Source(Protocol):
     def search(self, query: str) -> Iterator[Profile]: ...
 
     def lookup(self, handle: str) -> Profile | None: ...
+
+    def fetch(self, platform_id: str, handle: str) -> Profile | None: ...
 
 
 def clean_line(value: Any) -> str:

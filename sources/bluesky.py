@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from sources.base import NAME, Profile, clean_line, clean_text
-from sources.http import HttpClient, Rate, check_status
+from sources.base import JSON, NAME, Profile, clean_line, clean_text
+from sources.http import HttpClient, Rate, Response, check_status
 from watcher.config import SourceConfig
-from watcher.errors import ParseError
+from watcher.errors import ParseError, SourceBlocked
 
 PROFILE_PAGE = "https://bsky.app/profile/{handle}"
 # Accounts with this self-label ask not to be shown to logged-out viewers.
 NO_UNAUTHENTICATED = "!no-unauthenticated"
 MAX_PAGE_SIZE = 100
+# getProfile's errors (HTTP 400) for an account that is gone: taken down by moderation, or
+# deactivated by its owner. An unknown actor is an InvalidRequest "Profile not found".
+GONE_ERRORS = frozenset({"AccountTakedown", "AccountDeactivated"})
 
 
 class BlueskySource:
@@ -33,17 +37,42 @@ class BlueskySource:
         self.profile_url = f"{config.base_url}/xrpc/app.bsky.actor.getProfile"
 
     def lookup(self, handle: str) -> Profile | None:
-        """``getProfile``: a 400 "Profile not found" means missing; other errors are unknown."""
+        """``getProfile``: a 400 "Profile not found" (or a takedown) means missing; other errors are unknown."""
         actor = handle if "." in handle or handle.startswith("did:") else f"{handle}.bsky.social"
-        response = self.http.get(self.profile_url, {"actor": actor}, headers={"Accept": "application/json"})
-        if response.status == 400 and "not found" in response.error_text().lower():
+        response = self._get_profile(actor)
+        if response is None:
             return None
-        check_status(response)
         body = response.json()
-        profile = self.to_profile(body)
+        profile = self.to_profile(body, raw=response.text)
         if profile is None and isinstance(body, dict) and NO_UNAUTHENTICATED not in str(body.get("labels")):
             raise ParseError(f"{self.name}: getProfile answer is not a profile")
         return profile
+
+    def fetch(self, platform_id: str, handle: str) -> Profile | None:
+        """Re-check a known account by its DID (a handle can change hands, a DID cannot).
+
+        None only when the AppView says the account is gone ("Profile not found", a takedown,
+        a deactivation); an account that now asks not to be shown is unknown, not gone.
+        """
+        actor = platform_id if platform_id.startswith("did:") else handle
+        response = self._get_profile(actor)
+        if response is None:
+            return None
+        body = response.json()
+        profile = self.to_profile(body, raw=response.text)
+        if profile is not None:
+            return profile
+        if isinstance(body, dict) and NO_UNAUTHENTICATED in str(body.get("labels")):
+            raise SourceBlocked(f"{self.name}: @{clean_line(handle)} now asks not to be shown to logged-out viewers")
+        raise ParseError(f"{self.name}: getProfile answer is not a profile")
+
+    def _get_profile(self, actor: str) -> Response | None:
+        """A 200 answer of ``getProfile``, or None when the AppView says the actor is gone."""
+        response = self.http.get(self.profile_url, {"actor": actor}, headers={"Accept": JSON})
+        if response.status == 400 and _says_gone(response):
+            return None
+        check_status(response)
+        return response
 
     def search(self, query: str) -> Iterator[Profile]:
         cursor: str | None = None
@@ -64,8 +93,11 @@ class BlueskySource:
                 return
             seen_cursors.add(cursor)
 
-    def to_profile(self, actor: Any) -> Profile | None:
-        """Turn a ``profileView`` into a Profile; None for unusable or opted-out actors."""
+    def to_profile(self, actor: Any, *, raw: str | None = None) -> Profile | None:
+        """Turn a ``profileView`` into a Profile; None for unusable or opted-out actors.
+
+        ``raw``: the answer as fetched; by default the profileView itself, as JSON text.
+        """
         if not isinstance(actor, dict):
             return None
         did, handle = actor.get("did"), clean_line(actor.get("handle")).lower()
@@ -90,4 +122,20 @@ class BlueskySource:
             profile_url=PROFILE_PAGE.format(handle=quote(handle, safe=".-_")),
             labels=labels,
             banner_url=banner if isinstance(banner, str) and banner else None,
+            raw=raw if raw is not None else json.dumps(actor, ensure_ascii=False),
+            raw_type=JSON,
         )
+
+
+def _says_gone(response: Response) -> bool:
+    """Whether a 400 is the AppView's own word that the actor is gone (not a bad request or a proxy)."""
+    try:
+        body = response.json()
+    except (ParseError, SourceBlocked):
+        return False
+    if not isinstance(body, dict):
+        return False
+    error, message = body.get("error"), body.get("message")
+    if error in GONE_ERRORS:
+        return True
+    return isinstance(message, str) and "not found" in message.lower()

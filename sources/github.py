@@ -13,12 +13,13 @@ Options of the entry:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from sources.base import NAME, Profile, clean_line, clean_text, name_query_kinds, read_token, web_url
+from sources.base import JSON, NAME, Profile, clean_line, clean_text, name_query_kinds, read_token, web_url
 from sources.http import HttpClient, Rate, Response, check_status
 from watcher.config import SourceConfig
 from watcher.errors import ConfigError, ParseError, RateLimited, SourceError, SourceUnavailable
@@ -50,6 +51,7 @@ class GitHubSource:
         base = config.base_url.rstrip("/")
         self.search_url = f"{base}/search/users"
         self.users_url = f"{base}/users"
+        self.user_by_id_url = f"{base}/user"
         detail_limit = config.options.get("detail_limit", DEFAULT_DETAIL_LIMIT)
         if not isinstance(detail_limit, int) or isinstance(detail_limit, bool) or detail_limit < 0:
             raise ConfigError(f"source {config.name!r}: detail_limit must be a whole number, 0 or more")
@@ -101,8 +103,24 @@ class GitHubSource:
             return None
         return self._user(login)
 
-    def to_profile(self, user: Any) -> Profile | None:
-        """Turn a user (full, or a search item without name and bio) into a Profile; None if unusable."""
+    def fetch(self, platform_id: str, handle: str) -> Profile | None:
+        """Re-check a known account by its numeric id, ``/user/{id}`` (a login can be renamed or
+        taken by someone else; the id stays). None only on GitHub's own JSON 404."""
+        if platform_id.isdigit() and platform_id.isascii():
+            profile = self._user_at(f"{self.user_by_id_url}/{platform_id}")
+            if profile is not None and profile.platform_id != platform_id:
+                raise ParseError(f"{self.name}: /user/{platform_id} answered with another user")
+            return profile
+        login = handle.strip().lstrip("@")
+        if not LOGIN.fullmatch(login):
+            raise ParseError(f"{self.name}: cannot re-check {clean_line(login)!r}: neither an id nor a login")
+        return self._user(login)
+
+    def to_profile(self, user: Any, *, raw: str | None = None) -> Profile | None:
+        """Turn a user (full, or a search item without name and bio) into a Profile; None if unusable.
+
+        ``raw``: the answer as fetched; by default the user object itself, as JSON text.
+        """
         if not isinstance(user, dict):
             return None
         user_id, login = user.get("id"), user.get("login")
@@ -122,13 +140,18 @@ class GitHubSource:
             profile_url=web_url(user.get("html_url")) or "",
             labels=(account_type,) if account_type in ("organization", "bot") else (),
             links=_links(user.get("blog"), user.get("twitter_username")),
+            raw=raw if raw is not None else json.dumps(user, ensure_ascii=False),
+            raw_type=JSON,
         )
 
     def _user(self, login: str) -> Profile | None:
-        response = self._get(f"{self.users_url}/{quote(login, safe='')}")
+        return self._user_at(f"{self.users_url}/{quote(login, safe='')}")
+
+    def _user_at(self, url: str) -> Profile | None:
+        response = self._get(url)
         if response.status == 404 and _is_json_message(response):
             return None
-        profile = self.to_profile(self._json(response))
+        profile = self.to_profile(self._json(response), raw=response.text)
         if profile is None:
             raise ParseError(f"{self.name}: /users answer is not a user")
         return profile

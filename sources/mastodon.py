@@ -13,17 +13,18 @@ Options of the entry:
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from bs4 import BeautifulSoup
 
-from sources.base import NAME, Profile, clean_line, clean_text, name_query_kinds, read_token, web_url
+from sources.base import JSON, NAME, Profile, clean_line, clean_text, name_query_kinds, read_token, web_url
 from sources.http import HttpClient, Rate, Response, check_status
 from watcher.config import SourceConfig
-from watcher.errors import ConfigError, ParseError, SourceError
+from watcher.errors import ConfigError, ParseError, SourceBlocked, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class MastodonSource:
         base = config.base_url.rstrip("/")
         self.search_url = f"{base}/api/v2/search"
         self.lookup_url = f"{base}/api/v1/accounts/lookup"
+        self.accounts_url = f"{base}/api/v1/accounts"
         domain = config.options.get("account_domain")
         if domain is not None and (not isinstance(domain, str) or not domain.strip()):
             raise ConfigError(f"source {config.name!r}: account_domain must be a domain name")
@@ -92,15 +94,43 @@ class MastodonSource:
         body = response.json()
         if _account_id(body) is None or not isinstance(body.get("acct"), str):
             raise ParseError(f"{self.name}: accounts/lookup answer is not an account")
-        profile = self.to_profile(body)
+        if body.get("suspended") is True:
+            return None
+        profile = self.to_profile(body, raw=response.text)
         if profile is None and body.get("discoverable") is not False:
             raise ParseError(f"{self.name}: accounts/lookup answer is not a usable account")
         return profile
 
-    def to_profile(self, account: Any) -> Profile | None:
-        """Turn an ``Account`` into a Profile; None for unusable or non-discoverable accounts."""
+    def fetch(self, platform_id: str, handle: str) -> Profile | None:
+        """Re-check a known account: ``GET /api/v1/accounts/:id`` (public).
+
+        Gone: a JSON 404 ``Record not found`` (deleted), a JSON 410 (older servers' suspension),
+        or an account with ``suspended: true`` (Mastodon 3.3+ shows suspended accounts empty).
+        An account that turned ``discoverable: false`` still exists: unknown, not gone.
+        """
+        response = self.http.get(f"{self.accounts_url}/{quote(platform_id, safe='')}", headers=self.headers)
+        if response.status in (404, 410) and _is_json_error(response):
+            return None
+        check_status(response)
+        body = response.json()
+        if _account_id(body) != platform_id or not isinstance(body.get("acct"), str):
+            raise ParseError(f"{self.name}: accounts/:id answer is not the account asked for")
+        if body.get("suspended") is True:
+            return None
+        profile = self.to_profile(body, raw=response.text)
+        if profile is not None:
+            return profile
+        if body.get("discoverable") is False:
+            raise SourceBlocked(f"{self.name}: @{clean_line(handle)} is no longer discoverable; not shown")
+        raise ParseError(f"{self.name}: accounts/:id answer is not a usable account")
+
+    def to_profile(self, account: Any, *, raw: str | None = None) -> Profile | None:
+        """Turn an ``Account`` into a Profile; None for unusable, suspended or non-discoverable accounts.
+
+        ``raw``: the answer as fetched; by default the Account itself, as JSON text.
+        """
         account_id = _account_id(account)
-        if account_id is None or account.get("discoverable") is False:
+        if account_id is None or account.get("discoverable") is False or account.get("suspended") is True:
             return None
         acct = clean_line(account.get("acct")).lower()
         user, at, domain = acct.partition("@")
@@ -120,6 +150,8 @@ class MastodonSource:
             labels=("bot",) if account.get("bot") is True else (),
             banner_url=banner,
             links=field_links(account.get("fields")),
+            raw=raw if raw is not None else json.dumps(account, ensure_ascii=False),
+            raw_type=JSON,
         )
 
 

@@ -29,7 +29,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, UnusualUsageWarning
 
-from sources.base import HANDLE, Profile, clean_line, clean_text, web_url
+from sources.base import HANDLE, HTML, Profile, clean_line, clean_text, web_url
 from sources.http import HttpClient, Rate, Response
 from watcher.config import SourceConfig
 from watcher.errors import ConfigError, ParseError, SourceBlocked, SourceError
@@ -408,6 +408,20 @@ class ProfilePagesSource:
         handle = handle.strip().removeprefix("@")
         if handle in (".", "..") or not self.handle_pattern.fullmatch(handle):
             return None
+        return self._probe(handle)
+
+    def fetch(self, platform_id: str, handle: str) -> Profile | None:
+        """Re-check a known profile: its handle's page, decided by the site's fingerprints.
+
+        Pages have no stable id, so the handle is what is asked; a stored handle the site
+        cannot have is unknown here (it was never asked), not gone.
+        """
+        handle = handle.strip().removeprefix("@")
+        if handle in (".", "..") or not self.handle_pattern.fullmatch(handle):
+            raise ParseError(f"{self.name}: cannot re-check {clean_line(handle)!r}: not a handle this site has")
+        return self._probe(handle)
+
+    def _probe(self, handle: str) -> Profile | None:
         response = self.http.get_page(self.profile_page_url(handle), trusted=True)
         if _origin(response.url) != _origin(self.base_url):
             raise SourceBlocked(
@@ -418,10 +432,14 @@ class ProfilePagesSource:
             return None
         if outcome == UNKNOWN:
             raise self._unknown(response)
-        return self.to_profile(handle, parse_profile_page(response.text, response.url), response.url)
+        html = response.text
+        return self.to_profile(handle, parse_profile_page(html, response.url), response.url, raw=html)
 
-    def to_profile(self, handle: str, page: PageFields, final_url: str) -> Profile:
-        """The page's own username wins over the asked handle when it is one the site could have."""
+    def to_profile(self, handle: str, page: PageFields, final_url: str, *, raw: str = "") -> Profile:
+        """The page's own username wins over the asked handle when it is one the site could have.
+
+        ``raw``: the page as fetched (HTML), kept as evidence.
+        """
         username = page.username if page.username and self.handle_pattern.fullmatch(page.username) else handle
         url = page.canonical_url or final_url
         return Profile(
@@ -433,6 +451,8 @@ class ProfilePagesSource:
             avatar_url=page.avatar_url,
             profile_url=url,
             links=page.links,
+            raw=raw,
+            raw_type=HTML if raw else "",
         )
 
     def self_check(self) -> list[str]:

@@ -1,18 +1,40 @@
-"""Findings: one per kind + person + profile, with the evidence that produced them."""
+"""Findings: one per kind + person + profile, with the evidence that produced them, and their lifecycle.
+
+    new ──alert──▶ alerted ──review──▶ confirmed | dismissed
+     │                │                    │
+     └────────────────┴── profile gone twice in a row ──▶ resolved ──profile back──▶ alerted | new
+
+A re-check asks the platform for each open finding's profile directly (``Source.fetch``);
+absence from search results proves nothing. Two "gone" answers in a row resolve a finding;
+an unknown answer (rate limit, outage) changes nothing; a "found" answer resets the count and
+reopens a resolved finding. Resolved findings are re-checked for ``RESOLVED_RECHECK_DAYS``.
+Dismissed findings are not re-checked: they speak again only when a scan meets their profile
+and its evidence gained a signal (``QUIET``).
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
-from storage.db import utcnow
+from storage import audit
+from storage.db import utcnow, write_transaction
+from watcher.errors import InputError
 from watcher.models import Finding
+
+STATUSES = ("new", "alerted", "confirmed", "dismissed", "resolved")
+OPEN = ("new", "alerted", "confirmed")
+MISSES_TO_RESOLVE = 2  # "gone" answers in a row
+RESOLVED_RECHECK_DAYS = 90  # a taken-down profile can come back; look for it this long
 
 _SELECT = """
     SELECT f.id, f.kind, p.email AS person_email, pr.source, pr.handle, pr.display_name,
-           pr.profile_url, f.score, f.status, f.evidence, f.first_seen, f.last_seen, f.alerted_signals
+           pr.profile_url, f.score, f.status, f.evidence, f.first_seen, f.last_seen, f.alerted_signals,
+           f.resolved_at, f.reviewed_at, f.review_note, f.missing_count, f.last_checked_at
     FROM findings f
     JOIN profiles pr ON pr.id = f.profile_id
     LEFT JOIN people p ON p.id = f.person_id
@@ -52,13 +74,15 @@ def record_finding(
         "evidence": json.dumps(evidence, ensure_ascii=False),
         "last_seen": now,
     }
-    rows = list(db.query("SELECT id, status, alerted_signals FROM findings WHERE finding_key = ?", [key]))
+    rows = list(db.query("SELECT id, status, alerted_signals, alerted_at FROM findings WHERE finding_key = ?", [key]))
     if rows:
         row = rows[0]
         if row["status"] in QUIET and row["alerted_signals"] is not None:
             gained = set(evidence.get("signals", ())) - set(json.loads(row["alerted_signals"]))
             if gained:
                 values |= {"status": "new", "alerted_at": None, "outbox_id": None}
+                if row["alerted_at"] is None:  # dismissed before anyone was told: news, not an update
+                    values["alerted_signals"] = None
         db["findings"].update(row["id"], values)
         return row["id"], False
     values |= {
@@ -73,11 +97,31 @@ def record_finding(
     return db["findings"].insert(values).last_pk, True
 
 
-def list_findings(db: Database, *, person_id: int | None = None, unalerted_only: bool = False) -> list[Finding]:
+def list_findings(
+    db: Database,
+    *,
+    person_id: int | None = None,
+    unalerted_only: bool = False,
+    kind: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    person_email: str | None = None,
+    since: str | None = None,
+) -> list[Finding]:
+    """Findings, oldest first; every argument given narrows the list (``since``: an ISO time,
+    first seen at or after it)."""
     where, params = [], []
-    if person_id is not None:
-        where.append("f.person_id = ?")
-        params.append(person_id)
+    for clause, value in (
+        ("f.person_id = ?", person_id),
+        ("f.kind = ?", kind),
+        ("f.status = ?", status),
+        ("pr.source = ?", source),
+        ("p.email = ?", person_email.strip().lower() if person_email else None),
+        ("julianday(f.first_seen) >= julianday(?)", since),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
     if unalerted_only:
         where.append("f.alerted_at IS NULL AND f.status = 'new' AND f.kind = 'impersonation'")
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY f.id"
@@ -109,4 +153,168 @@ def _finding(row: dict[str, Any]) -> Finding:
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
         alerted_signals=tuple(json.loads(row["alerted_signals"])) if row["alerted_signals"] else None,
+        resolved_at=row["resolved_at"],
+        reviewed_at=row["reviewed_at"],
+        review_note=row["review_note"],
+        missing_count=row["missing_count"],
+        last_checked_at=row["last_checked_at"],
     )
+
+
+def get_finding(db: Database, finding_id: int) -> Finding | None:
+    rows = list(db.query(_SELECT + " WHERE f.id = ?", [finding_id]))
+    return _finding(rows[0]) if rows else None
+
+
+# --- re-checks ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecheckTarget:
+    """A profile some finding depends on: asked for directly at each scan."""
+
+    profile_id: int
+    platform_id: str
+    handle: str
+
+
+# Findings whose profile is re-checked: open ones, and ones resolved recently (``?``: since when).
+_RECHECKED = """(f.status IN ('new', 'alerted', 'confirmed')
+    OR (f.status = 'resolved' AND julianday(f.resolved_at) >= julianday(?)))"""
+
+
+def recheck_targets(db: Database, source: str, *, now: datetime | None = None) -> list[RecheckTarget]:
+    """The profiles on ``source`` to re-check, least recently checked first (so a source whose
+    budget runs out gets through all of them over a few scans)."""
+    rows = db.query(
+        f"""SELECT pr.id, pr.platform_id, pr.handle, MIN(COALESCE(f.last_checked_at, '')) AS checked
+            FROM findings f JOIN profiles pr ON pr.id = f.profile_id
+            WHERE pr.source = ? AND {_RECHECKED}
+            GROUP BY pr.id ORDER BY checked, pr.id""",
+        [source, _resolved_since(now)],
+    )
+    return [RecheckTarget(row["id"], row["platform_id"], row["handle"]) for row in rows]
+
+
+def profile_present(db: Database, profile_id: int, *, now: datetime | None = None) -> list[int]:
+    """The platform showed the profile: its findings' miss count restarts, and resolved ones
+    reopen (to where they were). Returns the ids of the findings reopened."""
+    reopened = []
+    with write_transaction(db):
+        for row in _rechecked(db, profile_id, now):
+            values: dict[str, Any] = {"missing_count": 0, "last_checked_at": utcnow()}
+            if row["status"] == "resolved":
+                status = _reopened_status(db, row["id"], row["alerted_at"])
+                values |= {"status": status, "resolved_at": None}
+                audit.record(
+                    db,
+                    actor=audit.SERVICE,
+                    action="reopened",
+                    finding_id=row["id"],
+                    detail={"from": "resolved", "to": status, "why": "the profile is back"},
+                )
+                reopened.append(row["id"])
+            db["findings"].update(row["id"], values)
+    return reopened
+
+
+def profile_missing(db: Database, profile_id: int, *, now: datetime | None = None) -> list[int]:
+    """The platform said the profile is gone: one more miss for each of its findings; the second
+    in a row resolves an open one. Returns the ids of the findings resolved."""
+    resolved = []
+    with write_transaction(db):
+        for row in _rechecked(db, profile_id, now):
+            misses = row["missing_count"] + 1
+            values: dict[str, Any] = {"missing_count": misses, "last_checked_at": utcnow()}
+            if row["status"] != "resolved" and misses >= MISSES_TO_RESOLVE:
+                values |= {"status": "resolved", "resolved_at": utcnow()}
+                audit.record(
+                    db,
+                    actor=audit.SERVICE,
+                    action="resolved",
+                    finding_id=row["id"],
+                    detail={
+                        "from": row["status"],
+                        "to": "resolved",
+                        "why": f"the profile was gone {misses} times in a row",
+                    },
+                )
+                resolved.append(row["id"])
+            db["findings"].update(row["id"], values)
+    return resolved
+
+
+def _rechecked(db: Database, profile_id: int, now: datetime | None) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            f"""SELECT f.id, f.status, f.alerted_at, f.missing_count FROM findings f
+                WHERE f.profile_id = ? AND {_RECHECKED}""",
+            [profile_id, _resolved_since(now)],
+        )
+    )
+
+
+def _resolved_since(now: datetime | None) -> str:
+    return ((now or datetime.now(UTC)) - timedelta(days=RESOLVED_RECHECK_DAYS)).isoformat(timespec="seconds")
+
+
+def _reopened_status(db: Database, finding_id: int, alerted_at: str | None) -> str:
+    """Where a finding goes back to: confirmed if it was, else alerted if its person was told, else new."""
+    row = db.execute(
+        "SELECT detail FROM audit WHERE finding_id = ? AND action = 'resolved' ORDER BY id DESC LIMIT 1", [finding_id]
+    ).fetchone()
+    if row and json.loads(row[0]).get("from") == "confirmed":
+        return "confirmed"
+    return "alerted" if alerted_at else "new"
+
+
+# --- review -------------------------------------------------------------------
+
+# action → (the statuses it may start from, what it is called in the audit trail)
+REVIEW_ACTIONS = {
+    "confirm": (("new", "alerted"), "confirmed"),
+    "dismiss": (("new", "alerted", "confirmed"), "dismissed"),
+    "reopen": (("dismissed", "resolved", "confirmed"), "reopened"),
+}
+
+
+def review(db: Database, finding_id: int, action: str, *, actor: str, note: str | None = None) -> tuple[str, str]:
+    """Confirm, dismiss or reopen a finding, with an audit row. Returns (old status, new status).
+
+    Dismissing remembers the finding's signals, so that it stays quiet until its evidence
+    gains one (see ``QUIET``). Reopening puts it back where it was before: alerted if its
+    person was told, else new (and then the next alert covers it).
+    """
+    if action not in REVIEW_ACTIONS:
+        raise InputError(f"unknown review action {action!r} (confirm, dismiss or reopen)")
+    allowed, done = REVIEW_ACTIONS[action]
+    with write_transaction(db):
+        row = db.execute("SELECT status, alerted_at, evidence FROM findings WHERE id = ?", [finding_id]).fetchone()
+        if row is None:
+            raise InputError(f"no finding with id {finding_id}")
+        old, alerted_at, evidence = row
+        if old not in allowed:
+            if old == done:
+                raise InputError(f"finding {finding_id} is already {old}")
+            raise InputError(
+                f"cannot {action} finding {finding_id}: it is {old} (only {' or '.join(allowed)} findings can be)"
+            )
+        now = utcnow()
+        values: dict[str, Any] = {"reviewed_at": now, "review_note": note}
+        if action == "confirm":
+            new = "confirmed"
+        elif action == "dismiss":
+            new = "dismissed"
+            values["alerted_signals"] = json.dumps(sorted(json.loads(evidence).get("signals", ())))
+        else:
+            new = "alerted" if alerted_at else "new"
+            values |= {"resolved_at": None, "missing_count": 0}
+            if not alerted_at:
+                values["alerted_signals"] = None  # never told: the next alert covers it as news
+        values["status"] = new
+        db["findings"].update(finding_id, values)
+        detail: dict[str, Any] = {"from": old, "to": new}
+        if note:
+            detail["note"] = note
+        audit.record(db, actor=actor, action=done, finding_id=finding_id, detail=detail)
+    return old, new

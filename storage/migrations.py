@@ -196,3 +196,56 @@ def notifications(db: Database) -> None:
         )
         """,
     )
+
+
+@MIGRATIONS(name="0005_service")
+def service(db: Database) -> None:
+    """The service's own state (in our database, not in a pickled job store), the findings'
+    lifecycle, an audit trail, and evidence kept for platform reports."""
+    _run(
+        db,
+        """
+        -- One row per scheduled job ("scan:bluesky", "digest", "deliver", "purge").
+        CREATE TABLE job_runs (
+            job TEXT PRIMARY KEY,
+            last_started_at TEXT,
+            last_finished_at TEXT,
+            last_status TEXT,
+            last_error TEXT,
+            next_run_at TEXT
+        );
+        -- Re-checks of an open finding's profile: two "not found" in a row resolve it.
+        ALTER TABLE findings ADD COLUMN missing_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE findings ADD COLUMN last_checked_at TEXT;
+        ALTER TABLE findings ADD COLUMN reviewed_at TEXT;
+        ALTER TABLE findings ADD COLUMN review_note TEXT;
+        -- Every review and every e-mail sent: who or what, when, on which finding or message.
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            finding_id INTEGER,
+            outbox_id INTEGER,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_finding ON audit(finding_id);
+        -- The profile as fetched, its avatar as a small thumbnail, when a finding is made and
+        -- each time its evidence changes materially.
+        CREATE TABLE evidence (
+            id INTEGER PRIMARY KEY,
+            finding_id INTEGER NOT NULL REFERENCES findings(id) ON DELETE CASCADE,
+            captured_at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            profile_url TEXT NOT NULL DEFAULT '',
+            fields TEXT NOT NULL DEFAULT '{}',
+            raw TEXT NOT NULL DEFAULT '',
+            raw_type TEXT NOT NULL DEFAULT '',
+            match TEXT NOT NULL DEFAULT '{}',
+            avatar_url TEXT,
+            avatar_sha256 TEXT,
+            thumbnail BLOB
+        );
+        CREATE INDEX evidence_finding ON evidence(finding_id)
+        """,
+    )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from sqlite_utils import Database
@@ -18,10 +21,13 @@ from storage import open_database
 from storage import outbox as outbox_store
 from storage import people as people_store
 from storage.logos import list_logos, save_logo
-from watcher import pipeline
+from watcher import pipeline, retention
 from watcher.config import Config, load_config
 from watcher.digest import preview_digest, resolve_week, send_digest
 from watcher.errors import InputError, WatcherError
+from watcher.evidence import render_page as render_evidence
+from watcher.logs import log_at_least, setup_logging
+from watcher.progress import ScanDisplay
 from watcher.roster import hash_photo, parse_person
 
 
@@ -68,15 +74,12 @@ pass_app = click.make_pass_decorator(App)
     help="Config file (default: $WATCHER_CONFIG, else ./watcher.toml, else built-in defaults).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail to stderr.")
+@click.option("--log-json", is_flag=True, help="Log JSON lines (time, level, logger, message, extras) to stderr.")
 @click.version_option(package_name="identity-watch", prog_name="watcher")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: bool, log_json: bool) -> None:
     """Identity Watch: find public accounts impersonating district staff."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    setup_logging(verbose=verbose, json_lines=log_json, timestamps=ctx.invoked_subcommand == "run")
     ctx.obj = App(config_path)
 
 
@@ -167,10 +170,14 @@ def people_list(app: App, as_json: bool) -> None:
 @click.argument("email")
 @pass_app
 def people_remove(app: App, email: str) -> None:
-    """Remove a person with their handles and photo hashes."""
-    if not people_store.remove_person(app.db, email.strip().lower()):
+    """Remove a person and what is kept about them; their findings stay, anonymised."""
+    counts = people_store.remove_person(app.db, email.strip().lower())
+    if counts is None:
         raise InputError(f"no enrolled person with e-mail {email}")
-    click.echo(f"removed {email}")
+    click.echo(
+        f"removed {_printable(email)}: {counts['handles']} handles, {counts['photo_hashes']} photo hashes, "
+        f"{counts['messages']} messages, {counts['findings_anonymised']} findings anonymised"
+    )
 
 
 @cli.group()
@@ -202,14 +209,46 @@ def logos_list(app: App) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the scan report as JSON.")
 @pass_app
 def scan(app: App, only_source: str | None, as_json: bool) -> None:
-    """Run one full scan now: search, match, queue alerts and deliver them."""
-    progress = None if as_json else (lambda msg: click.echo(msg, err=True))
-    report = pipeline.run_scan(app.config, app.db, only_source=only_source, on_progress=progress)
+    """Run one full scan now: search, match, queue alerts and deliver them.
+
+    On a terminal a progress bar shows the queries and profiles done and the findings so far.
+    """
+    display = None if as_json else ScanDisplay()
+    try:
+        report = pipeline.run_scan(app.config, app.db, only_source=only_source, on_progress=display)
+    finally:
+        if display is not None:
+            display.close()
     if as_json:
         click.echo(json.dumps(scan_summary(report), indent=2, ensure_ascii=False))
         return
     for line in scan_lines(report):
         click.echo(line)
+    for line in new_finding_lines(app.db, report.scan_id):
+        click.echo(line)
+
+
+SHOWN_NEW = 10  # new findings listed after a scan; the rest are a command away
+
+
+def new_finding_lines(db: Database, scan_id: int) -> list[str]:
+    """The scan's new findings, strongest first, as the end of the one-screen summary."""
+    made = {row["id"] for row in db.query("SELECT id FROM findings WHERE scan_run_id = ?", [scan_id])}
+    rows = [f for f in findings_store.list_findings(db) if f.id in made] if made else []
+    if not rows:
+        return []
+    rows.sort(key=lambda f: -f.score)
+    lines = ["new findings:"]
+    for f in rows[:SHOWN_NEW]:
+        who = f.person_email or "the district"
+        lines.append(
+            f"  #{f.id} {f.kind} of {who} on {f.source} @{_printable(f.handle)}"
+            f" ({f.evidence.get('rule', '')}, score {f.score:.2f})"
+        )
+    if len(rows) > SHOWN_NEW:
+        lines.append(f"  … and {len(rows) - SHOWN_NEW} more")
+    lines.append("see them all: watcher findings --json")
+    return lines
 
 
 def scan_summary(report: pipeline.ScanReport) -> dict:
@@ -247,6 +286,12 @@ def scan_lines(report: pipeline.ScanReport) -> list[str]:
         if stats.avatars_unknown:
             line += f", {stats.avatars_unknown} avatars not checked"
         lines.append(line)
+        if stats.rechecked or stats.resolved or stats.reopened:
+            unsure = sum(stats.recheck_unknown.values())
+            lines.append(
+                f"  {name}: {stats.rechecked} profiles re-checked ({stats.recheck_gone} gone, {unsure} unknown), "
+                f"{stats.resolved} findings resolved, {stats.reopened} reopened"
+            )
         if stats.gave_up:
             lines.append(
                 f"  source {name} stopped: {_printable(stats.gave_up)} ({stats.skipped} queries left for next scan)"
@@ -261,22 +306,50 @@ def scan_lines(report: pipeline.ScanReport) -> list[str]:
     return lines
 
 
+FINDINGS_CSV = [
+    "id",
+    "kind",
+    "person",
+    "source",
+    "handle",
+    "display_name",
+    "profile_url",
+    "score",
+    "status",
+    "rule",
+    "first_seen",
+    "resolved_at",
+    "reviewed_at",
+    "missing_count",
+]
+
+
 @cli.command()
+@click.option("--kind", type=click.Choice(["impersonation", "logo_misuse"]), help="Only findings of this kind.")
+@click.option("--status", type=click.Choice(findings_store.STATUSES), help="Only findings with this status.")
+@click.option("--source", help="Only findings on this configured source.")
+@click.option("--person", "person_email", metavar="EMAIL", help="Only findings about this person.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Only findings first seen on or after this day (district time).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @pass_app
-def findings(app: App, as_json: bool, as_csv: bool) -> None:
-    """List findings."""
-    rows = findings_store.list_findings(app.db)
+def findings(app: App, kind, status, source, person_email, since, as_json: bool, as_csv: bool) -> None:
+    """List findings; the options narrow the list and combine."""
+    rows = findings_store.list_findings(
+        app.db,
+        kind=kind,
+        status=status,
+        source=source,
+        person_email=person_email,
+        since=_day_start(since, app.config.timezone) if since else None,
+    )
     if as_json:
         click.echo(json.dumps([f.as_json() for f in rows], indent=2, ensure_ascii=False))
         return
     if as_csv:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(
-            ["id", "kind", "person", "source", "handle", "display_name", "profile_url", "score", "status", "rule"]
-        )
+        writer.writerow(FINDINGS_CSV)
         for f in rows:
             writer.writerow(
                 [
@@ -290,6 +363,10 @@ def findings(app: App, as_json: bool, as_csv: bool) -> None:
                     f.score,
                     f.status,
                     f.evidence.get("rule", ""),
+                    f.first_seen,
+                    f.resolved_at or "",
+                    f.reviewed_at or "",
+                    f.missing_count,
                 ]
             )
         click.echo(out.getvalue(), nl=False)
@@ -297,14 +374,50 @@ def findings(app: App, as_json: bool, as_csv: bool) -> None:
     click.echo(findings_table(rows))
 
 
+def _day_start(day: str, timezone: str) -> str:
+    """Midnight of ``day`` (YYYY-MM-DD) in the district's time zone, as a UTC ISO time."""
+    try:
+        start = datetime.strptime(day.strip(), "%Y-%m-%d").replace(tzinfo=ZoneInfo(timezone))
+    except ValueError:
+        raise InputError(f"--since must be a day like 2026-11-30, not {day!r}") from None
+    return start.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@cli.command()
+@click.argument("finding_id", metavar="ID", type=int)
+@click.argument("action", type=click.Choice(list(findings_store.REVIEW_ACTIONS)))
+@click.option("--note", help="Why: kept with the finding and in the audit trail.")
+@click.option("--by", "actor", metavar="NAME", help="Who reviews (default: your login name).")
+@pass_app
+def review(app: App, finding_id: int, action: str, note: str | None, actor: str | None) -> None:
+    """Confirm, dismiss or reopen finding ID; every review is kept in the audit trail.
+
+    confirm: an impersonation (from new or alerted). dismiss: not a problem; it stays quiet
+    unless its evidence gains a signal (from new, alerted or confirmed). reopen: back to
+    alerted, or new if its person was never told (from dismissed, resolved or confirmed).
+    """
+    actor = (actor if actor is not None else _login_name()).strip()
+    if not actor:
+        raise InputError("--by must name who reviews")
+    old, new = findings_store.review(app.db, finding_id, action, actor=actor, note=note.strip() if note else None)
+    click.echo(f"finding {finding_id}: {old} -> {new} (by {_printable(actor)})")
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
 def findings_table(rows) -> str:
     if not rows:
         return "no findings"
-    lines = [f"{'id':>4}  {'kind':<13} {'score':>5}  {'rule':<17} {'status':<8} {'person':<34} profile"]
+    lines = [f"{'id':>4}  {'kind':<13} {'score':>5}  {'rule':<17} {'status':<9} {'person':<34} profile"]
     for f in rows:
         name = _printable(f.display_name)[:30]
         lines.append(
-            f"{f.id:>4}  {f.kind:<13} {f.score:>5.2f}  {f.evidence.get('rule', ''):<17} {f.status:<8} "
+            f"{f.id:>4}  {f.kind:<13} {f.score:>5.2f}  {f.evidence.get('rule', ''):<17} {f.status:<9} "
             f'{(f.person_email or "-"):<34} {f.source}:@{_printable(f.handle)} "{name}"'
         )
     return "\n".join(lines)
@@ -400,6 +513,38 @@ def outbox_retry(app: App, ids: tuple[int, ...], all_dead: bool) -> None:
         raise InputError(f"not dead, or no such message: {', '.join(map(str, missed))}")
 
 
+@cli.command("evidence")
+@click.argument("finding_id", metavar="ID", type=int)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the page (default: evidence-ID.html).",
+)
+@pass_app
+def evidence_page(app: App, finding_id: int, out: Path | None) -> None:
+    """Write a finding's evidence as one self-contained HTML page, to attach to a platform report."""
+    page = render_evidence(app.db, finding_id)
+    out = out or Path(f"evidence-{finding_id}.html")
+    try:
+        out.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"wrote {out}")
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+@pass_app
+def purge(app: App, dry_run: bool) -> None:
+    """Delete what the [retention] settings no longer allow (watcher run does it daily)."""
+    counts = retention.purge(app.config, app.db, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(
+        f"{verb} {counts['observations']} old observations, {counts['evidence']} evidence snapshots "
+        f"of closed findings, {counts['image_hashes']} cached image hashes"
+    )
+
+
 @cli.command("test-email")
 @click.argument("address")
 @pass_app
@@ -425,6 +570,32 @@ def demo(workdir: Path) -> None:
     from watcher.demo import run_demo
 
     run_demo(workdir, echo=click.echo)
+
+
+@cli.command()
+@pass_app
+def run(app: App) -> None:
+    """Run the service: scans, alert delivery, the weekly digest and the daily purge on their
+    schedules, until SIGTERM or Ctrl-C. One per database."""
+    from watcher.service import run_service
+
+    log_at_least("watcher.service", logging.INFO)  # one line per job, even without -v
+    run_service(app.config)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """Show each job's last and next run, the sources' health, the outbox backlog and open findings."""
+    from watcher.service import service_status, status_lines
+
+    report = service_status(app.config, app.db)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    for line in status_lines(report):
+        click.echo(line)
 
 
 def main() -> None:

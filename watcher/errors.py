@@ -10,8 +10,9 @@
     │   └── ParseError           the answer was not in the shape we know
     ├── UnsafeURL            a scraped URL points somewhere we must not fetch
     ├── ImageError           an image is unreadable, too large or not an image
-    └── DeliveryError        an e-mail could not be handed over
-        └── PermanentDeliveryError   retrying will not help
+    ├── DeliveryError        an e-mail could not be handed over
+    │   └── PermanentDeliveryError   retrying will not help
+    └── AlreadyRunning       another `watcher run` holds this database
 
 Every message is one line, fit to show a district administrator as is.
 """
@@ -80,3 +81,7 @@ class PermanentDeliveryError(DeliveryError):
 class TransportUnavailable(DeliveryError):
     """The transport cannot deliver any message now (server unreachable, login refused): the
     delivery run stops; the messages wait and their attempts are not spent."""
+
+
+class AlreadyRunning(WatcherError):
+    """Another ``watcher run`` already serves this database."""

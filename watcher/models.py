@@ -54,6 +54,11 @@ class Finding:
     first_seen: str = ""
     last_seen: str = ""
     alerted_signals: tuple[str, ...] | None = None  # what the person was last told of; None: never
+    resolved_at: str | None = None  # when re-checks found the profile gone
+    reviewed_at: str | None = None
+    review_note: str | None = None
+    missing_count: int = 0  # re-checks in a row that found the profile gone
+    last_checked_at: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +74,11 @@ class Finding:
             "evidence": self.evidence,
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
+            "resolved_at": self.resolved_at,
+            "reviewed_at": self.reviewed_at,
+            "review_note": self.review_note,
+            "missing_count": self.missing_count,
+            "last_checked_at": self.last_checked_at,
         }
 
 

@@ -24,12 +24,14 @@ from notifications.transport import envelope_address, open_transport
 from sources.base import NAME, Profile, Source
 from sources.http import HttpClient
 from sources.registry import build_source
+from storage import audit as audit_store
 from storage import findings as findings_store
 from storage import outbox as outbox_store
 from storage import people as people_store
 from storage import scans as scans_store
 from storage.db import write_transaction
 from storage.logos import list_logos
+from watcher import evidence as evidence_snapshots
 from watcher.config import Config
 from watcher.errors import (
     DeliveryError,
@@ -67,6 +69,13 @@ class SourceStats:
     profiles: int = 0
     avatars_unknown: int = 0
     gave_up: str | None = None
+    # Re-checks of the profiles findings depend on (see _recheck_findings).
+    rechecked: int = 0  # asked for directly (profiles search already returned are not asked again)
+    recheck_gone: int = 0  # the platform said the profile is gone
+    recheck_unknown: dict[str, int] = field(default_factory=dict)  # no answer, by reason
+    recheck_skipped: int = 0  # not asked this scan (source stopped); first next time
+    resolved: int = 0  # findings resolved (gone twice in a row)
+    reopened: int = 0  # resolved findings whose profile came back
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +87,12 @@ class SourceStats:
             "profiles": self.profiles,
             "avatars_unknown": self.avatars_unknown,
             "gave_up": self.gave_up,
+            "rechecked": self.rechecked,
+            "recheck_gone": self.recheck_gone,
+            "recheck_unknown": dict(self.recheck_unknown),
+            "recheck_skipped": self.recheck_skipped,
+            "resolved": self.resolved,
+            "reopened": self.reopened,
         }
 
 
@@ -107,6 +122,18 @@ class ScanReport:
 
 
 @dataclass
+class ScanProgress:
+    """Where a running scan is, for a progress bar: reported after each query and each profile."""
+
+    source: str
+    stage: str  # "searching" or "matching"
+    done: int  # queries run (searching) or profiles matched (matching) for this source
+    total: int
+    profiles_seen: int  # all sources so far
+    findings_new: int
+
+
+@dataclass
 class DeliveryReport:
     sent: int = 0
     retrying: int = 0  # still pending: failed for now, or not tried because the run stopped
@@ -127,10 +154,14 @@ def run_scan(
     *,
     only_source: str | None = None,
     session: requests.Session | None = None,
-    on_progress: Callable[[str], None] | None = None,
+    on_progress: Callable[[ScanProgress], None] | None = None,
     stop: Callable[[], bool] | None = None,
+    deliver: bool = True,
 ) -> ScanReport:
     """One full pass: search every source, match, record findings, queue and deliver alerts.
+
+    With ``deliver=False`` the alerts are only queued: ``watcher run`` delivers them itself, one
+    delivery at a time.
 
     ``stop`` is asked between queries and between profiles; once it says yes the scan ends
     there, keeps every finding recorded so far (each profile is one transaction), and leaves
@@ -146,13 +177,27 @@ def run_scan(
     report = ScanReport(
         scan_id=scans_store.start_scan(db, [s.name for s in source_configs]), sources=[s.name for s in source_configs]
     )
-    say = on_progress or (lambda _msg: None)
+    tell = on_progress or (lambda _progress: None)
     try:
         for source in sources:
             stats = report.stats[source.name] = SourceStats()
-            profiles = _run_queries(db, source, queries, stats, report, stopping)
-            say(f"{source.name}: {len(profiles)} profiles from {stats.queries} queries")
-            for profile in profiles.values():
+
+            def searched(done: int, total: int, found: int, name: str = source.name) -> None:
+                tell(ScanProgress(name, "searching", done, total, report.profiles_seen + found, report.findings_new))
+
+            profiles = _run_queries(db, source, queries, stats, report, stopping, searched)
+            profiles |= _recheck_findings(db, source, profiles, stats, report, stopping)
+            for checked, profile in enumerate(profiles.values()):
+                tell(
+                    ScanProgress(
+                        source.name,
+                        "matching",
+                        checked,
+                        len(profiles),
+                        report.profiles_seen + len(profiles),
+                        report.findings_new,
+                    )
+                )
                 if stopping():
                     report.interrupted = True
                     break
@@ -166,10 +211,11 @@ def run_scan(
                 if closer_look and avatar.views and not any(m.kind == "logo_misuse" for m in matches):
                     windows = _logo_windows(db, http, config, profile, avatar)
                     matches += matcher.logos_in(profile, windows)
+                image = evidence_snapshots.avatar_image(db, http, profile, avatar) if matches else None
                 with write_transaction(db):
                     profile_id = scans_store.save_profile(db, profile, avatar)
                     for match in matches:
-                        _, created = findings_store.record_finding(
+                        finding_id, created = findings_store.record_finding(
                             db,
                             kind=match.kind,
                             person_id=match.person_id,
@@ -178,6 +224,17 @@ def run_scan(
                             score=match.score,
                             rule=match.rule,
                             evidence=match.evidence,
+                        )
+                        evidence_snapshots.capture(
+                            db,
+                            finding_id=finding_id,
+                            profile=profile,
+                            avatar=avatar,
+                            kind=match.kind,
+                            score=match.score,
+                            evidence=match.evidence,
+                            image=image,
+                            max_pixels=config.network.max_image_pixels,
                         )
                         report.findings_seen += 1
                         report.findings_new += int(created)
@@ -205,7 +262,8 @@ def run_scan(
     if report.interrupted:
         return report
     report.alerts_queued = queue_alerts(config, db)
-    report.delivery = deliver_outbox(config, db)
+    if deliver:
+        report.delivery = deliver_outbox(config, db)
     return report
 
 
@@ -227,6 +285,7 @@ def _run_queries(
     stats: SourceStats,
     report: ScanReport,
     stopping: Callable[[], bool],
+    searched: Callable[[int, int, int], None],
 ) -> dict[str, Profile]:
     """Run the queries this source answers, stalest first; failures are recorded, never answers."""
     ages = scans_store.query_ages(db, source.name)
@@ -235,6 +294,7 @@ def _run_queries(
     profiles: dict[str, Profile] = {}
     failures_in_row = 0
     for index, query in enumerate(todo):
+        searched(index, len(todo), len(profiles))
         if stopping():
             stats.skipped = len(todo) - index
             report.interrupted = True
@@ -267,6 +327,62 @@ def _run_queries(
         for profile in found:
             profiles.setdefault(profile.platform_id, profile)
     return profiles
+
+
+def _recheck_findings(
+    db: Database,
+    source: Source,
+    searched: dict[str, Profile],
+    stats: SourceStats,
+    report: ScanReport,
+    stopping: Callable[[], bool],
+) -> dict[str, Profile]:
+    """Ask the platform directly for each profile a finding depends on: absence from search
+    results proves nothing. A profile search already returned counts as found, unasked.
+
+    Found: the finding's miss count restarts (a resolved one reopens) and the profile is
+    returned, to be matched and recorded like a searched one. Gone: one more miss (the second
+    in a row resolves it). Unknown: nothing changes. The source's budget is shared with its
+    searches; one rate limit or two failures in a row stop the re-checks for this scan, and
+    the least recently checked go first next time.
+    """
+    targets = findings_store.recheck_targets(db, source.name)
+    for target in targets:
+        if target.platform_id in searched:
+            stats.reopened += len(findings_store.profile_present(db, target.profile_id))
+    todo = [t for t in targets if t.platform_id not in searched]
+    found: dict[str, Profile] = {}
+    if stats.gave_up:  # the source failed its searches: asking again now would fail too
+        stats.recheck_skipped = len(todo)
+        return found
+    failures_in_row = 0
+    for index, target in enumerate(todo):
+        if stopping():
+            stats.recheck_skipped = len(todo) - index
+            report.interrupted = True
+            break
+        stats.rechecked += 1
+        try:
+            profile = source.fetch(target.platform_id, target.handle)
+        except SourceError as exc:
+            failures_in_row += 1
+            stats.recheck_unknown[exc.reason] = stats.recheck_unknown.get(exc.reason, 0) + 1
+            _problem(report, source.name, exc.reason, str(exc), recheck=f"@{target.handle}")
+            log.warning("%s: re-check of @%s: %s", source.name, target.handle, exc)
+            if isinstance(exc, RateLimited) or failures_in_row >= MAX_CONSECUTIVE_FAILURES:
+                stats.gave_up = str(exc)
+                stats.recheck_skipped = len(todo) - index - 1
+                log.warning("%s: stopping re-checks for this scan (%d left)", source.name, stats.recheck_skipped)
+                break
+            continue
+        failures_in_row = 0
+        if profile is None:
+            stats.recheck_gone += 1
+            stats.resolved += len(findings_store.profile_missing(db, target.profile_id))
+        else:
+            stats.reopened += len(findings_store.profile_present(db, target.profile_id))
+            found.setdefault(profile.platform_id, profile)
+    return found
 
 
 def _problem(report: ScanReport, source: str, reason: str, message: str, **extra: str) -> None:
@@ -438,7 +554,9 @@ def deliver_outbox(config: Config, db: Database, *, force: bool = False) -> Deli
                 report.retrying += status == "pending"
                 log.warning("outbox message %s to %s not delivered: %s", row["id"], row["recipient"], exc)
                 continue
-            outbox_store.mark_sent(db, row["id"])
+            with write_transaction(db):  # marked sent and audited together
+                outbox_store.mark_sent(db, row["id"])
+                audit_store.email_sent(db, row["id"])
             report.sent += 1
     finally:
         transport.close()

@@ -1,8 +1,12 @@
 """A local stand-in for Bluesky's public AppView, for the demo and the tests.
 
 It speaks the real API shapes (``app.bsky.actor.searchActors`` with ``q``,
-``limit`` and ``cursor``; ``app.bsky.actor.getProfile``; XRPC JSON errors) and
+``limit`` and ``cursor``; ``app.bsky.actor.getProfile`` by handle or DID; XRPC JSON errors,
+among them the AppView's 400s for an unknown, taken-down or deactivated actor) and
 serves avatar images, on 127.0.0.1 only, optionally under a path prefix.
+
+Tests remove an actor by taking it out of ``actors``, or add its DID to ``taken_down`` or
+``deactivated``: such actors drop out of search, and getProfile answers as the AppView does.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ class FakeAppView(LocalServer):
         super().__init__(images)
         self.actors = list(actors)
         self.prefix = prefix.rstrip("/")
+        self.taken_down: set[str] = set()  # DIDs removed by moderation
+        self.deactivated: set[str] = set()  # DIDs their owners deactivated
 
     @property
     def base_url(self) -> str:
@@ -51,7 +57,8 @@ class FakeAppView(LocalServer):
             return send_json(request, 400, {"error": "InvalidRequest", "message": "Invalid limit or cursor"})
         if not 1 <= limit <= MAX_LIMIT:
             return send_json(request, 400, {"error": "InvalidRequest", "message": f"limit must be 1..{MAX_LIMIT}"})
-        hits = search_words(self.actors, query, ("displayName", "handle", "description"), "handle")
+        visible = [a for a in self.actors if a.get("did") not in self.taken_down | self.deactivated]
+        hits = search_words(visible, query, ("displayName", "handle", "description"), "handle")
         body: dict[str, Any] = {"actors": [self._view(a) for a in hits[offset : offset + limit]]}
         if offset + limit < len(hits):
             body["cursor"] = str(offset + limit)
@@ -61,6 +68,12 @@ class FakeAppView(LocalServer):
         actor_id = (params.get("actor") or [""])[0]
         for actor in self.actors:
             if actor_id in (actor.get("did"), actor.get("handle")):
+                if actor.get("did") in self.taken_down:
+                    return send_json(
+                        request, 400, {"error": "AccountTakedown", "message": "Account has been suspended"}
+                    )
+                if actor.get("did") in self.deactivated:
+                    return send_json(request, 400, {"error": "AccountDeactivated", "message": "Account is deactivated"})
                 detailed = self._view(actor) | {"followersCount": 0, "followsCount": 0, "postsCount": 0}
                 return send_json(request, 200, detailed)
         send_json(request, 400, {"error": "InvalidRequest", "message": "Profile not found"})

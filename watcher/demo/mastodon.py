@@ -2,8 +2,13 @@
 
 Real shapes: ``GET /api/v2/search?q=…&type=accounts&limit=≤40`` (anonymous callers get one
 page: ``offset`` or ``resolve=true`` without a token is a 401), ``GET /api/v1/accounts/lookup``
-(404 ``Record not found``), Account objects with HTML ``note``s, the server's default
-``missing.png`` avatar, and ``X-RateLimit-*`` headers whose reset is an ISO 8601 time.
+and ``GET /api/v1/accounts/:id`` (404 ``Record not found``; a suspended account is an empty
+Account with ``suspended: true``, as Mastodon 3.3+ shows it), Account objects with HTML
+``note``s, the server's default ``missing.png`` avatar, and ``X-RateLimit-*`` headers whose
+reset is an ISO 8601 time.
+
+Tests remove an account by taking it out of ``accounts``, or suspend it by adding its id to
+``suspended`` (it then drops out of search).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class FakeMastodon(LocalServer):
         self.accounts = list(accounts)
         self.prefix = prefix.rstrip("/")
         self.token: str | None = None  # a token that unlocks paging, when a test sets one
+        self.suspended: set[str] = set()  # ids of accounts the server's moderators suspended
         self._window_start = datetime.now(UTC)
         self._used = 0
 
@@ -43,6 +49,8 @@ class FakeMastodon(LocalServer):
             self._search(request, params)
         elif path == f"{self.prefix}/api/v1/accounts/lookup":
             self._lookup(request, params)
+        elif path.startswith(f"{self.prefix}/api/v1/accounts/") and path.count("/") == self.prefix.count("/") + 4:
+            self._account(request, path.rsplit("/", 1)[1])
         else:
             return False
         return True
@@ -73,7 +81,8 @@ class FakeMastodon(LocalServer):
         except ValueError:
             return send_json(request, 400, {"error": "Invalid limit"}, headers)
         query = (params.get("q") or [""])[0]
-        hits = search_words(self.accounts, query, ("display_name", "username", "acct", "note"), "username")
+        visible = [a for a in self.accounts if a["id"] not in self.suspended]
+        hits = search_words(visible, query, ("display_name", "username", "acct", "note"), "username")
         page = hits[offset : offset + limit]
         send_json(request, 200, {"accounts": [self._view(a) for a in page], "statuses": [], "hashtags": []}, headers)
 
@@ -85,7 +94,16 @@ class FakeMastodon(LocalServer):
                 return send_json(request, 200, self._view(account), headers)
         send_json(request, 404, {"error": "Record not found"}, headers)
 
+    def _account(self, request: BaseHTTPRequestHandler, account_id: str) -> None:
+        headers = self._limit_headers()
+        for account in self.accounts:
+            if account["id"] == account_id:
+                return send_json(request, 200, self._view(account), headers)
+        send_json(request, 404, {"error": "Record not found"}, headers)
+
     def _view(self, account: dict[str, Any]) -> dict[str, Any]:
+        if account["id"] in self.suspended:
+            return self._suspended_view(account)
         view = dict(account)
         avatar = self.absolute(view.get("avatar")) or self.origin + MISSING_AVATAR
         view["avatar"] = view["avatar_static"] = avatar
@@ -93,6 +111,32 @@ class FakeMastodon(LocalServer):
         view["header"] = view["header_static"] = header
         view.setdefault("url", f"{self.origin}/@{view['acct']}")
         return view
+
+    def _suspended_view(self, account: dict[str, Any]) -> dict[str, Any]:
+        """What Mastodon shows of a suspended account: who it was, nothing it said."""
+        return {
+            "id": account["id"],
+            "username": account["username"],
+            "acct": account["acct"],
+            "display_name": "",
+            "locked": False,
+            "bot": False,
+            "discoverable": None,
+            "group": False,
+            "created_at": account.get("created_at"),
+            "note": "",
+            "url": f"{self.origin}/@{account['acct']}",
+            "avatar": self.origin + MISSING_AVATAR,
+            "avatar_static": self.origin + MISSING_AVATAR,
+            "header": self.origin + "/headers/original/missing.png",
+            "header_static": self.origin + "/headers/original/missing.png",
+            "followers_count": 0,
+            "following_count": 0,
+            "statuses_count": 0,
+            "suspended": True,
+            "emojis": [],
+            "fields": [],
+        }
 
 
 def account(

@@ -1,0 +1,182 @@
+"""Evidence snapshots from a real scan, and the evidence page opened in a real headless Chromium."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import write_roster
+from PIL import Image
+
+from watcher.demo.portraits import jpeg, portrait
+
+CHROMIUM = Path("/usr/bin/chromium")
+# As the machine notes say: without the background-networking flags Chromium knocks on closed doors.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOSTILE = '<script>window.pwned = 1; document.title = "pwned"</script><img src=x onerror="window.pwned=2">Maria Garcia'
+
+
+def connect(tmp_path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(tmp_path / "watcher.db")
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def snapshots(tmp_path: Path) -> dict[int, list[sqlite3.Row]]:
+    """Snapshots by finding id, oldest first."""
+    with connect(tmp_path) as db:
+        rows = db.execute("SELECT * FROM evidence ORDER BY id").fetchall()
+    by_finding: dict[int, list[sqlite3.Row]] = {}
+    for row in rows:
+        by_finding.setdefault(row["finding_id"], []).append(row)
+    return by_finding
+
+
+def finding_ids(tmp_path: Path) -> dict[str, int]:
+    """Finding id by profile handle (one finding per impostor profile in the demo world)."""
+    with connect(tmp_path) as db:
+        rows = db.execute("SELECT f.id, p.handle FROM findings f JOIN profiles p ON p.id = f.profile_id").fetchall()
+    return {row["handle"]: row["id"] for row in rows}
+
+
+def served_avatar(appview, handle: str) -> bytes:
+    actor = next(a for a in appview.actors if a["handle"] == handle)
+    return appview.images[actor["avatar"]]
+
+
+def replace_actor(appview, handle: str, **changes) -> None:
+    """Change what the server shows, without touching the session-wide world's dicts."""
+    index = next(i for i, a in enumerate(appview.actors) if a["handle"] == handle)
+    appview.actors[index] = {**appview.actors[index], **changes}
+
+
+def test_scan_snapshots_each_finding_once_and_again_on_change(tmp_path, enrolled, appview):
+    enrolled("scan")
+    first = snapshots(tmp_path)
+    ids = finding_ids(tmp_path)
+    assert set(first) == set(ids.values()) and len(first) >= 10
+    for shots in first.values():
+        assert [s["reason"] for s in shots] == ["detected"]
+        shot = shots[0]
+        fields = json.loads(shot["fields"])
+        assert set(fields) >= {"handle", "display_name", "bio", "links", "profile_url"}
+        assert shot["profile_url"] == fields["profile_url"] and shot["profile_url"].startswith("http")
+        assert json.loads(shot["match"])["reasons"]
+    paco, maria = ids["pacohernandez.bsky.social"], ids["maria-garcia-noble.bsky.social"]
+    for handle, finding in (("pacohernandez.bsky.social", paco), ("maria-garcia-noble.bsky.social", maria)):
+        shot = first[finding][0]
+        assert shot["avatar_sha256"] == hashlib.sha256(served_avatar(appview, handle)).hexdigest()
+        thumb = Image.open(io.BytesIO(shot["thumbnail"]))
+        assert thumb.format == "JPEG" and max(thumb.size) <= 128 and min(thumb.size) > 0
+
+    enrolled("scan")  # nothing changed: 304s for the avatars, no new snapshot
+    assert appview.not_modified > 0
+    assert {f: len(s) for f, s in snapshots(tmp_path).items()} == {f: 1 for f in first}
+
+    replace_actor(appview, "maria-garcia-noble.bsky.social", displayName="Mrs. Garcia's class")
+    new_avatar = jpeg(portrait(102).transpose(Image.Transpose.FLIP_LEFT_RIGHT), 85)  # Paco, another file
+    appview.images[next(a for a in appview.actors if a["handle"] == "pacohernandez.bsky.social")["avatar"]] = new_avatar
+    enrolled("scan")
+    after = snapshots(tmp_path)
+    changed = {f for f in after if len(after[f]) != len(first[f])}
+    assert changed == {paco, maria}
+    assert after[maria][-1]["reason"] == "changed: display name"
+    assert json.loads(after[maria][-1]["fields"])["display_name"] == "Mrs. Garcia's class"
+    assert after[maria][-1]["thumbnail"] == after[maria][0]["thumbnail"]  # same avatar, same thumbnail
+    assert after[paco][-1]["reason"] == "changed: avatar"
+    assert after[paco][-1]["avatar_sha256"] == hashlib.sha256(new_avatar).hexdigest()
+    assert after[paco][-1]["thumbnail"] != after[paco][0]["thumbnail"]
+
+
+def test_thumbnail_is_fetched_when_the_avatar_was_not_modified(tmp_path, world, watcher, appview):
+    watcher("scan")  # nobody enrolled yet: the district's own queries observe profiles and their avatars
+    with connect(tmp_path) as db:
+        observed = {r["handle"] for r in db.execute("SELECT handle FROM profiles WHERE avatar_sha256 IS NOT NULL")}
+    db.close()
+    watcher("people", "import", str(write_roster(tmp_path, world)))
+    not_modified_before = appview.not_modified
+    watcher("scan")
+    assert appview.not_modified > not_modified_before  # the avatars known from the first scan were not sent again
+    ids = finding_ids(tmp_path)
+    on_bluesky = {a["handle"] for a in appview.actors}
+    again = [handle for handle in ids if handle in observed and handle in on_bluesky]
+    assert again, "no finding on a profile the first scan saw"
+    shots = snapshots(tmp_path)
+    for handle in again:
+        shot = shots[ids[handle]][0]
+        assert shot["thumbnail"] and shot["avatar_sha256"] == hashlib.sha256(served_avatar(appview, handle)).hexdigest()
+        thumb = Image.open(io.BytesIO(shot["thumbnail"]))  # made from a second fetch: a 304 brings no bytes
+        assert thumb.format == "JPEG" and max(thumb.size) <= 128
+
+
+def test_unknown_finding_is_one_line_error(enrolled):
+    result = enrolled("evidence", "4242", ok=False)
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: no finding with id 4242"
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if sync_playwright is None or not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must open the evidence page: install chromium and the test extra (.ci/run does)")
+        pytest.skip("needs Debian's chromium and playwright (CI installs both)")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_evidence_page_is_self_contained_and_inert(tmp_path, enrolled, appview, browser):
+    handle = "maria-garcia-noble.bsky.social"
+    replace_actor(appview, handle, displayName=HOSTILE)
+    enrolled("scan")
+    finding = finding_ids(tmp_path)[handle]
+    out = tmp_path / "page.html"
+    assert f"wrote {out}" in enrolled("evidence", str(finding), "--out", str(out)).output
+
+    page = browser.new_page()
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(out.as_uri())
+    page.wait_for_load_state("load")
+
+    assert page.title() == f"Evidence: finding {finding}, @{handle} on bluesky"
+    assert page.text_content("#handle") == f"@{handle}"
+    assert page.text_content("#display-name") == HOSTILE  # shown as text
+    assert page.text_content(".shot-display-name") == HOSTILE
+    assert page.evaluate("window.pwned") is None  # and never run
+    assert page.locator("script").count() == 0
+    assert page.locator("section.snapshot").count() == 1
+    reasons = page.locator("#reasons li").all_text_contents()
+    assert reasons and any("photo" in r for r in reasons)
+    link = page.locator("#profile-url a")
+    assert link.get_attribute("href") == f"https://bsky.app/profile/{handle}"
+    image = page.locator("section.snapshot img")
+    assert image.get_attribute("src").startswith("data:image/jpeg;base64,")
+    assert image.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert requests == [out.as_uri()]  # the page itself, nothing else
+    assert problems == []  # no CSP refusal (the style sheet is allowed by its hash), no error
+    page.close()

@@ -1,0 +1,531 @@
+"""The findings lifecycle: re-checks that resolve and reopen, review, the audit trail, filters.
+
+Scans run through the real CLI against the local Bluesky and Mastodon stand-ins; profiles are
+removed, taken down or suspended on those servers between scans. The adapters' ``fetch`` is
+also tested alone, against the stand-ins and against pytest-httpserver for the error shapes.
+"""
+
+from __future__ import annotations
+
+import getpass
+import io
+import json
+import mailbox
+import sqlite3
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import Watcher, write_config, write_roster
+from PIL import Image
+from test_profile_pages import MARKER, SITE
+
+from sources.bluesky import BlueskySource
+from sources.github import GitHubSource
+from sources.http import HttpClient
+from sources.mastodon import MastodonSource
+from sources.profile_pages import ProfilePagesSource
+from watcher.config import NetworkConfig, SourceConfig
+from watcher.demo.appview import FakeAppView
+from watcher.demo.mastodon import FakeMastodon
+from watcher.demo.portraits import jpeg, recompressed
+from watcher.demo.sample import roster_rows
+from watcher.demo.server import send_json
+from watcher.errors import ParseError, RateLimited, SourceBlocked, SourceError, SourceUnavailable
+
+MARIA = "maria.garcia@svusd.example"
+AISHA = "aisha.rahman@svusd.example"
+MARIA_IMPOSTOR = "maria-garcia-noble.bsky.social"
+AISHA_IMPOSTOR = "aisha_rahman"
+NET = NetworkConfig(allow_private_addresses=True, timeout=2, retry_backoff=0.01, max_wait=1)
+
+
+class FlakyAppView(FakeAppView):
+    """The AppView stand-in, whose getProfile a test can make fail as a real server does under load."""
+
+    fail: tuple[int, dict[str, str]] | None = None
+
+    def route(self, request, path, params) -> bool:
+        if self.fail is not None and path.endswith("/xrpc/app.bsky.actor.getProfile"):
+            status, headers = self.fail
+            send_json(request, status, {"error": "InternalServerError", "message": "Internal Server Error"}, headers)
+            return True
+        return super().route(request, path, params)
+
+
+@dataclass
+class Small:
+    """Two enrolled people, their impostors and a namesake on each platform, the real CLI."""
+
+    watcher: Watcher
+    appview: FlakyAppView
+    mastodon: FakeMastodon
+    folder: Path
+
+    def scan(self) -> dict:
+        return json.loads(self.watcher("scan", "--json").output)
+
+    def findings(self, *args: str) -> list[dict]:
+        return json.loads(self.watcher("findings", "--json", *args).output)
+
+    def finding(self, source: str) -> dict:
+        (found,) = [f for f in self.findings("--source", source) if f["kind"] == "impersonation"]
+        return found
+
+    def audit(self) -> list[dict]:
+        db = sqlite3.connect(self.folder / "watcher.db")
+        db.row_factory = sqlite3.Row
+        rows = [dict(row) | {"detail": json.loads(row["detail"])} for row in db.execute("SELECT * FROM audit")]
+        db.close()
+        return rows
+
+    def mails(self) -> list:
+        return maildir(self.folder)
+
+    def profile_requests(self) -> list[str]:
+        return [r for r in self.appview.requests if "getProfile" in r]
+
+
+def maildir(folder: Path) -> list:
+    box = mailbox.Maildir(folder / "outbox", create=False)
+    return [BytesParser(policy=policy.default).parsebytes(box.get_bytes(key)) for key in sorted(box.keys())]
+
+
+@pytest.fixture
+def small(tmp_path, world):
+    actors = [deepcopy(a) for a in world.actors if a["handle"] in (MARIA_IMPOSTOR, "mariagarcia-madrid.bsky.social")]
+    accounts = [deepcopy(a) for a in world.mastodon if a["username"] in (AISHA_IMPOSTOR, "mgarcia")]
+    # Bios that do not name the district: no costly look for logos, the photo still matches.
+    for record in actors:
+        record["description"] = "Teacher. Views my own."
+    for record in accounts:
+        record["note"] = "<p>Teacher. Views my own.</p>"
+    with (
+        FlakyAppView(actors, world.images) as appview,
+        FakeMastodon(accounts, world.mastodon_images, prefix="/social") as mastodon,
+    ):
+        watcher = Watcher(write_config(tmp_path, appview.base_url, mastodon.base_url))
+        rows = [r for r in roster_rows(world) if r["email"] in (MARIA, AISHA)]
+        watcher("people", "import", str(write_roster(tmp_path, world, rows)))
+        yield Small(watcher, appview, mastodon, tmp_path)
+
+
+def take_out(actors: list[dict], handle: str) -> dict:
+    actor = next(a for a in actors if a["handle"] == handle)
+    actors.remove(actor)
+    return actor
+
+
+# --- re-checks through whole scans ---------------------------------------------------------------
+
+
+def test_a_removed_profile_is_resolved_after_two_scans_and_reopened_when_it_comes_back(small):
+    small.scan()
+    first = small.finding("bluesky")
+    assert (first["status"], first["missing_count"], first["resolved_at"]) == ("alerted", 0, None)
+    mails = len(small.mails())
+
+    # Still in the search results: counted as found, never asked for again.
+    report = small.scan()
+    assert report["by_source"]["bluesky"]["rechecked"] == 0 and small.profile_requests() == []
+    assert small.finding("bluesky")["last_checked_at"] is not None
+
+    impostor = take_out(small.appview.actors, MARIA_IMPOSTOR)
+    report = small.scan()
+    stats = report["by_source"]["bluesky"]
+    assert (stats["rechecked"], stats["recheck_gone"], stats["resolved"]) == (1, 1, 0)
+    assert small.profile_requests() == [f"/bsky/xrpc/app.bsky.actor.getProfile?actor={quote(impostor['did'])}"]
+    once = small.finding("bluesky")
+    assert (once["status"], once["missing_count"], once["resolved_at"]) == ("alerted", 1, None)  # one miss is not proof
+
+    report = small.scan()
+    assert report["by_source"]["bluesky"]["resolved"] == 1
+    twice = small.finding("bluesky")
+    assert (twice["status"], twice["missing_count"]) == ("resolved", 2) and twice["resolved_at"]
+    assert small.findings("--status", "resolved") == [twice]
+    (resolved,) = [a for a in small.audit() if a["action"] == "resolved"]
+    assert resolved["actor"] == "watcher" and resolved["finding_id"] == first["id"]
+    assert resolved["detail"]["from"] == "alerted"
+
+    small.appview.actors.append(impostor)
+    report = small.scan()
+    assert report["by_source"]["bluesky"]["reopened"] == 1
+    back = small.finding("bluesky")
+    assert (back["status"], back["missing_count"], back["resolved_at"]) == ("alerted", 0, None)
+    (reopened,) = [a for a in small.audit() if a["action"] == "reopened"]
+    assert reopened["actor"] == "watcher" and reopened["detail"]["to"] == "alerted"
+    assert len(small.mails()) == mails  # its person was told already: no second alert
+
+
+@pytest.mark.parametrize("how", ["taken_down", "deactivated"])
+def test_a_taken_down_or_deactivated_account_is_resolved(small, how):
+    small.scan()
+    impostor = next(a for a in small.appview.actors if a["handle"] == MARIA_IMPOSTOR)
+    getattr(small.appview, how).add(impostor["did"])
+    small.scan()
+    assert small.finding("bluesky")["status"] == "alerted"
+    small.scan()
+    assert small.finding("bluesky")["status"] == "resolved"
+
+
+@pytest.mark.parametrize(
+    "status, headers, reason",
+    [(500, {}, "unavailable"), (502, {}, "unavailable"), (429, {"Retry-After": "3600"}, "rate_limited")],
+)
+def test_no_answer_on_a_recheck_leaves_the_finding_as_it_was(small, status, headers, reason):
+    small.scan()
+    take_out(small.appview.actors, MARIA_IMPOSTOR)
+    small.appview.fail = (status, headers)
+    before = small.finding("bluesky")
+    for _ in range(2):  # unknown twice is still not gone
+        report = small.scan()
+        assert report["by_source"]["bluesky"]["recheck_unknown"] == {reason: 1}
+        assert report["status"] == "partial"
+        assert any(p.get("recheck") == f"@{MARIA_IMPOSTOR}" for p in report["problems"])
+        assert small.finding("bluesky") == before
+
+
+def test_an_unknown_answer_neither_counts_nor_resets_the_misses(small):
+    small.scan()
+    take_out(small.appview.actors, MARIA_IMPOSTOR)
+    small.scan()
+    assert small.finding("bluesky")["missing_count"] == 1
+    small.appview.fail = (502, {})
+    output = small.watcher("scan").output
+    assert "bluesky: 1 profiles re-checked (0 gone, 1 unknown), 0 findings resolved, 0 reopened" in output
+    assert small.finding("bluesky")["missing_count"] == 1
+    small.appview.fail = None
+    small.scan()
+    assert small.finding("bluesky")["status"] == "resolved"
+
+
+@pytest.mark.parametrize("how", ["removed", "suspended"])
+def test_a_removed_or_suspended_mastodon_account_is_resolved(small, how):
+    small.scan()
+    assert small.finding("mastodon")["status"] == "alerted"
+    account = next(a for a in small.mastodon.accounts if a["username"] == AISHA_IMPOSTOR)
+    if how == "removed":
+        small.mastodon.accounts.remove(account)
+    else:
+        small.mastodon.suspended.add(account["id"])
+    small.scan()
+    assert f"/social/api/v1/accounts/{account['id']}" in small.mastodon.requests
+    once = small.finding("mastodon")
+    assert (once["status"], once["missing_count"]) == ("alerted", 1)
+    small.scan()
+    assert small.finding("mastodon")["status"] == "resolved"
+    assert small.finding("bluesky")["status"] == "alerted"  # the other platform's finding is untouched
+
+
+def test_a_profile_found_only_by_recheck_is_matched_again(small):
+    """Search no longer returns it (renamed away from the name), but its new evidence is recorded."""
+    small.scan()
+    before = small.finding("bluesky")
+    impostor = next(a for a in small.appview.actors if a["handle"] == MARIA_IMPOSTOR)
+    impostor["handle"] = "mxq.bsky.social"  # no longer found by her name; the photo still matches
+    impostor["displayName"] = "Mx Q"
+    report = small.scan()
+    assert report["by_source"]["bluesky"]["rechecked"] == 1
+    after = small.finding("bluesky")
+    assert (after["id"], after["handle"], after["display_name"]) == (before["id"], "mxq.bsky.social", "Mx Q")
+    assert after["evidence"]["rule"] == "photo" != before["evidence"]["rule"]
+    assert after["missing_count"] == 0 and after["status"] == "alerted"
+
+
+# --- review and the audit trail ---------------------------------------------------------------
+
+
+def test_review_confirm_dismiss_reopen_with_audit_rows_and_one_line_errors(small):
+    small.scan()
+    finding = small.finding("bluesky")
+    fid = str(finding["id"])
+    run = small.watcher
+
+    assert (
+        "alerted -> confirmed" in run("review", fid, "confirm", "--note", "Maria says not her", "--by", "comms").output
+    )
+    confirmed = small.finding("bluesky")
+    assert confirmed["status"] == "confirmed" and confirmed["reviewed_at"]
+    assert confirmed["review_note"] == "Maria says not her"
+
+    for args, message in [
+        ((fid, "confirm"), f"finding {fid} is already confirmed"),
+        (("9999", "dismiss"), "no finding with id 9999"),
+    ]:
+        result = run("review", *args, ok=False)
+        assert result.exit_code == 1 and result.output.strip() == f"Error: {message}"
+
+    assert "confirmed -> dismissed" in run("review", fid, "dismiss").output
+    result = run("review", fid, "confirm", ok=False)
+    assert result.exit_code == 1 and "cannot confirm" in result.output and "it is dismissed" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "dismissed -> alerted" in run("review", fid, "reopen", "--by", "comms").output
+    result = run("review", fid, "reopen", ok=False)
+    assert result.exit_code == 1 and "cannot reopen" in result.output and "it is alerted" in result.output
+    assert run("review", "x", "confirm", ok=False).exit_code == 2  # click's own one-line usage error
+
+    reviews = [a for a in small.audit() if a["finding_id"] == finding["id"]]
+    assert [(a["action"], a["actor"]) for a in reviews] == [
+        ("confirmed", "comms"),
+        ("dismissed", getpass.getuser()),
+        ("reopened", "comms"),
+    ]
+    assert reviews[0]["detail"] == {"from": "alerted", "to": "confirmed", "note": "Maria says not her"}
+    assert reviews[2]["detail"] == {"from": "dismissed", "to": "alerted"}
+
+
+def test_a_dismissed_finding_stays_quiet_until_the_photo_starts_matching(tmp_path, world):
+    maria = Image.open(io.BytesIO(world.photos[MARIA])).convert("RGB")
+    actor = {
+        "did": "did:plc:quiet",
+        "handle": "msgarcia-noble.bsky.social",
+        "displayName": "Maria Garcia",
+        "description": "Maestra at Noble Avenue Elementary",
+    }
+    with FakeAppView([actor], {"/img/q.jpg": jpeg(recompressed(maria))}) as server:
+        watcher = Watcher(write_config(tmp_path, server.base_url))
+        rows = [r for r in roster_rows(world) if r["email"] == MARIA]
+        watcher("people", "import", str(write_roster(tmp_path, world, rows)))
+        watcher("scan")
+        (finding,) = json.loads(watcher("findings", "--json").output)
+        assert finding["status"] == "alerted" and "photo" not in finding["evidence"]["signals"]
+        assert len(maildir(tmp_path)) == 1
+        watcher("review", str(finding["id"]), "dismiss", "--note", "a namesake")
+
+        watcher("scan")
+        (again,) = json.loads(watcher("findings", "--json").output)
+        assert again["status"] == "dismissed" and len(maildir(tmp_path)) == 1
+
+        actor["avatar"] = "/img/q.jpg"  # now it wears her photo: a material change
+        watcher("scan")
+        (changed,) = json.loads(watcher("findings", "--json").output)
+        assert "photo" in changed["evidence"]["signals"] and changed["status"] == "alerted"
+        mails = maildir(tmp_path)
+        assert len(mails) == 2
+        assert "Update on a profile we told you about before" in mails[1].get_body(("plain",)).get_content()
+
+
+def test_every_email_sent_has_an_audit_row(small):
+    small.scan()
+    week = (datetime.now(ZoneInfo("America/Los_Angeles")) - timedelta(days=7)).strftime("%G-W%V")
+    small.watcher("digest", "--week", week, "--send")
+    db = sqlite3.connect(small.folder / "watcher.db")
+    sent = {
+        row[0]: (row[1], row[2]) for row in db.execute("SELECT id, kind, recipient FROM outbox WHERE status='sent'")
+    }
+    db.close()
+    assert {kind for kind, _ in sent.values()} == {"alert", "digest"}
+    rows = [a for a in small.audit() if a["action"] == "email_sent"]
+    assert {a["outbox_id"]: (a["detail"]["kind"], a["detail"]["recipient"]) for a in rows} == sent
+    assert len(rows) == len(sent) == len(small.mails()) and {a["actor"] for a in rows} == {"watcher"}
+
+
+# --- the findings filters ----------------------------------------------------------------------
+
+
+def test_findings_filters_combine_with_json_and_csv(enrolled):
+    enrolled("scan")
+    everything = json.loads(enrolled("findings", "--json").output)
+    assert all({"resolved_at", "reviewed_at", "missing_count"} <= set(f) for f in everything)
+
+    def listed(*args: str) -> list[dict]:
+        return json.loads(enrolled("findings", "--json", *args).output)
+
+    def where(**want) -> list[dict]:
+        return [f for f in everything if all(f[k] == v for k, v in want.items())]
+
+    assert listed("--kind", "logo_misuse") == where(kind="logo_misuse") != []
+    assert listed("--source", "mastodon") == where(source="mastodon") != []
+    assert listed("--person", MARIA.upper()) == where(person=MARIA) != []
+    combined = listed("--kind", "impersonation", "--source", "bluesky", "--status", "alerted")
+    assert combined == where(kind="impersonation", source="bluesky", status="alerted") != []
+    assert len(combined) < len(everything)
+
+    enrolled("review", str(combined[0]["id"]), "dismiss")
+    assert [f["id"] for f in listed("--status", "dismissed")] == [combined[0]["id"]]
+
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
+    assert len(listed("--since", today.isoformat())) == len(everything)
+    assert listed("--since", (today + timedelta(days=1)).isoformat()) == []
+    bad = enrolled("findings", "--since", "last week", ok=False)
+    assert bad.exit_code == 1 and bad.output.strip() == "Error: --since must be a day like 2026-11-30, not 'last week'"
+
+    text = enrolled("findings", "--csv", "--kind", "logo_misuse", "--source", "bluesky").output
+    header, *lines = text.strip().splitlines()
+    assert header.split(",")[-4:] == ["first_seen", "resolved_at", "reviewed_at", "missing_count"]
+    assert len(lines) == len(where(kind="logo_misuse", source="bluesky")) > 0
+
+
+# --- each adapter's fetch, alone ----------------------------------------------------------------
+
+
+def bluesky(base_url: str) -> BlueskySource:
+    return BlueskySource(SourceConfig(name="bsky", type="bluesky", base_url=base_url), HttpClient(NET))
+
+
+def test_bluesky_fetch_asks_by_did_and_knows_the_gone_shapes(world):
+    actors = [deepcopy(a) for a in world.actors[:4]]
+    with FakeAppView(actors, world.images) as server:
+        source = bluesky(server.base_url)
+        first = actors[0]
+        profile = source.fetch(first["did"], "an-old-handle.bsky.social")
+        assert (profile.platform_id, profile.handle) == (first["did"], first["handle"])
+        assert profile.raw_type == "application/json" and json.loads(profile.raw)["did"] == first["did"]
+        assert server.requests[-1].endswith(f"getProfile?actor={quote(first['did'])}")
+        searched = list(source.search(first["displayName"]))
+        assert searched and all(json.loads(p.raw)["did"] == p.platform_id for p in searched)
+
+        server.taken_down.add(actors[0]["did"])
+        server.deactivated.add(actors[1]["did"])
+        server.actors.remove(actors[2])
+        assert [source.fetch(a["did"], a["handle"]) for a in actors[:3]] == [None, None, None]
+        assert first["did"] not in {p.platform_id for p in source.search(first["displayName"])}
+
+        actors[3]["labels"] = [{"val": "!no-unauthenticated"}]  # opted out since: not gone, not shown
+        with pytest.raises(SourceBlocked):
+            source.fetch(actors[3]["did"], actors[3]["handle"])
+
+
+PROFILE = "/bsky/xrpc/app.bsky.actor.getProfile"
+
+
+@pytest.mark.parametrize(
+    "status, body, error",
+    [
+        (400, {"error": "InvalidRequest", "message": "Error: actor must be a valid did or a handle"}, SourceError),
+        (400, "<html><body>Profile not found</body></html>", SourceError),  # a proxy's page, not the AppView
+        (404, {"error": "NotFound", "message": "Profile not found"}, SourceError),
+        (500, {"error": "InternalServerError"}, SourceUnavailable),
+        (502, "Bad Gateway", SourceUnavailable),
+        (429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}, RateLimited),
+        (200, "<html>Just a moment...</html>", SourceBlocked),
+        (200, {"profile": "?"}, ParseError),
+    ],
+)
+def test_bluesky_fetch_unknown_is_never_gone(httpserver, status, body, error):
+    kwargs = {"content_type": "application/json"} if isinstance(body, dict) else {"content_type": "text/html"}
+    data = json.dumps(body) if isinstance(body, dict) else body
+    httpserver.expect_request(PROFILE).respond_with_data(data, status=status, **kwargs)
+    with pytest.raises(error):
+        bluesky(httpserver.url_for("/bsky")).fetch("did:plc:abc", "abc.bsky.social")
+
+
+def mastodon(base_url: str) -> MastodonSource:
+    return MastodonSource(SourceConfig(name="masto", type="mastodon", base_url=base_url), HttpClient(NET))
+
+
+def test_mastodon_fetch_by_id_against_the_stand_in(world):
+    accounts = [deepcopy(a) for a in world.mastodon]
+    with FakeMastodon(accounts, world.mastodon_images, prefix="/social") as server:
+        source = mastodon(server.base_url)
+        first, second, third = accounts[:3]
+        profile = source.fetch(first["id"], "someone")
+        assert profile.platform_id == first["id"] and profile.handle.startswith(first["username"] + "@")
+        assert json.loads(profile.raw)["id"] == first["id"] and profile.raw_type == "application/json"
+        assert all(json.loads(p.raw)["id"] == p.platform_id for p in source.search(second["display_name"]))
+        server.accounts.remove(first)
+        server.suspended.add(second["id"])
+        assert source.fetch(first["id"], "x") is None and source.fetch(second["id"], "x") is None
+        assert source.lookup(second["acct"]) is None  # a suspended account's handle is not there either
+        third["discoverable"] = False
+        with pytest.raises(SourceBlocked):
+            source.fetch(third["id"], third["acct"])
+
+
+ACCOUNT = "/m/api/v1/accounts/109"
+
+
+@pytest.mark.parametrize(
+    "status, body, expected",
+    [
+        (404, {"error": "Record not found"}, None),
+        (410, {"error": "Gone"}, None),
+        (200, {"id": "109", "username": "x", "acct": "x", "suspended": True, "display_name": ""}, None),
+        (404, "<html>nginx</html>", SourceError),
+        (503, {"error": "busy"}, SourceUnavailable),
+        (429, {"error": "Too many requests"}, RateLimited),
+        (401, {"error": "This API requires an authenticated user"}, SourceBlocked),
+        (200, {"id": "110", "username": "x", "acct": "x"}, ParseError),
+    ],
+)
+def test_mastodon_fetch_gone_and_unknown_shapes(httpserver, status, body, expected):
+    kwargs = {"content_type": "application/json"} if isinstance(body, dict) else {"content_type": "text/html"}
+    data = json.dumps(body) if isinstance(body, dict) else body
+    httpserver.expect_request(ACCOUNT).respond_with_data(data, status=status, **kwargs)
+    source = mastodon(httpserver.url_for("/m"))
+    if expected is None:
+        assert source.fetch("109", "x") is None
+    else:
+        with pytest.raises(expected):
+            source.fetch("109", "x")
+
+
+def github(httpserver) -> GitHubSource:
+    config = SourceConfig(name="gh", type="github", base_url=httpserver.url_for("/gh"))
+    return GitHubSource(config, HttpClient(NET))
+
+
+GH_USER = {"login": "JaneD", "id": 5001, "html_url": "https://github.com/JaneD", "name": "Jane Doe", "type": "User"}
+
+
+def test_github_fetch_by_id_and_by_login(httpserver):
+    httpserver.expect_request("/gh/user/5001").respond_with_json(GH_USER)
+    httpserver.expect_request("/gh/users/janed").respond_with_json(GH_USER)
+    httpserver.expect_request("/gh/user/5002").respond_with_json({"message": "Not Found"}, status=404)
+    source = github(httpserver)
+    profile = source.fetch("5001", "renamed-since")
+    assert (profile.platform_id, profile.handle, profile.display_name) == ("5001", "janed", "Jane Doe")
+    assert json.loads(profile.raw) == GH_USER and profile.raw_type == "application/json"
+    assert source.fetch("not-an-id", "janed").platform_id == "5001"
+    assert source.fetch("5002", "gone") is None
+
+
+@pytest.mark.parametrize(
+    "status, body, headers, error",
+    [
+        (404, "<html>not here</html>", {}, SourceError),
+        (403, {"message": "API rate limit exceeded"}, {"x-ratelimit-remaining": "0"}, RateLimited),
+        (500, {"message": "Server Error"}, {}, SourceUnavailable),
+        (200, {"login": "other", "id": 6000}, {}, ParseError),
+    ],
+)
+def test_github_fetch_unknown_is_never_gone(httpserver, status, body, headers, error):
+    kwargs = {"content_type": "application/json"} if isinstance(body, dict) else {"content_type": "text/html"}
+    data = json.dumps(body) if isinstance(body, dict) else body
+    httpserver.expect_request("/gh/user/5001").respond_with_data(data, status=status, headers=headers, **kwargs)
+    with pytest.raises(error):
+        github(httpserver).fetch("5001", "janed")
+
+
+def test_profile_pages_fetch_asks_the_handles_page(httpserver, tmp_path):
+    sites = tmp_path / "sites.json"
+    sites.write_text(json.dumps({"sites": {"demo": SITE}}))
+    options = {"site": "demo", "sites_file": str(sites)}
+    config = SourceConfig(
+        name="pages", type="profile_pages", base_url=httpserver.url_for("").rstrip("/"), options=options
+    )
+    source = ProfilePagesSource(config, HttpClient(NET))
+    page = f'<html><head><meta property="og:title" content="Jane Doe"></head><body {MARKER}></body></html>'
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_request("/@/jane").respond_with_data(page, content_type="text/html")
+    httpserver.expect_request("/@/gone").respond_with_data("<html>no such user</html>", status=404)
+    httpserver.expect_request("/@/walled").respond_with_data("<html>log in</html>", status=403)
+    httpserver.expect_request("/@/changed").respond_with_data("<html>new layout</html>", content_type="text/html")
+
+    profile = source.fetch(httpserver.url_for("/@/jane"), "jane")
+    assert profile.display_name == "Jane Doe" and profile.raw == page and profile.raw_type == "text/html"
+    assert source.fetch("https://x.example/@/gone", "gone") is None
+    with pytest.raises(SourceBlocked):
+        source.fetch("https://x.example/@/walled", "walled")
+    with pytest.raises(ParseError):
+        source.fetch("https://x.example/@/changed", "changed")
+    asked = len(httpserver.log)
+    with pytest.raises(ParseError):  # a stored handle the site cannot have: unknown, and not asked
+        source.fetch("https://x.example/@/a/b", "a/b")
+    assert len(httpserver.log) == asked

@@ -1,0 +1,269 @@
+"""`watcher run` as a real process against a local Bluesky stand-in, and `watcher status`.
+
+The service is started the way a district runs it (a subprocess with a config file), stopped with
+SIGTERM or killed with SIGKILL, and judged by what it leaves: the database, the Maildir, its logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mailbox
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import Watcher, write_config, write_roster
+
+from storage.reports import last_complete_week
+from watcher.demo.appview import FakeAppView
+from watcher.logs import HUMAN_FORMAT, HumanFormatter, JsonFormatter
+
+TZ = ZoneInfo("America/Los_Angeles")  # the demo config's time zone
+PATIENCE = 60.0  # seconds: generous, so a slow machine fails only when something is wrong
+DIGEST_TO = 'to = ["communications@svusd.example"]'
+
+
+class SlowAppView(FakeAppView):
+    """Serves avatars slowly while ``delay`` is set, so that a scan can be caught in the middle."""
+
+    delay = 0.0
+
+    def _image(self, request, data: bytes) -> None:
+        time.sleep(self.delay)
+        super()._image(request, data)
+
+
+def service_config(folder: Path, base_url: str, *, digest_to: str = DIGEST_TO) -> Path:
+    """The demo config with short intervals, and the digest due on Monday 00:00: the digest of
+    the last complete week is always due, so a service that starts must send it."""
+    path = write_config(folder, base_url)
+    text = path.read_text().replace(DIGEST_TO, f'{digest_to}\nweekday = "mon"\ntime = "00:00"')
+    text += '\n[schedule]\nscan_every = "2s"\ndeliver_every = "1s"\njitter = 0\n'
+    path.write_text(text)
+    return path
+
+
+def start(config: Path, *options: str) -> subprocess.Popen:
+    log = open(config.parent / "service.log", "a")  # noqa: SIM115 - the process writes it
+    with log:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from watcher.cli import main; main()", "--config", str(config), *options, "run"],
+            stdout=log,
+            stderr=log,
+        )
+
+
+def stop(process: subprocess.Popen) -> int:
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=PATIENCE)
+
+
+def query(config: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    conn = sqlite3.connect(config.parent / "watcher.db", timeout=10)
+    try:
+        rows = conn.execute(sql, params).fetchall()
+        conn.commit()
+        return rows
+    finally:
+        conn.close()
+
+
+def job(config: Path, name: str) -> dict:
+    rows = query(
+        config,
+        "SELECT last_started_at, last_finished_at, last_status, next_run_at FROM job_runs WHERE job = ?",
+        (name,),
+    )
+    return dict(zip(("started", "finished", "status", "next"), rows[0], strict=True)) if rows else {}
+
+
+def wait_until(config: Path, process: subprocess.Popen, what: str, check) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except sqlite3.OperationalError:  # the service has not created its tables yet
+            pass
+        assert process.poll() is None, f"watcher run exited ({process.returncode}):\n{log_text(config)}"
+        time.sleep(0.1)
+    process.kill()
+    pytest.fail(f"timed out waiting for {what}:\n{log_text(config)}")
+
+
+def log_text(config: Path) -> str:
+    path = config.parent / "service.log"
+    return path.read_text() if path.exists() else ""
+
+
+def mails(config: Path) -> list:
+    folder = config.parent / "outbox"
+    if not folder.exists():
+        return []
+    box = mailbox.Maildir(folder, create=False)
+    return [BytesParser(policy=policy.default).parsebytes(box.get_bytes(key)) for key in box.iterkeys()]
+
+
+def digests(config: Path) -> list:
+    return [m for m in mails(config) if str(m["Subject"]).startswith("Identity Watch weekly digest")]
+
+
+def alerts(config: Path) -> list:
+    return [m for m in mails(config) if not str(m["Subject"]).startswith("Identity Watch weekly digest")]
+
+
+def settled(config: Path) -> bool:
+    """A scan has completed and everything it queued has been delivered."""
+    queued = query(config, "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")[0][0]
+    sent = query(config, "SELECT COUNT(*) FROM outbox WHERE kind = 'alert' AND status = 'sent'")[0][0]
+    return job(config, "scan:bluesky").get("status") == "ok" and queued == 0 and sent > 0
+
+
+@pytest.fixture
+def slow_appview(world):
+    with SlowAppView(world.actors, world.images, prefix="/bsky") as server:
+        yield server
+
+
+def test_run_scans_alerts_sends_the_missed_digest_once_and_stops_on_sigterm(tmp_path, world, slow_appview):
+    config = service_config(tmp_path, slow_appview.base_url)
+    watcher = Watcher(config)
+    watcher("people", "import", str(write_roster(tmp_path, world)))
+
+    service = start(config, "--log-json")
+    wait_until(
+        config, service, "a scan with its alerts delivered, and the digest", lambda: settled(config) and digests(config)
+    )
+
+    week = last_complete_week(TZ)
+    (digest,) = digests(config)
+    assert str(digest["Subject"]).startswith(f"Identity Watch weekly digest {week}")
+    alerted = query(config, "SELECT COUNT(DISTINCT person_id) FROM findings WHERE status = 'alerted'")[0][0]
+    assert alerted and len(alerts(config)) == alerted
+
+    status = json.loads(watcher("status", "--json").output)
+    assert status["service"] == {"running": True, "pid": service.pid, "lock_file": str(tmp_path / "watcher.db.lock")}
+    jobs = {j["job"]: j for j in status["jobs"]}
+    assert set(jobs) == {"deliver", "digest", "scan:bluesky", "purge"}
+    assert jobs["scan:bluesky"]["last_status"] in ("ok", "running")
+    assert jobs["scan:bluesky"]["next_run_from"] == "scheduler" and jobs["scan:bluesky"]["next_run_at"]
+    assert jobs["digest"]["last_status"] == "ok" and jobs["digest"]["next_run_at"] > jobs["digest"]["last_finished_at"]
+    assert status["outbox"]["counts"]["sent"] == alerted + 1 and status["outbox"]["oldest_pending_at"] is None
+    assert sum(status["open_findings"]["impersonation"].values()) >= alerted
+    (bluesky,) = status["sources"]
+    assert bluesky["source"] == "bluesky" and bluesky["last_successful_scan_at"] and bluesky["unknown_7d"] == {}
+
+    second = subprocess.run(
+        [sys.executable, "-c", "from watcher.cli import main; main()", "--config", str(config), "run"],
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+    )
+    assert second.returncode != 0
+    assert second.stderr.startswith("Error: watcher run is already running") and f"(pid {service.pid})" in second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1, second.stderr
+
+    assert stop(service) == 0, log_text(config)
+    assert query(config, "SELECT job FROM job_runs WHERE last_status = 'running'") == []
+    assert query(config, "SELECT id FROM scan_runs WHERE status = 'running'") == []
+    lines = [json.loads(line) for line in log_text(config).splitlines()]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    scans = [line for line in lines if line.get("job") == "scan:bluesky" and "queries" in line]
+    assert scans and scans[0]["message"].startswith("scan bluesky: ") and scans[0]["status"] == "ok"
+    assert any(line.get("job") == "digest" and line["message"].startswith(f"digest {week}: sent to") for line in lines)
+
+    status = json.loads(watcher("status", "--json").output)
+    assert status["service"]["running"] is False
+    assert {j["job"]: j["next_run_from"] for j in status["jobs"]}["scan:bluesky"] in ("computed", "at start")
+
+    # What a kill in the middle of a delivery leaves: messages claimed ("sending"), maybe written.
+    query(config, "UPDATE outbox SET status = 'sending' WHERE id IN (SELECT MIN(id) FROM outbox GROUP BY kind)")
+    digest_run = job(config, "digest")
+    scan_run = job(config, "scan:bluesky")
+    service = start(config)  # again: the digest is not due any more, the scans go on
+    wait_until(
+        config,
+        service,
+        "another scan, and the claimed messages handed over again",
+        lambda: (
+            job(config, "scan:bluesky")["finished"] != scan_run["finished"]
+            and query(config, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'")[0][0] == 0
+        ),
+    )
+    assert stop(service) == 0, log_text(config)
+    assert job(config, "digest")["started"] == digest_run["started"]
+    assert len(digests(config)) == 1
+    assert len(alerts(config)) == alerted
+
+
+def test_kill_9_mid_scan_loses_nothing_and_duplicates_nothing(tmp_path, world, slow_appview):
+    config = service_config(tmp_path, slow_appview.base_url, digest_to="to = []")
+    Watcher(config)("people", "import", str(write_roster(tmp_path, world)))
+    slow_appview.delay = 0.3
+
+    service = start(config)
+    wait_until(
+        config,
+        service,
+        "a finding from a scan still running",
+        lambda: (
+            query(config, "SELECT COUNT(*) FROM findings")[0][0] > 0
+            and job(config, "scan:bluesky")["status"] == "running"
+        ),
+    )
+    service.send_signal(signal.SIGKILL)
+    service.wait(timeout=PATIENCE)
+    (killed,) = query(config, "SELECT id FROM scan_runs WHERE status = 'running'")
+    before = {row[0] for row in query(config, "SELECT finding_key FROM findings")}
+    assert query(config, "SELECT COUNT(*) FROM outbox")[0][0] == 0  # alerts come at the end of a scan
+
+    slow_appview.delay = 0.0
+    service = start(config)
+    wait_until(config, service, "a complete scan with its alerts delivered", lambda: settled(config))
+    assert stop(service) == 0, log_text(config)
+
+    assert query(config, "SELECT status FROM scan_runs WHERE id = ?", killed) == [("abandoned",)]
+    assert "marked abandoned" in log_text(config)
+    after = {row[0] for row in query(config, "SELECT finding_key FROM findings")}
+    assert before < after
+    assert query(config, "SELECT kind, person_id, profile_id FROM findings GROUP BY 1, 2, 3 HAVING COUNT(*) > 1") == []
+    per_person = query(config, "SELECT person_id, COUNT(*) FROM outbox WHERE kind = 'alert' GROUP BY person_id")
+    assert per_person and all(count == 1 for _, count in per_person)
+    sent = alerts(config)
+    assert len(sent) == len(per_person) and len({m["Message-ID"] for m in sent}) == len(sent)
+    assert query(config, "SELECT COUNT(*) FROM findings WHERE status = 'alerted' AND outbox_id IS NULL")[0][0] == 0
+
+
+def test_status_before_any_run_says_what_runs_at_start(tmp_path, world, appview):
+    watcher = Watcher(service_config(tmp_path, appview.base_url))
+    text = watcher("status").output
+    assert "service: not running" in text
+    assert "scan:bluesky" in text and "never run" in text and "next at start" in text
+    assert "outbox: empty" in text and "open findings: none" in text
+    assert not (tmp_path / "watcher.db.lock").exists()
+    status = json.loads(watcher("status", "--json").output)
+    assert {j["job"]: j["next_run_from"] for j in status["jobs"]} == {
+        "deliver": "at start",
+        "digest": "at start",
+        "scan:bluesky": "at start",
+        "purge": "at start",
+    }
+
+
+def test_log_lines_stay_one_line_whatever_the_message():
+    record = logging.LogRecord("watcher.pipeline", logging.WARNING, __file__, 1, "query %s: %s", ("a\nb", "c"), None)
+    record.job = "scan:bluesky"
+    assert HumanFormatter(HUMAN_FORMAT).format(record) == "WARNING watcher.pipeline: query a\\nb: c"
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert list(entry)[:4] == ["time", "level", "logger", "message"]
+    assert entry["message"] == "query a\nb: c" and entry["job"] == "scan:bluesky" and entry["level"] == "WARNING"
