@@ -204,18 +204,22 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         max_bytes: int | None = None,
         untrusted: bool = False,
+        media: bool = False,
     ) -> Response:
         """GET with politeness and retries. Any status may come back except 429 and 5xx,
         which (after the retries) become ``SourceBlocked``/``SourceUnavailable``.
 
         ``untrusted``: the URL came from a response, so every redirect hop is checked too.
+        ``media``: an image. A platform's API rate limit (its headers, its 429s) pauses its API,
+        not the pictures it serves, and a media server's own limit pauses only its pictures.
         """
         host = urlsplit(url).netloc
+        scope = _scope(host, media)
         limit = max_bytes or self.network.max_body_bytes
         attempt = 0
         while True:
             try:
-                response = self._send(url, params, headers, limit, untrusted)
+                response = self._send(url, params, headers, limit, untrusted, media)
             except SourceUnavailable:
                 if attempt >= self.network.retries:
                     raise
@@ -225,16 +229,16 @@ class HttpClient:
             if response.status == 403 and "Retry-After" in response.headers:
                 wait = _retry_after(response.headers, self._wall_now())  # GitHub's secondary limit
                 if wait is not None:
-                    self._pause(host, wait)
+                    self._pause(scope, wait)
             if response.status == 429 or response.status == 503:
                 wait = _retry_after(response.headers, self._wall_now())
                 if wait is not None and wait <= self.network.max_wait and attempt < self.network.retries:
-                    self._pause(host, wait)
+                    self._pause(scope, wait)
                     attempt += 1
                     continue
                 if response.status == 429 or wait is not None:
                     if wait is not None:
-                        self._pause(host, wait)
+                        self._pause(scope, wait)
                     when = f", retry after {wait:.0f}s" if wait is not None else ""
                     raise RateLimited(f"{host}: rate limited (HTTP {response.status}{when})")
             if response.status >= 500:
@@ -274,7 +278,9 @@ class HttpClient:
             headers["If-Modified-Since"] = last_modified
         check_public_url(url, allow_private=self.network.allow_private_addresses)
         try:
-            response = self.get(url, headers=headers, max_bytes=self.network.max_image_bytes, untrusted=True)
+            response = self.get(
+                url, headers=headers, max_bytes=self.network.max_image_bytes, untrusted=True, media=True
+            )
         except SourceError as exc:
             raise ImageError(f"image fetch failed: {exc}") from None
         if response.status == 304 and (etag or last_modified):
@@ -288,13 +294,19 @@ class HttpClient:
 
     # --- internals ----------------------------------------------------------
     def _send(
-        self, url: str, params: Any, headers: Mapping[str, str] | None, max_bytes: int, untrusted: bool = False
+        self,
+        url: str,
+        params: Any,
+        headers: Mapping[str, str] | None,
+        max_bytes: int,
+        untrusted: bool = False,
+        media: bool = False,
     ) -> Response:
         """One request, following redirects by hand (each hop checked), body capped."""
         host = urlsplit(url).netloc
         origin = _origin(url)
         for _ in range(MAX_REDIRECTS + 1):
-            self._wait_turn(url)
+            self._wait_turn(url, media)
             try:
                 raw = self.session.get(
                     url,
@@ -311,7 +323,7 @@ class HttpClient:
             except requests.RequestException as exc:
                 raise SourceUnavailable(f"{host}: request failed ({_root_cause(exc)})") from None
             with raw:
-                self._note_limits(urlsplit(url).netloc, raw.headers)
+                self._note_limits(_scope(urlsplit(url).netloc, media), raw.headers)
                 if raw.is_redirect:
                     url, params = _redirect_target(raw), None
                     if untrusted or _origin(url) != origin:
@@ -325,10 +337,10 @@ class HttpClient:
                 )
         raise SourceError(f"{host}: too many redirects (more than {MAX_REDIRECTS})")
 
-    def _wait_turn(self, url: str) -> None:
+    def _wait_turn(self, url: str, media: bool = False) -> None:
         """Block until this URL may be requested: the host's pause, then every matching bucket."""
         netloc = urlsplit(url).netloc.lower()
-        paused = self._paused_until.get(netloc, 0.0) - self.clock()
+        paused = self._paused_until.get(_scope(netloc, media), 0.0) - self.clock()
         if paused > 0:
             if paused > self.network.max_wait:
                 raise RateLimited(f"{netloc}: asked us to wait {paused:.0f}s; trying again next scan")
@@ -350,8 +362,9 @@ class HttpClient:
         netloc = netloc.lower()
         self._paused_until[netloc] = max(self._paused_until.get(netloc, 0.0), self.clock() + seconds)
 
-    def _note_limits(self, netloc: str, headers: Mapping[str, str]) -> None:
-        """Pause a host whose rate-limit headers say nothing is left until the reset."""
+    def _note_limits(self, scope: str, headers: Mapping[str, str]) -> None:
+        """Pause a host (its API or its pictures: see ``get``) whose rate-limit headers say
+        nothing is left until the reset."""
         for prefix in ("RateLimit-", "X-RateLimit-"):
             remaining = headers.get(prefix + "Remaining")
             reset = headers.get(prefix + "Reset")
@@ -363,7 +376,7 @@ class HttpClient:
                 continue
             wait = _reset_wait(reset, self._wall_now())
             if left <= 0 and wait is not None:
-                self._pause(netloc, wait)
+                self._pause(scope, wait)
 
     def _backoff(self, attempt: int) -> float:
         base = self.network.retry_backoff * (2**attempt)
@@ -452,6 +465,11 @@ def _host_prefix(url: str) -> str:
 def _under(url: str, prefix: str) -> bool:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path or '/'}".startswith(prefix)
+
+
+def _scope(netloc: str, media: bool) -> str:
+    """What a pause applies to: a host's API and its pictures are paused apart."""
+    return f"{netloc.lower()} media" if media else netloc.lower()
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -15,7 +15,7 @@ import pytest
 from sources.http import HttpClient, Rate
 from watcher.config import NetworkConfig
 from watcher.demo.server import LocalServer, send, send_json
-from watcher.errors import ParseError, RateLimited, SourceBlocked, SourceUnavailable, UnsafeURL
+from watcher.errors import ImageError, ParseError, RateLimited, SourceBlocked, SourceUnavailable, UnsafeURL
 
 NET = NetworkConfig(allow_private_addresses=True, timeout=2, retry_backoff=0.01, max_wait=3)
 
@@ -123,6 +123,24 @@ def test_exhausted_rate_limit_headers_pause_the_host(header, reset):
         http.get_json(server.origin + "/api")
         http.get_json(server.origin + "/api")
     assert gaps(server.request_times)[0] >= 0.5
+
+
+def test_a_spent_api_budget_pauses_the_api_not_the_pictures_and_back():
+    reset = (datetime.now(UTC) + timedelta(seconds=600)).isoformat()
+    spent = ok(**{"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
+    picture = (200, b"\x89PNG fake", {"Content-Type": "image/png"})
+    refused = (429, b"slow down", {"Content-Type": "text/plain", "Retry-After": "600"})
+    with Scripted({"/api": [spent], "/avatar.png": [picture], "/busy.png": [refused]}) as server:
+        http = HttpClient(NET)
+        http.get_json(server.origin + "/api")
+        assert http.fetch_image(server.origin + "/avatar.png").data == b"\x89PNG fake"  # pictures go on
+        with pytest.raises(RateLimited, match="asked us to wait"):
+            http.get_json(server.origin + "/api")  # the API waits for its reset
+        with pytest.raises(ImageError):
+            http.fetch_image(server.origin + "/busy.png")  # a media server's own 429 pauses its pictures
+        with pytest.raises(ImageError, match="asked us to wait"):
+            http.fetch_image(server.origin + "/avatar.png")
+    assert [p for p in server.requests if p.startswith("/api")] == ["/api"]
 
 
 def test_server_errors_are_retried_a_bounded_number_of_times():

@@ -86,6 +86,30 @@ def test_nickname_with_claim():
     assert (m.person_id, m.rule) == (2, "name+affiliation")
 
 
+def test_a_copied_identity_is_attributed_to_its_owner_not_to_colleagues_alike():
+    torres = Person(11, "t@svusd.example", "Antonio Rodríguez Torres", school="Mesa Verde High School")
+    jimenez = Person(12, "j@svusd.example", "Antonio Rodríguez Jiménez", school="Noble Avenue Elementary")
+    claim = profile("Antonio Rodríguez Torres", bio="Teacher at Mesa Verde High School")
+    assert [m.person_id for m in match(claim, people=(torres, jimenez))] == [11]
+    # Same name for both: the one at the school the profile names.
+    twin = Person(13, "t2@svusd.example", "Antonio Rodríguez", school="Noble Avenue Elementary")
+    other = Person(14, "t3@svusd.example", "Antonio Rodríguez", school="Mesa Verde High School")
+    short = profile("Antonio Rodríguez", bio="Teacher at Noble Avenue Elementary")
+    assert [m.person_id for m in match(short, people=(twin, other))] == [13]
+    # An initial: the first surname over the second, the name's own initial over a nickname's.
+    fernando = Person(16, "f1@svusd.example", "Fernando Mendoza García", school="Mesa Verde High School")
+    francisco = Person(17, "f2@svusd.example", "Francisco Pérez Mendoza", school="Mesa Verde High School")
+    nurse = profile("F. Mendoza", bio="School nurse at Mesa Verde High School")
+    assert [m.person_id for m in match(nurse, people=(fernando, francisco))] == [16]
+    maria = Person(18, "m@svusd.example", "María Cruz Rodríguez", school="Mesa Verde High School")
+    rosario = Person(19, "r@svusd.example", "Rosario Cruz Gutiérrez", school="Mesa Verde High School")  # María del R.
+    counselor = profile("M. Cruz", bio="Counselor at Mesa Verde High School")
+    assert [m.person_id for m in match(counselor, people=(maria, rosario))] == [18]
+    # The photo says whose identity it is: a colleague whose name fits too is not reported.
+    pedro = Person(15, "p@svusd.example", "Maria Garcia", school="Noble Avenue Elementary")
+    assert [m.person_id for m in match(profile("Maria Garcia"), recompressed(portrait(101)), (MARIA, pedro))] == [1]
+
+
 def test_own_account_is_never_reported_as_impersonation():
     own = profile("María García López", handle="Maria.bsky.social", bio="Teacher at Noble Avenue Elementary")
     assert match(own, portrait(101)) == []

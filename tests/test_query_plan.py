@@ -89,3 +89,15 @@ def test_plan_dedupes_across_people_caps_and_adds_district_queries():
         "Noble Avenue Elementary",
     ]
     assert len({q.key for q in plan}) == len(plan)
+
+
+def test_a_limited_budget_gives_the_district_and_everyone_their_best_queries_first():
+    people = [
+        Person(i, f"p{i}@x.example", name) for i, name in enumerate(["Jennifer Nguyen", "José Torres", "Ana Cruz"])
+    ]
+    plan = [q for q in plan_queries(people, DISTRICT) if q.kind == NAME]
+    assert [q.for_people for q in plan[:2]] == [(), ()]  # the district's queries come first
+    people_part = plan[2:]
+    assert [q.text for q in people_part[:3]] == ["Jennifer Nguyen", "José Torres", "Ana Cruz"]
+    first_seconds = {q.for_people[0]: i for i, q in reversed(list(enumerate(people_part)))}
+    assert sorted(first_seconds.values()) == [0, 1, 2]  # each person's first query before anyone's second

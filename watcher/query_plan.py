@@ -43,27 +43,55 @@ def plan_queries(
     max_names: int = MAX_NAME_QUERIES,
     max_handles: int = MAX_HANDLE_QUERIES,
 ) -> list[Query]:
-    """All queries of one scan, people's first (most telling first), then the district's."""
+    """All queries of one scan, in the order a limited budget should spend them.
+
+    The district's queries come first (a handful, and they find fan pages wearing the logo and
+    accounts naming a school); then everyone's most telling query, then everyone's second, and
+    so on: when a platform's rate limit stops a scan early, every person has had their best
+    searches, and the stalest-first order of later scans (see pipeline) picks up the rest.
+    """
     owners: dict[str, list[int]] = {}
     first: dict[str, Query] = {}
-    for person in people:
-        for kind, texts, cap in (
-            (NAME, name_variants(person), max_names),
-            (HANDLE, handle_candidates(person), max_handles),
-        ):
-            for text in list(dict.fromkeys(texts))[:cap]:
-                query = Query(kind, text)
-                first.setdefault(query.key, query)
-                owners.setdefault(query.key, [])
-                if person.id not in owners[query.key]:
-                    owners[query.key].append(person.id)
+
+    def add(query: Query, person_id: int | None) -> None:
+        if not query.text:
+            return
+        first.setdefault(query.key, query)
+        owners.setdefault(query.key, [])
+        if person_id is not None and person_id not in owners[query.key]:
+            owners[query.key].append(person_id)
+
     schools = sorted({p.school for p in people if p.school})
     for text in (district.name, *district.keywords, *schools):
-        query = Query(NAME, " ".join(text.split()))
-        if query.text and query.key not in first:
-            first[query.key] = query
-            owners[query.key] = []
+        add(Query(NAME, " ".join(text.split())), None)
+    ranked: list[list[Query]] = []  # ranked[i]: every person's i-th query
+    for person in people:
+        mine = [
+            Query(kind, text)
+            for kind, texts, cap in (
+                (NAME, name_variants(person), max_names),
+                (HANDLE, handle_candidates(person), max_handles),
+            )
+            for text in list(dict.fromkeys(texts))[:cap]
+        ]
+        mine = _interleave([q for q in mine if q.kind == NAME], [q for q in mine if q.kind == HANDLE])
+        for rank, query in enumerate(mine):
+            if rank == len(ranked):
+                ranked.append([])
+            ranked[rank].append(Query(query.kind, query.text, (person.id,)))
+    for queries in ranked:
+        for query in queries:
+            add(Query(query.kind, query.text), query.for_people[0])
     return [Query(q.kind, q.text, tuple(owners[key])) for key, q in first.items()]
+
+
+def _interleave(a: list[Query], b: list[Query]) -> list[Query]:
+    """a[0], b[0], a[1], b[1], …: name searches and handle probes go to different sources."""
+    out: list[Query] = []
+    for pair in zip(a, b, strict=False):
+        out.extend(pair)
+    longer = a if len(a) > len(b) else b
+    return out + longer[min(len(a), len(b)) :]
 
 
 def name_variants(person: Person) -> list[str]:

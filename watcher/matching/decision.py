@@ -27,7 +27,7 @@ from sources.base import Profile
 from watcher.config import DistrictConfig, MatchingConfig
 from watcher.matching.affiliation import read_claim, school_core
 from watcher.matching.images import LOGO_MATCH, PHOTO_LOOSE, PHOTO_STRONG, HashIndex, ViewMatch
-from watcher.matching.names import NameIndex, name_score
+from watcher.matching.names import SECOND_SURNAME, NameIndex, name_score
 from watcher.models import Logo, Person, Views
 
 # How far below the name threshold an initial + surname may be when the profile claims a staff
@@ -101,9 +101,7 @@ class Matcher:
             found = self._match_person(profile, self.people[person_id], photo_hits.get(person_id))
             if found:
                 matches.append(found)
-        if any(m.rule != "name+affiliation" for m in matches):
-            # The photo says whose identity this is; a name-only resemblance to a colleague is not.
-            matches = [m for m in matches if m.rule != "name+affiliation"]
+        matches = _whose_identity(matches, self.people)
         logo = self._match_logo((*avatar, *((f"banner:{name}", h) for name, h in banner)), owner)
         if logo:
             matches.append(logo)
@@ -191,6 +189,35 @@ class Matcher:
         }
         score = 0.5 + 0.5 * max(0.0, 1 - best.distance / (2 * self.logo_max))
         return Match("logo_misuse", owner, round(score, 4), "logo", evidence)
+
+
+PHOTO_TIE = 4  # photo matches this close to the best are as good as the best
+
+
+def _whose_identity(matches: list[Match], people: dict[int, Person]) -> list[Match]:
+    """A profile copies one person's identity; colleagues who merely resemble it are dropped.
+
+    The photo says whose identity it is: another enrolled photo that matches less closely, or a
+    name-only resemblance, is not the one copied. Without a photo, the fullest name match wins,
+    and among equals the person at the school the profile claims: "Antonio Rodríguez Torres,
+    teacher at Mesa Verde" is Antonio Rodríguez Torres, not his colleague Antonio Rodríguez
+    Jiménez, and "F. Mendoza at Noble Avenue" is the F. Mendoza who works there.
+    """
+    by_photo = [m for m in matches if m.rule in ("photo", "name+photo")]
+    if by_photo:
+        best = min(m.evidence["photo_distance"] for m in by_photo)
+        return [m for m in by_photo if m.evidence["photo_distance"] <= best + PHOTO_TIE]
+    if len(matches) < 2:
+        return matches
+
+    def rank(m: Match) -> tuple[float, bool, bool]:
+        person = people[m.person_id] if m.person_id is not None else None
+        at_school = bool(person and person.school and person.school in m.evidence.get("affiliation", ()))
+        first_surname = SECOND_SURNAME not in m.evidence.get("name_reason", "")  # "F. Mendoza": Mendoza first
+        return (round(m.evidence.get("name_score", 0.0), 3), at_school, first_surname)
+
+    top = max(rank(m) for m in matches)
+    return [m for m in matches if rank(m) == top]
 
 
 def match_profile(

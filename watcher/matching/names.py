@@ -723,7 +723,7 @@ def _given_sim(words: tuple[str, ...], variant: _Variant) -> tuple[float, tuple[
                     if 0 not in initials:
                         reasons.append(MIDDLE)
             else:
-                score = 0.85 if 0 in initials else 0.8
+                score = (0.85 if 0 in initials else 0.8) * min(sims)
                 reasons.append(INITIAL)
             candidate = (score * factor, tuple(reasons))
             if (candidate[0], -len(candidate[1])) > (best[0], -len(best[1])):
@@ -732,9 +732,10 @@ def _given_sim(words: tuple[str, ...], variant: _Variant) -> tuple[float, tuple[
 
 
 def _unit_sim(word: str, unit: str, related: dict[str, tuple[float, str]]) -> tuple[float, tuple[str, ...], bool]:
-    if len(word) == 1:
-        hit = word == unit[:1] or any(word == name[:1] for name in related)
-        return (1.0 if hit else 0.0), (), True
+    if len(word) == 1:  # an initial: of the name itself, or (a little less telling) of a nickname
+        if word == unit[:1]:
+            return 1.0, (), True
+        return (0.97 if any(word == name[:1] for name in related) else 0.0), (), True
     best = _token_sim(word, unit)
     for name, (weight, reason) in related.items():
         if word == name:
