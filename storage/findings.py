@@ -123,7 +123,7 @@ def list_findings(
             where.append(clause)
             params.append(value)
     if unalerted_only:
-        where.append("f.alerted_at IS NULL AND f.status = 'new' AND f.kind = 'impersonation'")
+        where.append("f.alerted_at IS NULL AND f.status IN ('new', 'confirmed') AND f.kind = 'impersonation'")
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY f.id"
     return [_finding(row) for row in db.query(sql, params)]
 
@@ -132,7 +132,7 @@ def people_to_alert(db: Database) -> list[int]:
     """Opted-in people with findings they have not been told about."""
     rows = db.query(
         """SELECT DISTINCT f.person_id FROM findings f JOIN people p ON p.id = f.person_id
-           WHERE p.opt_in = 1 AND f.alerted_at IS NULL AND f.status = 'new' AND f.kind = 'impersonation'
+           WHERE p.opt_in = 1 AND f.alerted_at IS NULL AND f.status IN ('new', 'confirmed') AND f.kind = 'impersonation'
            ORDER BY f.person_id"""
     )
     return [row["person_id"] for row in rows]
@@ -216,6 +216,14 @@ def profile_present(db: Database, profile_id: int, *, now: datetime | None = Non
                 reopened.append(row["id"])
             db["findings"].update(row["id"], values)
     return reopened
+
+
+def profile_unknown(db: Database, profile_id: int) -> None:
+    """The platform gave no answer about the profile: nothing changes but the time it was asked,
+    so that a profile that never answers goes to the back of the queue, not to its front."""
+    db.execute(
+        "UPDATE findings SET last_checked_at = ? WHERE profile_id = ? AND status != 'dismissed'", [utcnow(), profile_id]
+    )
 
 
 def profile_missing(db: Database, profile_id: int, *, now: datetime | None = None) -> list[int]:

@@ -59,9 +59,11 @@ def enqueue_alert(
         with write_transaction(db):
             outbox_id = _insert(db, message, kind="alert", dedupe_key=None, person_id=person_id)
             for finding_id, signals in findings.items():
+                # A finding dismissed meanwhile is not alerted; a confirmed one stays confirmed.
                 marked = db.execute(
-                    "UPDATE findings SET status = 'alerted', alerted_at = ?, outbox_id = ?, alerted_signals = ? "
-                    "WHERE id = ? AND alerted_at IS NULL",
+                    "UPDATE findings SET status = CASE status WHEN 'new' THEN 'alerted' ELSE status END, "
+                    "alerted_at = ?, outbox_id = ?, alerted_signals = ? "
+                    "WHERE id = ? AND alerted_at IS NULL AND status IN ('new', 'confirmed')",
                     [now, outbox_id, json.dumps(sorted(signals)), finding_id],
                 ).rowcount
                 if marked != 1:
@@ -103,45 +105,60 @@ def alerts_since(db: Database, person_id: int, since: str) -> int:
     return int(row[0])
 
 
+# A claim (status ``sending``) holds for this long: another process leaves the message alone
+# meanwhile; after it, the claimer is taken to have died mid-delivery and the message is due.
+CLAIM_LEASE = timedelta(minutes=10)
+# While a message is ``sending``, ``next_attempt_at`` holds the end of its claim's lease.
+_DUE = """(status = 'pending' AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?))
+          OR (status = 'sending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?))"""
+
+
 def due_messages(db: Database, *, force: bool = False) -> list[dict[str, Any]]:
-    """Pending messages whose backoff has passed (with ``force``, every pending one), and ones a
-    crash left mid-delivery."""
+    """Pending messages whose backoff has passed (with ``force``, every pending one), and ones
+    whose delivery was claimed by a process that did not finish it within the lease."""
+    now = utcnow()
     return list(
         db.query(
-            """SELECT id, message_id, recipient, message, attempts FROM outbox
-               WHERE status = 'sending'
-                  OR (status = 'pending' AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?))
-               ORDER BY id""",
-            [force, utcnow()],
+            f"SELECT id, message_id, recipient, message, attempts FROM outbox WHERE {_DUE} ORDER BY id",
+            [force, now, now],
         )
     )
 
 
-def claim(db: Database, outbox_id: int) -> bool:
-    """Mark a message as being handed over; False if it is no longer waiting (another run sent it)."""
+def claim(db: Database, outbox_id: int, *, force: bool = False) -> bool:
+    """Mark a message as being handed over, for ``CLAIM_LEASE``; False if it is not due any more
+    (another process sent it, or holds its claim)."""
+    now = utcnow()
+    lease = (datetime.now(UTC) + CLAIM_LEASE).isoformat(timespec="seconds")
     return (
         db.execute(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
-            "WHERE id = ? AND status IN ('pending', 'sending')",
-            [outbox_id],
+            f"UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ? "
+            f"WHERE id = ? AND ({_DUE})",
+            [lease, outbox_id, force, now, now],
         ).rowcount
         == 1
     )
 
 
 def mark_sent(db: Database, outbox_id: int) -> None:
-    db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", [utcnow(), outbox_id])
+    db.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, next_attempt_at = NULL "
+        "WHERE id = ? AND status = 'sending'",
+        [utcnow(), outbox_id],
+    )
 
 
 def mark_failed(db: Database, outbox_id: int, error: str, *, permanent: bool, attempts: int) -> str:
-    """Record a failed hand-over; returns the new status (``pending`` or ``dead``)."""
+    """Record a failed hand-over; returns the message's status now (``pending`` or ``dead``, or
+    what another process made it meanwhile)."""
     status = "dead" if permanent or attempts >= MAX_ATTEMPTS else "pending"
     retry_at = datetime.now(UTC) + timedelta(minutes=2 ** min(attempts, 10))
     db.execute(
-        "UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
+        "UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'sending'",
         [status, error[:500], retry_at.isoformat(timespec="seconds"), outbox_id],
     )
-    return status
+    row = db.execute("SELECT status FROM outbox WHERE id = ?", [outbox_id]).fetchone()
+    return row[0] if row else status
 
 
 def outbox_counts(db: Database) -> dict[str, int]:

@@ -101,9 +101,18 @@ def photo_counts(db: Database) -> dict[int, int]:
     return {row["person_id"]: row["n"] for row in rows}
 
 
+def enrolled_ids(db: Database, ids: set[int]) -> set[int]:
+    """Which of these people are still enrolled."""
+    if not ids:
+        return set()
+    rows = db.execute(f"SELECT id FROM people WHERE id IN ({', '.join('?' for _ in ids)})", list(ids))
+    return {row[0] for row in rows}
+
+
 # What removal drops from a finding's match evidence: the name of theirs that matched.
 PERSONAL_EVIDENCE = ("matched_name",)
 REMOVED = "[removed]"
+MIN_TERM = 5  # shorter spellings (a bare first name) would hit other people's text
 
 
 def remove_person(db: Database, email: str) -> dict[str, int] | None:
@@ -136,15 +145,21 @@ def remove_person(db: Database, email: str) -> dict[str, int] | None:
 
 def _terms(person: Person) -> list[str]:
     """Every spelling of the person we may have written down, longest first."""
-    names = [person.name, *person.aliases, *name_variants(person), person.email, person.email.split("@")[0]]
+    names = [person.name, *person.aliases, *name_variants(person), person.email]
     names += [strip_accents(n) for n in names]
-    return sorted({n for n in names if len(n) >= 3}, key=len, reverse=True)
+    # Whole names and the address only: a bare first name or "ana" would hit other people's text.
+    return sorted({n for n in names if len(n) >= MIN_TERM}, key=len, reverse=True)
+
+
+def _pattern(terms: list[str]) -> re.Pattern[str]:
+    """The terms as whole words: "Ana Ruiz" is removed from "Ana Ruiz, teacher", not from "Mariana Ruizo"."""
+    return re.compile("(?<!\\w)(?:" + "|".join(re.escape(t) for t in terms) + ")(?!\\w)", re.IGNORECASE)
 
 
 def _redact(text: str, terms: list[str]) -> str:
     if not text or not terms:
         return text
-    return re.sub("|".join(re.escape(t) for t in terms), REMOVED, text, flags=re.IGNORECASE)
+    return _pattern(terms).sub(REMOVED, text)
 
 
 def _scrub_match(evidence: dict, terms: list[str]) -> dict:
@@ -173,8 +188,15 @@ def _anonymise_findings(db: Database, person_id: int, terms: list[str]) -> int:
             },
         )
         if json.loads(f["evidence"] or "{}").get("own_account"):
-            # Logo misuse on their own account: the snapshots show them, not an impostor.
+            # Logo misuse on their own account is about them, not an impostor: it goes, with its
+            # snapshots, and the profile row of their account when nothing else refers to it.
             db.execute("DELETE FROM evidence WHERE finding_id = ?", [f["id"]])
+            db.execute("DELETE FROM audit WHERE finding_id = ?", [f["id"]])
+            db.execute("DELETE FROM findings WHERE id = ?", [f["id"]])
+            db.execute(
+                "DELETE FROM profiles WHERE id = ? AND NOT EXISTS (SELECT 1 FROM findings WHERE profile_id = ?)",
+                [f["profile_id"], f["profile_id"]],
+            )
             continue
         for shot in list(db.query("SELECT id, match FROM evidence WHERE finding_id = ?", [f["id"]])):
             scrubbed = _scrub_match(json.loads(shot["match"] or "{}"), terms)
@@ -192,7 +214,8 @@ def _drop_messages(db: Database, person: Person, terms: list[str]) -> dict[str, 
     ]
     withdrawn = emptied = 0
     for r in db.query(
-        "SELECT id, status, message FROM outbox WHERE id NOT IN (SELECT value FROM json_each(?))", [json.dumps(theirs)]
+        "SELECT id, status, message FROM outbox WHERE kind = 'digest' AND id NOT IN (SELECT value FROM json_each(?))",
+        [json.dumps(theirs)],
     ):
         if not _mentions(r["message"], terms):
             continue
@@ -220,8 +243,7 @@ def _mentions(message: bytes, terms: list[str]) -> bool:
     for part in parsed.walk():
         if part.get_content_maintype() == "text":
             texts.append(part.get_content())
-    haystack = "\n".join(texts).casefold()
-    return any(t.casefold() in haystack for t in terms)
+    return bool(terms) and _pattern(terms).search("\n".join(texts)) is not None
 
 
 def _emptied(message: bytes) -> bytes:

@@ -63,9 +63,27 @@ def test_gives_up_after_max_attempts(tmp_path, enrolled):
     config = load_config(enrolled.config)
     db = open_database(config.database)
     enrolled("scan")
+    db.execute("UPDATE outbox SET status = 'sending' WHERE id IN (1, 2)")  # as claimed by a delivery run
     assert outbox_store.mark_failed(db, 1, "boom", permanent=False, attempts=outbox_store.MAX_ATTEMPTS) == "dead"
     assert outbox_store.mark_failed(db, 2, "550 no such user", permanent=True, attempts=1) == "dead"
     assert outbox_store.outbox_counts(db)["dead"] == 2
+
+
+def test_a_claimed_message_is_left_alone_by_other_processes_until_its_lease_ends(tmp_path, enrolled):
+    config = load_config(enrolled.config)
+    db = open_database(config.database)
+    enrolled("scan")
+    sent = outbox_store.outbox_counts(db)["sent"]
+    db.execute("UPDATE outbox SET status = 'pending', next_attempt_at = NULL WHERE id = 1")
+    assert outbox_store.claim(db, 1)  # another process is handing it over now
+    assert not outbox_store.claim(db, 1, force=True) and 1 not in [r["id"] for r in outbox_store.due_messages(db)]
+    report = pipeline.deliver_outbox(config, db, force=True)
+    assert report.sent == 0 and len(mailbox.Maildir(config.email.maildir, create=False)) == sent
+    outbox_store.mark_sent(db, 1)  # the other process finishes; a late failure report changes nothing
+    assert outbox_store.mark_failed(db, 1, "late", permanent=True, attempts=1) == "sent"
+    db.execute("UPDATE outbox SET status = 'sending', next_attempt_at = '2000-01-01T00:00:00+00:00' WHERE id = 1")
+    assert pipeline.deliver_outbox(config, db).sent == 1  # a claim whose lease ended: its process died
+    assert len(mailbox.Maildir(config.email.maildir, create=False)) == sent
 
 
 def test_findings_are_alerted_once_even_if_two_runs_race(tmp_path, enrolled):

@@ -11,7 +11,8 @@
     ├── UnsafeURL            a scraped URL points somewhere we must not fetch
     ├── ImageError           an image is unreadable, too large or not an image
     ├── DeliveryError        an e-mail could not be handed over
-    │   └── PermanentDeliveryError   retrying will not help
+    │   ├── PermanentDeliveryError   retrying will not help
+    │   └── TransportUnavailable     no message can go now (server down, login refused)
     └── AlreadyRunning       another `watcher run` holds this database
 
 Every message is one line, fit to show a district administrator as is.

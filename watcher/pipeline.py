@@ -39,6 +39,7 @@ from watcher.errors import (
     PermanentDeliveryError,
     RateLimited,
     SourceError,
+    SourceUnavailable,
     TransportUnavailable,
     UnsafeURL,
 )
@@ -214,7 +215,9 @@ def run_scan(
                 image = evidence_snapshots.avatar_image(db, http, profile, avatar) if matches else None
                 with write_transaction(db):
                     profile_id = scans_store.save_profile(db, profile, avatar)
-                    for match in matches:
+                    # Someone removed while the scan ran (their data is gone) is matched no more.
+                    enrolled = people_store.enrolled_ids(db, {m.person_id for m in matches} - {None})
+                    for match in [m for m in matches if m.person_id is None or m.person_id in enrolled]:
                         finding_id, created = findings_store.record_finding(
                             db,
                             kind=match.kind,
@@ -365,7 +368,9 @@ def _recheck_findings(
         try:
             profile = source.fetch(target.platform_id, target.handle)
         except SourceError as exc:
-            failures_in_row += 1
+            findings_store.profile_unknown(db, target.profile_id)
+            # A source that cannot answer stops the re-checks; one odd profile (hidden, unparseable) does not.
+            failures_in_row += isinstance(exc, SourceUnavailable | RateLimited)
             stats.recheck_unknown[exc.reason] = stats.recheck_unknown.get(exc.reason, 0) + 1
             _problem(report, source.name, exc.reason, str(exc), recheck=f"@{target.handle}")
             log.warning("%s: re-check of @%s: %s", source.name, target.handle, exc)
@@ -527,7 +532,7 @@ def deliver_outbox(config: Config, db: Database, *, force: bool = False) -> Deli
     transport = open_transport(config)
     try:
         for index, row in enumerate(rows):
-            if not outbox_store.claim(db, row["id"]):
+            if not outbox_store.claim(db, row["id"], force=force):
                 continue
             try:
                 transport.deliver(

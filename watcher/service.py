@@ -68,10 +68,6 @@ STOP_GRACE = 60.0  # seconds running jobs get to reach their next stop check aft
 LOCK_TRIES = 5  # `watcher status` peeks at the lock for an instant: do not mistake it for a service
 COMPLETED = frozenset({"ok", "partial", "failed"})  # a scan that ran to its end, whatever it found
 
-# One delivery at a time in this process: a message left "sending" by a crash is handed over
-# again by the next delivery run, and two runs at once would both hand it over.
-_DELIVERY = threading.Lock()
-
 Stop = Callable[[], bool]
 
 
@@ -128,8 +124,7 @@ def scan_source(config: Config, db: Database, stop: Stop, *, source: str) -> Job
     report = run_scan(config, db, only_source=source, stop=stop, deliver=False)
     sent = 0
     if not report.interrupted:
-        with _DELIVERY:
-            sent = deliver_outbox(config, db).sent
+        sent = deliver_outbox(config, db).sent  # claims keep two delivery runs off one message
     stats = report.stats.get(source)
     unknown = sum(stats.unknown.values()) if stats else 0
     counts = {
@@ -150,8 +145,7 @@ def scan_source(config: Config, db: Database, stop: Stop, *, source: str) -> Job
 
 
 def deliver(config: Config, db: Database, stop: Stop) -> JobResult:
-    with _DELIVERY:
-        report = deliver_outbox(config, db)
+    report = deliver_outbox(config, db)
     counts = {"sent": report.sent, "retrying": report.retrying, "dead": report.dead}
     summary = f"deliver: {report.sent} sent, {report.retrying} to retry, {report.dead} dead"
     if report.stopped:
@@ -164,8 +158,7 @@ def weekly_digest(config: Config, db: Database, stop: Stop) -> JobResult:
     if not config.digest.to:
         return JobResult("skipped", "digest: skipped, no recipients ([digest] to is empty)")
     week = resolve_week(config, None)
-    with _DELIVERY:
-        outcome = send_digest(config, db, week)
+    outcome = send_digest(config, db, week)
     counts = {"week": week, "sent": len(outcome.sent), "already_sent": len(outcome.already_sent)}
     parts = [f"sent to {', '.join(outcome.sent)}"] if outcome.sent else []
     if outcome.already_sent:
