@@ -107,9 +107,10 @@ def list_findings(
     source: str | None = None,
     person_email: str | None = None,
     since: str | None = None,
+    scan_id: int | None = None,
 ) -> list[Finding]:
     """Findings, oldest first; every argument given narrows the list (``since``: an ISO time,
-    first seen at or after it)."""
+    first seen at or after it; ``scan_id``: made by that scan)."""
     where, params = [], []
     for clause, value in (
         ("f.person_id = ?", person_id),
@@ -118,6 +119,7 @@ def list_findings(
         ("pr.source = ?", source),
         ("p.email = ?", person_email.strip().lower() if person_email else None),
         ("julianday(f.first_seen) >= julianday(?)", since),
+        ("f.scan_run_id = ?", scan_id),
     ):
         if value is not None:
             where.append(clause)
@@ -179,7 +181,7 @@ class RecheckTarget:
 
 
 # Findings whose profile is re-checked: open ones, and ones resolved recently (``?``: since when).
-_RECHECKED = """(f.status IN ('new', 'alerted', 'confirmed')
+_RECHECKED = f"""(f.status IN ({", ".join(f"'{s}'" for s in OPEN)})
     OR (f.status = 'resolved' AND julianday(f.resolved_at) >= julianday(?)))"""
 
 

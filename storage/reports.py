@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from storage.findings import OPEN
 from watcher.errors import InputError
 
-OPEN_STATUSES = ("new", "alerted", "confirmed")
+OPEN_STATUSES = OPEN  # new, alerted, confirmed: defined with the lifecycle
 STRENGTHS = (("strong", 0.8), ("likely", 0.6), ("possible", 0.0))  # lowest score of each, by score
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 

@@ -233,8 +233,7 @@ SHOWN_NEW = 10  # new findings listed after a scan; the rest are a command away
 
 def new_finding_lines(db: Database, scan_id: int) -> list[str]:
     """The scan's new findings, strongest first, as the end of the one-screen summary."""
-    made = {row["id"] for row in db.query("SELECT id FROM findings WHERE scan_run_id = ?", [scan_id])}
-    rows = [f for f in findings_store.list_findings(db) if f.id in made] if made else []
+    rows = findings_store.list_findings(db, scan_id=scan_id)
     if not rows:
         return []
     rows.sort(key=lambda f: -f.score)
