@@ -22,6 +22,7 @@ from watcher.demo.appview import FakeAppView
 from watcher.demo.sample import build_world
 from watcher.matching import Matcher
 from watcher.matching.images import query_views, reference_views
+from watcher.matching.photo_check import photo_print
 from watcher.models import Enrolment, Person
 
 
@@ -44,6 +45,7 @@ def bench_scan(strangers: int) -> None:
                     opt_in=s.opt_in,
                     accounts=s.handles,
                     photos=(tuple(reference_views(world.photos[s.email], 10**8)),) if s.email in world.photos else (),
+                    prints=(photo_print(world.photos[s.email], 10**8).to_bytes(),) if s.email in world.photos else (),
                 )
                 for s in sample.STAFF
             ],
@@ -69,7 +71,7 @@ def bench_matching(people_count: int, profiles_count: int) -> None:
     avatar = tuple(query_views(jpeg(portrait(2)), 10**8))
     profiles = [Profile("b", f"d{i}", f"h{i}.bsky.social", f"Someone Else{i}") for i in range(profiles_count)]
     start = time.perf_counter()
-    matcher = Matcher(people, [], DistrictConfig(keywords=("SVUSD",)), MatchingConfig())
+    matcher = Matcher(people, DistrictConfig(keywords=("SVUSD",)), MatchingConfig())
     built = time.perf_counter() - start
     start = time.perf_counter()
     for p in profiles:

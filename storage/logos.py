@@ -1,42 +1,26 @@
-"""District logos, kept as hashes of a few views each."""
+"""District logos, kept as ``logo_finder`` models (the logo's keypoints and variants)."""
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 from sqlite_utils import Database
 
 from storage.db import utcnow, write_transaction
-from storage.hashes import from_columns, hash_columns
-from watcher.models import ImageHashes, Logo
+from watcher.models import Logo
 
 
-def save_logo(db: Database, label: str, views: list[tuple[str, ImageHashes]]) -> tuple[int, bool]:
+def save_logo(db: Database, label: str, model: bytes) -> tuple[int, bool]:
     """Store a logo under ``label``, replacing one of the same label. Returns (id, replaced)."""
     with write_transaction(db):
         rows = list(db.query("SELECT id FROM logos WHERE label = ?", [label]))
-        replaced = bool(rows)
-        if replaced:
-            logo_id = rows[0]["id"]
-            db.execute("DELETE FROM logo_hashes WHERE logo_id = ?", [logo_id])
-        else:
-            logo_id = db["logos"].insert({"label": label, "created_at": utcnow()}).last_pk
-        for view, hashes in views:
-            db["logo_hashes"].insert(
-                {
-                    "logo_id": logo_id,
-                    "view": view,
-                    **hash_columns(hashes),
-                }
-            )
-    return logo_id, replaced
+        if rows:
+            db.execute("UPDATE logos SET model = ?, created_at = ? WHERE id = ?", [model, utcnow(), rows[0]["id"]])
+            return rows[0]["id"], True
+        return db["logos"].insert({"label": label, "model": model, "created_at": utcnow()}).last_pk, False
 
 
 def list_logos(db: Database) -> list[Logo]:
-    views: dict[int, list[tuple[str, ImageHashes]]] = defaultdict(list)
-    for row in db.query("SELECT logo_id, view, phash, dhash, chash FROM logo_hashes ORDER BY id"):
-        views[row["logo_id"]].append((row["view"], from_columns(row)))
+    """Every logo, by label; one enrolled before models existed has none and is not searched for."""
     return [
-        Logo(id=row["id"], label=row["label"], views=tuple(views[row["id"]]))
-        for row in db.query("SELECT id, label FROM logos ORDER BY label")
+        Logo(id=row["id"], label=row["label"], model=row["model"])
+        for row in db.query("SELECT id, label, model FROM logos ORDER BY label")
     ]

@@ -249,3 +249,34 @@ def service(db: Database) -> None:
         CREATE INDEX evidence_finding ON evidence(finding_id)
         """,
     )
+
+
+@MIGRATIONS(name="0006_verified_photos_and_logos")
+def verified_photos_and_logos(db: Database) -> None:
+    """What verifying a photo and finding a logo inside a picture need, and hashes by imagehash's
+    definitions. Hashes made before no longer compare with new ones, and logos are now found by
+    their keypoints, not hashes: the old records are dropped, so photos and logos must be enrolled
+    again (the CHANGELOG says so; ``watcher logos list`` marks a logo that has no model)."""
+    _run(
+        db,
+        """
+        -- Derived from an enrolled photo for verification (keypoints and layout signs), never the photo.
+        CREATE TABLE reference_prints (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            photo INTEGER NOT NULL,
+            print BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX reference_prints_person ON reference_prints(person_id);
+        -- A logo's keypoints and variants, to find it inside any picture.
+        ALTER TABLE logos ADD COLUMN model BLOB;
+        -- The district logos found in a picture, for the set of logos it was searched for.
+        ALTER TABLE image_hashes ADD COLUMN logos TEXT;
+        DELETE FROM reference_hashes;
+        DROP TABLE logo_hashes;
+        DELETE FROM image_hashes;
+        UPDATE profiles SET avatar_views = NULL, avatar_sha256 = NULL, avatar_etag = NULL,
+            avatar_last_modified = NULL
+        """,
+    )

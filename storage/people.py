@@ -59,6 +59,11 @@ def save_enrolments(db: Database, enrolments: list[Enrolment]) -> tuple[int, int
                     db["accounts"].insert({"person_id": person_id, "source": source, "handle": handle})
             if e.photos:
                 db.execute("DELETE FROM reference_hashes WHERE person_id = ?", [person_id])
+                db.execute("DELETE FROM reference_prints WHERE person_id = ?", [person_id])
+                for number, record in enumerate(e.prints, start=1):
+                    db["reference_prints"].insert(
+                        {"person_id": person_id, "photo": number, "print": record, "created_at": now}
+                    )
                 for number, views in enumerate(e.photos, start=1):
                     for view, hashes in views:
                         db["reference_hashes"].insert(
@@ -93,6 +98,12 @@ def list_people(db: Database) -> list[Person]:
         )
         for row in db.query("SELECT * FROM people ORDER BY name, email")
     ]
+
+
+def photo_prints(db: Database, person_id: int) -> list[bytes]:
+    """What verification needs of one person's enrolled photos (derived records, never the photos)."""
+    rows = db.query("SELECT print FROM reference_prints WHERE person_id = ? ORDER BY photo", [person_id])
+    return [row["print"] for row in rows]
 
 
 def photo_counts(db: Database) -> dict[int, int]:
@@ -138,6 +149,7 @@ def remove_person(db: Database, email: str) -> dict[str, int] | None:
         counts["searches"] = _drop_searches(db, person, terms)
         counts["audit_redacted"] = _redact_rows(db, "audit", ("actor", "detail"), terms)
         counts["photo_hashes"] = db.execute("DELETE FROM reference_hashes WHERE person_id = ?", [person.id]).rowcount
+        db.execute("DELETE FROM reference_prints WHERE person_id = ?", [person.id])
         counts["handles"] = db.execute("DELETE FROM accounts WHERE person_id = ?", [person.id]).rowcount
         db.execute("DELETE FROM people WHERE id = ?", [person.id])
     return counts

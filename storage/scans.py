@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from sources.base import Profile
 from storage.db import utcnow
 from storage.hashes import views_from_json, views_to_json
-from watcher.models import Views
+from watcher.models import LogoSighting, Views
 
 
 def start_scan(db: Database, sources: list[str]) -> int:
@@ -94,6 +94,27 @@ def remember_views(db: Database, sha256: str, views: Views) -> None:
             views_to_json(views),
             utcnow(),
         ],
+    )
+
+
+def logo_sightings(db: Database, key: str, logos: str) -> list[LogoSighting] | None:
+    """The district logos found before in a picture (by content key), if it was searched for this set
+    of ``logos`` (a fingerprint); None when it must be searched."""
+    rows = list(db.query("SELECT logos FROM image_hashes WHERE sha256 = ? AND logos IS NOT NULL", [key]))
+    if not rows:
+        return None
+    saved = json.loads(rows[0]["logos"])
+    if saved.get("set") != logos:
+        return None
+    return [LogoSighting(**found) for found in saved["found"]]
+
+
+def remember_logo_sightings(db: Database, key: str, logos: str, sightings: list[LogoSighting]) -> None:
+    record = json.dumps({"set": logos, "found": [asdict(s) for s in sightings]})
+    db.execute(
+        """INSERT INTO image_hashes (sha256, phash, dhash, logos, created_at) VALUES (?, '', '', ?, ?)
+           ON CONFLICT (sha256) DO UPDATE SET logos = excluded.logos""",
+        [key, record, utcnow()],
     )
 
 

@@ -10,6 +10,7 @@ from conftest import write_roster
 
 from watcher.errors import InputError
 from watcher.matching.images import reference_views
+from watcher.matching.photo_check import PhotoPrint
 from watcher.roster import check_email
 
 
@@ -39,6 +40,9 @@ def test_photos_are_hashed_and_not_stored(tmp_path, world, watcher):
                 assert not (isinstance(value, bytes) and value[:3] == b"\xff\xd8\xff"), f"a JPEG is stored in {table}"
     views, people = db.execute("SELECT COUNT(*), COUNT(DISTINCT person_id) FROM reference_hashes").fetchone()
     assert people == 7 and views == 7 * len(reference_views(world.photos["maria.garcia@svusd.example"], 10**8))
+    # One verification record per photo: derived (keypoints and layout signs), and it reads back.
+    records = [row[0] for row in db.execute("SELECT print FROM reference_prints")]
+    assert len(records) == 7 and all(PhotoPrint.from_bytes(r).features.descriptors.shape[1] == 32 for r in records)
 
 
 def test_bad_rows_are_reported_by_line_and_good_rows_kept(tmp_path, world, watcher, images):
@@ -115,7 +119,7 @@ def test_add_list_remove(tmp_path, watcher, images):
     assert db.execute("SELECT COUNT(DISTINCT photo) FROM reference_hashes").fetchone() == (1,)
     watcher("people", "remove", "ana@svusd.example")
     assert people_json(watcher) == []
-    for table in ("reference_hashes", "accounts", "people"):
+    for table in ("reference_hashes", "reference_prints", "accounts", "people"):
         assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,), table
     result = watcher("people", "remove", "ana@svusd.example", ok=False)
     assert "no enrolled person" in result.output
@@ -127,6 +131,15 @@ def test_logos_add_and_bad_logo(watcher, images):
     assert watcher("logos", "list").output.strip() == "seal"
     result = watcher("logos", "add", str(images / "not-a-photo.jpg"), "--label", "x", ok=False)
     assert result.exit_code == 1 and "not a readable image" in result.output
+
+
+def test_a_logo_enrolled_before_logo_models_is_marked(tmp_path, watcher, images):
+    watcher("logos", "add", str(images / "logo.png"), "--label", "seal")
+    db = sqlite3.connect(tmp_path / "watcher.db")
+    with db:
+        db.execute("INSERT INTO logos (label, created_at, model) VALUES ('old crest', '2026-01-01', NULL)")
+    assert watcher("logos", "list").output.splitlines() == ["old crest  (enrolled by an older version: add it again)",
+                                                           "seal"]  # fmt: skip
 
 
 def test_init_creates_wal_database(tmp_path, watcher):

@@ -1,10 +1,10 @@
-"""Photo and logo matching: edited copies match, other people and other seals don't, the index is exact."""
+"""Hashes: imagehash's definitions, edited copies come within reach, placeholders known, the index is exact."""
 
 from __future__ import annotations
 
 import io
-import random
 
+import imagehash
 import numpy as np
 import pytest
 from PIL import Image
@@ -17,7 +17,6 @@ from watcher.demo.portraits import (
     default_avatar,
     district_logo,
     grayscale,
-    hue_shifted,
     jpeg,
     mirrored,
     padded,
@@ -32,7 +31,6 @@ from watcher.errors import ImageError
 from watcher.matching import images
 from watcher.matching.images import (
     HashIndex,
-    ViewMatch,
     distance,
     hash_image,
     is_placeholder,
@@ -52,11 +50,6 @@ OTHERS = tuple(range(300, 312))
 def photo_index() -> HashIndex:
     seeds = PEOPLE + OTHERS
     return HashIndex([(seed, name, h) for seed in seeds for name, h in reference_views(jpeg(portrait(seed)), PIXELS)])
-
-
-@pytest.fixture(scope="module")
-def logo_index() -> HashIndex:
-    return HashIndex([(1, name, h) for name, h in reference_views(png(district_logo()), PIXELS)])
 
 
 PHOTO_EDITS = {
@@ -81,82 +74,26 @@ PHOTO_EDITS = {
     "mirror+crop+small": lambda im: recompressed(mirrored(cropped_at(im, 0.1, (0.3, 0.6))), 128, 60),
     "grey+circle": lambda im: circle_masked(grayscale(im)),
     "caption+border": lambda im: padded(captioned(im, "Go Hawks"), 0.1, (255, 255, 255)),
+    "rotate12": lambda im: rotated(im, 12, (255, 255, 255)),
+    "rotate-12-crop": lambda im: rotated(im, -12, None),
+    "crop30-off": lambda im: cropped_at(im, 0.30, (0.9, 0.1)),
 }
 
 
-# Edits that stack two changes, or lose the colour and more: they need the name as second evidence.
-HARD_EDITS = {"grey+circle", "rotate6-crop", "mirror+crop+small", "crop15-off"}
+# Edits that stack two changes, turn far or crop much: hashes only nominate them, verification decides.
+HARD_EDITS = {"grey+circle", "rotate6-crop", "mirror+crop+small", "crop15-off", "rotate12", "rotate-12-crop",
+              "crop30-off"}  # fmt: skip
 
 
 @pytest.mark.parametrize("edit", PHOTO_EDITS)
-def test_edited_copies_of_a_photo_match_it(photo_index, edit):
-    threshold = images.PHOTO_LOOSE if edit in HARD_EDITS else images.PHOTO_STRONG
+def test_edited_copies_of_a_photo_come_within_reach(photo_index, edit):
+    """Close enough for the name + photo rule, or (the hard edits) to be nominated for verification."""
+    threshold = images.PHOTO_CANDIDATE if edit in HARD_EDITS else images.PHOTO_LOOSE
     for seed in PEOPLE:
         matches = photo_index.nearest(query_views(jpeg(PHOTO_EDITS[edit](portrait(seed)), 80), PIXELS), 999)
         best = matches[0]
         assert best.owner == seed, (seed, best)
         assert best.distance <= threshold, (seed, best)
-
-
-def test_different_peoples_portraits_do_not_match(photo_index):
-    """Portraits posed alike, some edited: none comes within the strong threshold of another person."""
-    rnd = random.Random(5)
-    edits = [lambda im: im, mirrored, circle_masked, grayscale, lambda im: cropped_at(im, 0.15, (0.2, 0.7))]
-    for seed in range(500, 540):
-        views = query_views(jpeg(rnd.choice(edits)(portrait(seed))), PIXELS)
-        assert photo_index.nearest(views, images.PHOTO_STRONG) == []
-
-
-def _is_logo(match: ViewMatch | None) -> bool:
-    if match is None or match.distance > images.LOGO_MATCH:
-        return False
-    return match.color_distance is None or match.color_distance <= images.LOGO_COLOR_MAX
-
-
-LOGO_EDITS = {
-    "whole": lambda im: im,
-    "small": lambda im: recompressed(im, 128, 50),
-    "mirror": mirrored,
-    "hue+90": lambda im: hue_shifted(im, 90),
-    "hue180": lambda im: hue_shifted(im, 180),
-    "channels": lambda im: Image.merge("RGB", [im.split()[i] for i in (2, 0, 1)]),
-    "grayscale": grayscale,
-    "tint": lambda im: colour_cast(im, (255, 0, 120), 0.2),
-    "circle": lambda im: circle_masked(im, (30, 30, 30)),
-    "placed-on-portrait": lambda im: placed(im, portrait(950), 0.8, (0.3, 0.6)),
-    "placed-round-on-colour": lambda im: placed(
-        im, Image.new("RGB", (400, 400), (90, 160, 60)), 0.75, (0.8, 0.2), True
-    ),
-    "placed-grey": lambda im: grayscale(placed(im, portrait(951), 0.85, (0.5, 0.5), True)),
-}
-
-
-@pytest.mark.parametrize("edit", LOGO_EDITS)
-def test_copies_of_the_district_logo_match_it(logo_index, edit):
-    hits = logo_index.nearest(query_views(jpeg(LOGO_EDITS[edit](district_logo()), 85), PIXELS), 999)
-    assert hits and _is_logo(hits[0]), hits[:1]
-
-
-@pytest.mark.parametrize(
-    ("ring", "star", "seed"),
-    [
-        ((20, 45, 110), (200, 200, 200), 3),  # same ring colour, a grey star, other lettering
-        ((20, 45, 110), (235, 180, 30), 11),  # the district's colours, other lettering
-        ((150, 20, 30), (240, 240, 240), 21),
-        ((30, 110, 60), (250, 210, 0), 42),
-        ((90, 40, 140), (240, 160, 20), 77),
-    ],
-)
-@pytest.mark.parametrize("edit", ["whole", "grayscale", "placed-on-portrait"])
-def test_other_institutions_seals_are_not_the_logo(logo_index, ring, star, seed, edit):
-    seal = district_logo(ring=ring, star=star, seed=seed)
-    hits = logo_index.nearest(query_views(jpeg(LOGO_EDITS[edit](seal), 85), PIXELS), 999)
-    assert not (hits and _is_logo(hits[0])), hits[:1]
-
-
-def test_portraits_are_not_the_logo(logo_index):
-    for seed in range(600, 620):
-        assert logo_index.nearest(query_views(jpeg(portrait(seed)), PIXELS), images.LOGO_MATCH) == []
 
 
 @pytest.mark.parametrize("kind", ["silhouette", "egg", "flat", "initial", "identicon"])
@@ -187,18 +124,15 @@ def _random_hashes(rng: np.random.Generator, base: list[ImageHashes]) -> ImageHa
 def test_hash_index_equals_brute_force(seed):
     rng = np.random.default_rng(seed)
     base = [ImageHashes(*(int(x) for x in rng.integers(0, 2**63, 3, dtype=np.uint64) * 2 + 1)) for _ in range(4)]
-    names = ["original", "mirror-crop80", "circle", "ring1", "mirror-ring2"]
+    names = ["original", "mirror-crop80", "circle", "turn+8"]
     entries = [(int(rng.integers(0, 40)), names[int(rng.integers(len(names)))], _random_hashes(rng, base))
                for _ in range(600)]  # fmt: skip
-    queries = [(f"{names[int(rng.integers(len(names)))].replace('mirror-', '')}-{k}", _random_hashes(rng, base))
-               for k in range(6)]  # fmt: skip
+    queries = [(f"view-{k}", _random_hashes(rng, base)) for k in range(6)]
     limit = int(rng.integers(40, 90))
     expected: dict[int, int] = {}
-    for owner, name, h in entries:
-        for query_name, q in queries:
-            if images._is_round(name) != images._is_round(query_name):
-                continue
-            d = view_distance(q, h, round_views=images._is_round(name))
+    for owner, _, h in entries:
+        for _, q in queries:
+            d = view_distance(q, h)
             if d <= limit and d < expected.get(owner, 10**9):
                 expected[owner] = d
     found = HashIndex(entries).nearest(queries, limit)
@@ -209,8 +143,27 @@ def test_hash_index_equals_brute_force(seed):
         by_name.setdefault((owner, name), []).append(h)
     for m in found:  # the reported views really are that close
         q = dict(queries)[m.query_view]
-        assert any(view_distance(q, h, images._is_round(m.reference_view)) == m.distance
-                   for h in by_name[(m.owner, m.reference_view)])  # fmt: skip
+        assert any(view_distance(q, h) == m.distance for h in by_name[(m.owner, m.reference_view)])
+
+
+def _views(count: int) -> np.ndarray:
+    """Rendered views to hash: portraits, a logo, a flat and noisy pictures. (A picture whose DCT has two
+    coefficients tied at the median, such as a perfect ramp, has no defined phash: float noise decides.)"""
+    rng = np.random.default_rng(3)
+    pictures = [portrait(seed) for seed in range(count)] + [district_logo(), Image.new("RGB", (64, 64), (90, 90, 90))]
+    stack = [np.asarray(p.convert("RGB").resize((images.RENDER, images.RENDER))) for p in pictures]
+    stack += [rng.integers(0, 256, (images.RENDER, images.RENDER, 3), dtype=np.uint8) for _ in range(count)]
+    return np.stack(stack)
+
+
+def test_phash_and_dhash_are_imagehash_bit_for_bit():
+    """The vectorised hashes equal imagehash's phash and dhash of each view's 32×32 grey picture."""
+    stack = _views(40)
+    phash, dhash, _ = images._hash_stack(stack)
+    for view, p, d in zip(stack, phash.tolist(), dhash.tolist(), strict=True):
+        grey = images.grey_view(view)
+        assert p == int(str(imagehash.phash(grey)), 16)
+        assert d == int(str(imagehash.dhash(grey)), 16)
 
 
 def test_empty_index_and_empty_queries():

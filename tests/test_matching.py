@@ -6,11 +6,26 @@ import pytest
 
 from sources.base import Profile
 from watcher.config import DistrictConfig, MatchingConfig
-from watcher.demo.portraits import cropped, district_logo, jpeg, mirrored, png, portrait, recompressed, tinted
+from watcher.demo.portraits import (
+    cropped,
+    district_logo,
+    grayscale,
+    jpeg,
+    mirrored,
+    placed,
+    png,
+    portrait,
+    recompressed,
+    rotated,
+    tinted,
+)
 from watcher.matching import Matcher, match_profile
 from watcher.matching.affiliation import read_claim
 from watcher.matching.images import PHOTO_LOOSE, query_views, reference_views
+from watcher.matching.logo_finder import enrol_logo, picture_features
+from watcher.matching.photo_check import photo_print, picture
 from watcher.models import Logo, Person
+from watcher.pictures import LogoSearch
 
 PIXELS = 16_000_000
 SETTINGS = MatchingConfig()
@@ -29,7 +44,8 @@ MARIA = Person(
     references=tuple(reference_views(jpeg(portrait(101)), PIXELS)),
 )
 PACO = Person(id=2, email="paco@svusd.example", name="Francisco Hernández", school="Mesa Verde High School")
-LOGO = Logo(id=1, label="seal", views=tuple(reference_views(png(district_logo()), PIXELS)))
+LOGO = Logo(id=1, label="seal", model=enrol_logo(png(district_logo()), PIXELS).to_bytes())
+PRINTS = {1: [photo_print(jpeg(portrait(101)), PIXELS)]}
 
 
 def avatar(image):
@@ -40,8 +56,24 @@ def profile(name, handle="someone.bsky.social", bio="", source="bluesky"):
     return Profile(source=source, platform_id=f"did:{handle}", handle=handle, display_name=name, description=bio)
 
 
-def match(p, image=None, people=(MARIA, PACO), logos=(LOGO,)):
-    return match_profile(p, avatar(image) if image is not None else (), list(people), list(logos), DISTRICT, SETTINGS)
+def match(p, image=None, people=(MARIA, PACO), logos=(LOGO,), verify=True):
+    """Match as a scan does: the avatar's hash views, the logos found in it, and the avatar itself
+    when verification asks (``verify=False``: the avatar could not be fetched again)."""
+    views = avatar(image) if image is not None else ()
+    shown = (lambda: picture(jpeg(image), PIXELS)) if image is not None and verify else None
+    sightings = []
+    if image is not None:
+        sightings = LogoSearch(list(logos)).search(picture_features(jpeg(image), PIXELS), "profile photo")
+    return match_profile(
+        p,
+        views,
+        list(people),
+        DISTRICT,
+        SETTINGS,
+        prints=lambda person_id: PRINTS.get(person_id, []),
+        picture=shown,
+        logo_sightings=sightings,
+    )
 
 
 def test_name_and_copied_photo_is_impersonation_with_reasons():
@@ -60,6 +92,28 @@ def test_edited_copies_of_the_photo_still_match(edit):
 def test_photo_alone_under_another_name():
     (m,) = match(profile("Ms. G's class"), recompressed(portrait(101)))
     assert m.rule == "photo" and m.person_id == 1
+
+
+def test_a_photo_alone_is_verified_never_taken_on_its_hashes():
+    turned = rotated(grayscale(portrait(101)), 12, (255, 255, 255))
+    (m,) = match(profile("Room 12 News"), turned)
+    assert (m.person_id, m.rule) == (1, "photo")
+    assert m.evidence["photo_verified"] and m.evidence["photo_inliers"] >= 12
+    assert any("is a copy of the photo you enrolled" in r for r in m.evidence["reasons"])
+    # The same avatar, when it cannot be looked at again: its hashes alone make no finding.
+    assert match(profile("Room 12 News"), turned, verify=False) == []
+
+
+def test_with_a_matching_name_close_hashes_need_no_verification():
+    (m,) = match(profile("Maria Garcia"), recompressed(portrait(101)), verify=False)
+    assert m.rule == "name+photo" and m.evidence["photo_verified"] is False
+
+
+def test_logo_sightings_make_logo_misuse_with_where_and_how():
+    (m,) = match(profile("SVUSD news"), placed(district_logo(), portrait(700), 0.4, (0.9, 0.1)))
+    assert (m.kind, m.rule, m.evidence["logo"], m.evidence["logo_where"]) == ("logo_misuse", "logo", "seal",
+                                                                              "profile photo")  # fmt: skip
+    assert "top right" in m.evidence["logo_placement"] and m.evidence["logo_points"] >= 7
 
 
 def test_namesakes_with_another_face_are_not_findings():
@@ -134,7 +188,7 @@ def test_no_photo_never_matches_a_photo():
 
 
 def test_a_matcher_is_built_once_and_reused():
-    matcher = Matcher([MARIA, PACO], [LOGO], DISTRICT, SETTINGS)
+    matcher = Matcher([MARIA, PACO], DISTRICT, SETTINGS)
     assert matcher.match(profile("Maria Garcia"), avatar(recompressed(portrait(101))))[0].person_id == 1
     assert matcher.match(profile("Nobody Here"), avatar(portrait(999))) == []
 

@@ -38,6 +38,9 @@ def test_scan_finds_impostors_and_logo_misuse_only(tmp_path, world, enrolled):
     assert kinds.count("logo") == everything.count("logo") == 4  # one of them on a banner
     assert set(kinds) == {"impostor", "logo"}  # no namesake, stranger, own, official or hidden account
     assert {source for source, _ in labels} == {"bluesky", "mastodon"}
+    alone = [f["evidence"] for f in found if f["evidence"]["rule"] == "photo"]
+    assert len(alone) == 2  # a photo under another name: verified, never on the hashes alone
+    assert all(e["photo_verified"] and e["photo_inliers"] >= 12 for e in alone)
     for f in found:
         label = labels[(f["source"], f["handle"])]
         if f["kind"] == "impersonation":
@@ -238,7 +241,7 @@ def test_a_scan_keeps_each_hosts_rate_and_never_reaches_refused_addresses(tmp_pa
 
 
 def test_unreadable_banners_and_avatars_never_stop_a_scan(tmp_path, world):
-    """A profile that names the district gets a closer look (banner, logo windows); junk there is skipped."""
+    """A profile that names the district gets its banner searched for the logos; junk there is skipped."""
     from watcher.demo.mastodon import FakeMastodon, account
 
     junk = {"/img/a.jpg": b"\xff\xd8\xffnot really a jpeg", "/img/h.jpg": b"GIF89a junk"}
@@ -246,6 +249,8 @@ def test_unreadable_banners_and_avatars_never_stop_a_scan(tmp_path, world):
     with FakeAppView([], {}) as bluesky, FakeMastodon(accounts, junk) as mastodon:
         watcher = Watcher(write_config(tmp_path, bluesky.base_url, mastodon.base_url))
         watcher("people", "import", str(write_roster(tmp_path, world)))
+        (tmp_path / "logo.png").write_bytes(world.logo)
+        watcher("logos", "add", str(tmp_path / "logo.png"), "--label", "seal")
         report = json.loads(watcher("scan", "--json").output)
         assert "/img/h.jpg" in mastodon.requests  # the banner was looked at
     assert report["by_source"]["mastodon"]["profiles"] == 1

@@ -28,7 +28,7 @@ from watcher.errors import InputError, WatcherError
 from watcher.evidence import render_page as render_evidence
 from watcher.logs import log_at_least, setup_logging
 from watcher.progress import ScanDisplay
-from watcher.roster import hash_photo, parse_person
+from watcher.roster import hash_logo, parse_person
 
 
 class App:
@@ -190,9 +190,8 @@ def logos() -> None:
 @click.option("--label", required=True, help="A name for the logo, shown in findings.")
 @pass_app
 def logos_add(app: App, path: Path, label: str) -> None:
-    """Hash a logo image (the image itself is not stored)."""
-    views = hash_photo(path, app.config.network.max_image_pixels, what="logo")
-    _, replaced = save_logo(app.db, label, views)
+    """Enrol a district logo: its hashes, and its keypoints to find it inside any picture."""
+    _, replaced = save_logo(app.db, label, hash_logo(path, app.config.network.max_image_pixels))
     click.echo(f"{'replaced' if replaced else 'added'} logo {label!r}")
 
 
@@ -201,7 +200,7 @@ def logos_add(app: App, path: Path, label: str) -> None:
 def logos_list(app: App) -> None:
     """List the district logos."""
     for logo in list_logos(app.db):
-        click.echo(logo.label)
+        click.echo(logo.label if logo.model else f"{logo.label}  (enrolled by an older version: add it again)")
 
 
 @cli.command()

@@ -124,9 +124,8 @@ class MatchingConfig:
     calibrated in watcher/matching/images.py, which the README explains."""
 
     name_threshold: float = 0.88
-    photo_distance: int | None = None  # with a matching name
-    photo_only_distance: int | None = None  # a photo on its own
-    logo_distance: int | None = None
+    photo_distance: int | None = None  # with a matching name, no verification needed
+    photo_only_distance: int | None = None  # a photo on its own: nominated for verification
 
 
 @dataclass(frozen=True)
@@ -338,7 +337,6 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         name_threshold=reader.number(match_t, "name_threshold", m.name_threshold, "matching."),
         photo_distance=_optional_int(reader.number(match_t, "photo_distance", None, "matching.")),
         photo_only_distance=_optional_int(reader.number(match_t, "photo_only_distance", None, "matching.")),
-        logo_distance=_optional_int(reader.number(match_t, "logo_distance", None, "matching.")),
     )
 
     return Config(

@@ -166,7 +166,8 @@ def _match_line(match: dict[str, Any]) -> str:
     for key, label in (
         ("name_score", "name"),
         ("photo_distance", "photo distance"),
-        ("logo_distance", "logo distance"),
+        ("photo_inliers", "photo points"),
+        ("logo_points", "logo points"),
     ):
         if match.get(key) is not None:
             parts.append(f"{label} {match[key]}")

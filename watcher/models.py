@@ -34,7 +34,19 @@ class Person:
 class Logo:
     id: int
     label: str
-    views: Views
+    model: bytes | None = None  # logo_finder's record (keypoints, variants), to find it in any picture
+
+
+@dataclass(frozen=True)
+class LogoSighting:
+    """A district logo found in a picture of a profile (kept per picture content, so found once)."""
+
+    logo_id: int
+    label: str
+    where: str  # "profile photo" or "banner"
+    score: float  # 0–1
+    inliers: int  # keypoints of the logo that agree with where it was found
+    how: str  # in words: "at 20% of the width, recoloured"
 
 
 @dataclass(frozen=True)
@@ -97,3 +109,4 @@ class Enrolment:
     opt_in: bool | None = None
     accounts: tuple[str, ...] | None = None  # "source:handle", lowercased
     photos: tuple[tuple[tuple[str, ImageHashes], ...], ...] = ()  # per photo: (view, hashes)
+    prints: tuple[bytes, ...] = ()  # per photo: what verification needs (photo_check.PhotoPrint), never the photo

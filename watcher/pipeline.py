@@ -35,18 +35,16 @@ from watcher import evidence as evidence_snapshots
 from watcher.config import Config
 from watcher.errors import (
     DeliveryError,
-    ImageError,
     PermanentDeliveryError,
     RateLimited,
     SourceError,
     SourceUnavailable,
     TransportUnavailable,
-    UnsafeURL,
 )
 from watcher.links import NOT_A_PROBLEM, UNSUBSCRIBE, link, link_secret
 from watcher.matching import Matcher
-from watcher.matching.images import banner_views, is_placeholder, logo_windows, query_views
-from watcher.models import Views
+from watcher.matching.photo_check import PhotoPrint
+from watcher.pictures import LogoSearch, ProfilePictures
 from watcher.query_plan import Query, plan_queries
 from watcher.roster import RosterResult, read_roster
 
@@ -171,7 +169,9 @@ def run_scan(
     stopping = stop or (lambda: False)
     source_configs = [config.source(only_source)] if only_source else list(config.sources)
     people = people_store.list_people(db)
-    matcher = Matcher(people, list_logos(db), config.district, config.matching, local_domains(config))
+    logos = list_logos(db)
+    matcher = Matcher(people, config.district, config.matching, local_domains(config), prints=_print_lookup(db))
+    logo_search = LogoSearch(logos)
     queries = plan_queries(people, config.district)
     http = HttpClient(config.network, session)
     sources = [build_source(source_config, http) for source_config in source_configs]  # bad types fail now
@@ -202,16 +202,14 @@ def run_scan(
                 if stopping():
                     report.interrupted = True
                     break
-                avatar = _avatar(db, http, config, profile)
+                pictures = ProfilePictures(db, http, config, profile)
+                avatar = pictures.avatar
                 if avatar.status.startswith("unknown"):
                     stats.avatars_unknown += 1
                     _problem(report, source.name, "avatar_unknown", f"@{profile.handle}: {avatar.status[9:]}")
-                closer_look = matcher.mentions_district(profile)  # worth the cost of looking for logos
-                banner = _banner(db, http, config, profile) if closer_look and profile.banner_url else ()
-                matches = matcher.match(profile, avatar.views, banner)
-                if closer_look and avatar.views and not any(m.kind == "logo_misuse" for m in matches):
-                    windows = _logo_windows(db, http, config, profile, avatar)
-                    matches += matcher.logos_in(profile, windows)
+                # A banner is worth fetching only from a profile that names the district or a school.
+                sightings = pictures.logo_sightings(logo_search, banner=matcher.mentions_district(profile))
+                matches = matcher.match(profile, avatar.views, picture=pictures.picture, logo_sightings=sightings)
                 image = evidence_snapshots.avatar_image(db, http, profile, avatar) if matches else None
                 with write_transaction(db):
                     profile_id = scans_store.save_profile(db, profile, avatar)
@@ -395,83 +393,16 @@ def _problem(report: ScanReport, source: str, reason: str, message: str, **extra
         report.problems.append({"source": source, "reason": reason, "message": message, **extra})
 
 
-def _avatar(db: Database, http: HttpClient, config: Config, profile: Profile) -> scans_store.AvatarState:
-    """The avatar's views, asking the server only whether it changed, hashing each image once."""
-    if not profile.avatar_url:
-        return scans_store.AvatarState((), "none")
-    memory = scans_store.avatar_memory(db, profile)
-    # Ask "changed?" only when we hold what an unchanged answer needs: the views, or "placeholder".
-    same = (
-        memory is not None
-        and memory.url == profile.avatar_url
-        and memory.sha256 is not None
-        and (bool(memory.views) or memory.status == "placeholder")
-    )
-    try:
-        fetched = http.fetch_image(
-            profile.avatar_url,
-            etag=memory.etag if same and memory else None,
-            last_modified=memory.last_modified if same and memory else None,
-        )
-        if fetched.data is None and memory is not None:  # 304 Not Modified
-            status = "ok" if memory.views else "placeholder"
-            return scans_store.AvatarState(memory.views, status, memory.etag, memory.last_modified, memory.sha256)
-        assert fetched.data is not None and fetched.sha256 is not None
-        views = scans_store.views_by_content(db, fetched.sha256)
-        if views is None:
-            pixels = config.network.max_image_pixels
-            views = () if is_placeholder(fetched.data, pixels) else tuple(query_views(fetched.data, pixels))
-            scans_store.remember_views(db, fetched.sha256, views)
-        status = "ok" if views else "placeholder"  # a platform's default picture is no photo
-        return scans_store.AvatarState(views, status, fetched.etag, fetched.last_modified, fetched.sha256, fetched.data)
-    except (UnsafeURL, ImageError) as exc:
-        log.info("%s @%s: avatar not checked: %s", profile.source, profile.handle, exc)
-        return scans_store.AvatarState((), f"unknown: {exc}")
+def _print_lookup(db: Database) -> Callable[[int], list[PhotoPrint]]:
+    """Enrolled photos' verification records, read from the database only for the candidates that need them."""
+    cache: dict[int, list[PhotoPrint]] = {}
 
+    def lookup(person_id: int) -> list[PhotoPrint]:
+        if person_id not in cache:
+            cache[person_id] = [PhotoPrint.from_bytes(blob) for blob in people_store.photo_prints(db, person_id)]
+        return cache[person_id]
 
-def _banner(db: Database, http: HttpClient, config: Config, profile: Profile) -> Views:
-    """A banner's views, for logo matching only; a banner we cannot read is simply not checked."""
-    assert profile.banner_url
-    try:
-        fetched = http.fetch_image(profile.banner_url)
-    except (UnsafeURL, ImageError) as exc:
-        log.info("%s @%s: banner not checked: %s", profile.source, profile.handle, exc)
-        return ()
-    assert fetched.data is not None and fetched.sha256 is not None
-    views = scans_store.views_by_content(db, f"banner:{fetched.sha256}")
-    if views is None:
-        try:
-            views = tuple(banner_views(fetched.data, config.network.max_image_pixels))
-        except ImageError as exc:
-            log.info("%s @%s: banner not checked: %s", profile.source, profile.handle, exc)
-            return ()
-        scans_store.remember_views(db, f"banner:{fetched.sha256}", views)
-    return views
-
-
-def _logo_windows(
-    db: Database, http: HttpClient, config: Config, profile: Profile, avatar: scans_store.AvatarState
-) -> Views:
-    """Windows over the avatar where a logo placed large would sit; computed once per image."""
-    key = f"windows:{avatar.sha256}"
-    views = scans_store.views_by_content(db, key)
-    if views is not None:
-        return views
-    data = avatar.data
-    if data is None and profile.avatar_url:  # unchanged since a scan that did not need windows
-        try:
-            fetched = http.fetch_image(profile.avatar_url)
-        except (UnsafeURL, ImageError):
-            return ()
-        data = fetched.data if fetched.sha256 == avatar.sha256 else None  # the image we know, or nothing
-    if data is None:
-        return ()
-    try:
-        views = tuple(logo_windows(data, config.network.max_image_pixels))
-    except ImageError:
-        return ()
-    scans_store.remember_views(db, key, views)
-    return views
+    return lookup
 
 
 def queue_alerts(config: Config, db: Database) -> int:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from watcher.errors import ImageError, InputError
 from watcher.matching.images import reference_views
+from watcher.matching.logo_finder import enrol_logo
+from watcher.matching.photo_check import photo_print
 from watcher.models import Enrolment, ImageHashes
 
 COLUMNS = ("name", "email", "aliases", "handles", "photos", "school", "opt_in")
@@ -119,15 +121,24 @@ def parse_person(row: Mapping[str, str | None], *, photo_base: Path, max_pixels:
     accounts = None
     if row.get("handles") is not None:
         accounts = tuple(dict.fromkeys(check_account(h) for h in split_list(row.get("handles"))))
-    photos = []
+    photos, prints = [], []
     for photo in split_list(row.get("photos")):
         photo_path = Path(photo).expanduser()
         photo_path = photo_path if photo_path.is_absolute() else photo_base / photo_path
-        photos.append(tuple(hash_photo(photo_path, max_pixels)))
+        views, record = hash_photo(photo_path, max_pixels)
+        photos.append(tuple(views))
+        prints.append(record)
     school = None if row.get("school") is None else " ".join((row.get("school") or "").split())
     aliases = None if row.get("aliases") is None else tuple(dict.fromkeys(split_list(row.get("aliases"))))
     return Enrolment(
-        email=email, name=name, aliases=aliases, school=school, opt_in=opt_in, accounts=accounts, photos=tuple(photos)
+        email=email,
+        name=name,
+        aliases=aliases,
+        school=school,
+        opt_in=opt_in,
+        accounts=accounts,
+        photos=tuple(photos),
+        prints=tuple(prints),
     )
 
 
@@ -155,20 +166,35 @@ def check_account(value: str) -> str:
     return f"{source}:{handle}"
 
 
-def hash_photo(path: Path, max_pixels: int, what: str = "photo") -> list[tuple[str, ImageHashes]]:
-    """Read an image file and return the hashes of its views; the image itself is dropped."""
+def read_image_file(path: Path, what: str = "photo") -> bytes:
+    """The bytes of an image file given on the command line or in a roster, size-checked."""
     try:
         if path.stat().st_size > MAX_PHOTO_BYTES:
             raise InputError(f"{what} {path.name} is larger than {MAX_PHOTO_BYTES // 1_000_000} MB")
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{what} not found: {path}") from None
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def hash_photo(path: Path, max_pixels: int) -> tuple[list[tuple[str, ImageHashes]], bytes]:
+    """Read a photo and return the hashes of its views and its verification record; the photo is dropped."""
+    data = read_image_file(path)
     try:
-        return reference_views(data, max_pixels)
+        return reference_views(data, max_pixels), photo_print(data, max_pixels).to_bytes()
     except ImageError as exc:
-        raise InputError(f"{what} {path.name}: {exc}") from None
+        raise InputError(f"photo {path.name}: {exc}") from None
+
+
+def hash_logo(path: Path, max_pixels: int) -> bytes:
+    """Read a district logo and return its ``logo_finder`` model, to find it in any picture, whole or
+    as a part, at any scale (the district's own artwork: the model keeps a small copy of it)."""
+    data = read_image_file(path, what="logo")
+    try:
+        return enrol_logo(data, max_pixels).to_bytes()
+    except ImageError as exc:
+        raise InputError(f"logo {path.name}: {exc}") from None
 
 
 def split_list(value: str | None) -> list[str]:

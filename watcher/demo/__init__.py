@@ -24,7 +24,7 @@ from watcher.demo.appview import FakeAppView
 from watcher.demo.mastodon import FakeMastodon
 from watcher.demo.sample import DISTRICT, KEYWORDS, OFFICIAL, World, build_world, roster_rows
 from watcher.errors import InputError
-from watcher.matching.images import reference_views
+from watcher.roster import hash_logo
 
 MARKER = ".watcher-demo"
 
@@ -144,7 +144,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
         db = open_database(config.database)
         result, added, _ = pipeline.import_roster(config, db, roster)
         echo(f"enrolled {added} sample staff from {roster} ({len(result.problems)} rows rejected)")
-        save_logo(db, "district seal", reference_views(world.logo, config.network.max_image_pixels))
+        save_logo(db, "district seal", hash_logo(workdir / "district-logo.png", config.network.max_image_pixels))
         echo(f"local Bluesky stand-in serving {len(world.actors)} profiles at {appview.base_url}")
         echo(f"local Mastodon stand-in serving {len(world.mastodon)} accounts at {mastodon.base_url}")
         report = pipeline.run_scan(config, db)

@@ -9,26 +9,35 @@ Impersonation of person P (never on P's own accounts; opted-out staff are matche
 
 A same-name profile with someone else's photo and no such claim is a namesake: no finding.
 
-Logo misuse: the avatar (or a large part of it) matches a district logo, colour agreeing
-when both are colourful. Official accounts are exempt; a staff member's own personal account
-wearing the logo is reported too (guideline 10), with that person attached.
+A photo on its own must be *verified*: the hash index only nominates enrolled photos the avatar
+resembles, and ``photo_check`` confirms a copy with local features and the aligned layout. With a
+matching name, a close hash is enough (the name is the second, independent signal).
 
-Profiles are never compared with everyone: names go through a blocking index, photos and
-logos through a vectorised hash index.
+Logo misuse: a district logo found in the avatar or banner (``logo_finder``: whole or as a part,
+anywhere, at any scale, recoloured or grey). Official accounts are exempt; a staff
+member's own personal account wearing the logo is reported too (guideline 10), with that person
+attached.
+
+Profiles are never compared with everyone: names go through a blocking index, photos through a
+vectorised hash index, and only its candidates are verified.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sources.base import Profile
 from watcher.config import DistrictConfig, MatchingConfig
 from watcher.matching.affiliation import read_claim, school_core
-from watcher.matching.images import LOGO_MATCH, PHOTO_LOOSE, PHOTO_STRONG, HashIndex, ViewMatch
+from watcher.matching.images import PHOTO_CANDIDATE, PHOTO_LOOSE, HashIndex, ViewMatch
 from watcher.matching.names import SECOND_SURNAME, NameIndex, name_score
-from watcher.models import Logo, Person, Views
+from watcher.matching.photo_check import PhotoPrint, Picture, Verification, verify
+from watcher.models import LogoSighting, Person, Views
+
+PrintLookup = Callable[[int], Sequence[PhotoPrint]]  # person id → what verification needs of their photos
+PictureSource = Callable[[], Picture | None]  # the avatar, decoded only when a candidate needs verifying
 
 # How far below the name threshold an initial + surname may be when the profile claims a staff
 # role at that person's own school (initial + surname scores 0.85, see names.py).
@@ -50,23 +59,24 @@ class Matcher:
     def __init__(
         self,
         people: Sequence[Person],
-        logos: Sequence[Logo],
         district: DistrictConfig,
         settings: MatchingConfig,
         local_domains: Mapping[str, str] | None = None,
+        prints: PrintLookup | None = None,
     ) -> None:
         """``local_domains``: source name → the domain of its own accounts (a Mastodon server), so
-        that a roster handle written without it (``mastodon:jdoe``) still names ``jdoe@server``."""
+        that a roster handle written without it (``mastodon:jdoe``) still names ``jdoe@server``.
+        ``prints``: the enrolled photos' verification records by person (loaded only for candidates);
+        without it, a photo on its own is never a finding."""
         self.people = {p.id: p for p in people}
         self.district = district
         self.settings = settings
         self.photo_loose = settings.photo_distance if settings.photo_distance is not None else PHOTO_LOOSE
-        self.photo_strong = settings.photo_only_distance if settings.photo_only_distance is not None else PHOTO_STRONG
-        self.logo_max = settings.logo_distance if settings.logo_distance is not None else LOGO_MATCH
+        candidate = settings.photo_only_distance if settings.photo_only_distance is not None else PHOTO_CANDIDATE
+        self.photo_candidate = max(candidate, self.photo_loose)
         self.names = NameIndex(people)
         self.photos = HashIndex([(p.id, view, h) for p in people for view, h in p.references])
-        self.logos = {logo.id: logo for logo in logos}
-        self.logo_index = HashIndex([(logo.id, view, h) for logo in logos for view, h in logo.views])
+        self.prints = prints or (lambda _person_id: ())
         self.owner_of = {account: p.id for p in people for account in p.accounts}
         self.local_domains = dict(local_domains or {})
         self.district_places = (district.name, *district.keywords)
@@ -79,30 +89,35 @@ class Matcher:
         text = f"{profile.display_name}\n{profile.handle}\n{profile.description}"
         return bool(read_claim(text, (*self.district_places, *self.schools, *self.school_cores)).places)
 
-    def logos_in(self, profile: Profile, views: Views) -> list[Match]:
-        """Logo misuse only, in extra views of a profile's pictures (windows where a logo placed
-        large would sit)."""
-        if profile.account in self.district.official_accounts:
-            return []
-        logo = self._match_logo(views, self._owner(profile))
-        return [logo] if logo else []
+    def match(
+        self,
+        profile: Profile,
+        avatar: Views,
+        *,
+        picture: PictureSource | None = None,
+        logo_sightings: Sequence[LogoSighting] = (),
+    ) -> list[Match]:
+        """Findings for one profile.
 
-    def match(self, profile: Profile, avatar: Views, banner: Views = ()) -> list[Match]:
-        """Findings for one profile; ``banner``, when given, is checked for logos only."""
+        ``avatar``: the avatar's hash views; ``picture``: the avatar decoded for verification, asked
+        for only when a photo needs it; ``logo_sightings``: district logos ``logo_finder`` found in the
+        avatar or banner.
+        """
         if profile.account in self.district.official_accounts:
             return []
         owner = self._owner(profile)
-        photo_hits = {m.owner: m for m in self.photos.nearest(avatar, self.photo_loose)} if avatar else {}
+        photo_hits = {m.owner: m for m in self.photos.nearest(avatar, self.photo_candidate)} if avatar else {}
         candidates = self.names.candidates(profile.display_name, profile.handle) | set(photo_hits)
+        verifier = _Verifier(self.prints, picture)
         matches = []
         for person_id in sorted(candidates if owner is None else ()):  # a staff member's own account
             if person_id not in self.people:  # impersonates nobody, however alike their names are
                 continue
-            found = self._match_person(profile, self.people[person_id], photo_hits.get(person_id))
+            found = self._match_person(profile, self.people[person_id], photo_hits.get(person_id), verifier)
             if found:
                 matches.append(found)
         matches = _whose_identity(matches, self.people)
-        logo = self._match_logo((*avatar, *((f"banner:{name}", h) for name, h in banner)), owner)
+        logo = self._match_logo(logo_sightings, owner)
         if logo:
             matches.append(logo)
         return matches
@@ -114,33 +129,43 @@ class Matcher:
             owner = self.owner_of.get(f"{profile.source}:{local}")
         return owner
 
-    def _match_person(self, profile: Profile, person: Person, photo: ViewMatch | None) -> Match | None:
+    def _match_person(
+        self, profile: Profile, person: Person, photo: ViewMatch | None, verifier: _Verifier
+    ) -> Match | None:
         settings = self.settings
         name = name_score(profile.display_name, profile.handle, person)
         name_ok = name.score >= settings.name_threshold
-        loose = photo is not None and photo.distance <= self.photo_loose
-        strong = photo is not None and photo.distance <= self.photo_strong
         near_name = name.score >= settings.name_threshold - INITIAL_MARGIN  # "T. Pérez", "Ms. García"
-        if not (strong or name_ok or near_name):
+        loose = photo is not None and photo.distance <= self.photo_loose
+        check: Verification | None = None
+        if photo is not None and not (name_ok and loose):  # a photo that must speak for itself
+            check = verifier.check(person.id)
+        verified = check is not None and check.verified
+        if not (verified or name_ok or near_name):
             return None
         places = (*self.district_places, *([person.school] if person.school else []))
         claim = read_claim(f"{profile.display_name}\n{profile.handle}\n{profile.description}", places)
-        if not name_ok and not strong:
+        if not name_ok and not verified:
             # An initial and the surname count only with a staff claim at this person's own school.
             if not (claim.claims_staff and person.school in claim.places):
                 return None
             name_ok = True
-        photo_sim = max(0.0, 1 - photo.distance / (2 * self.photo_loose)) if photo is not None else 0.0
+        photo_match = photo is not None and (loose or verified)
+        photo_sim = 0.0
+        if photo is not None:
+            photo_sim = max(0.0, 1 - photo.distance / (2 * self.photo_candidate))
+            if verified and check is not None:
+                photo_sim = max(photo_sim, check.agreement)
         reasons: list[str] = []
         if name_ok:
             reasons.append(f"the {name.compared} is {name.reason} (“{name.variant}”, {name.score:.0%} alike)")
-        if photo is not None and loose:
-            reasons.append(_photo_reason(photo, self.photo_loose))
+        if photo is not None and photo_match:
+            reasons.append(_photo_reason(photo, check if verified else None, self.photo_loose))
         if claim.claims_staff:
             reasons.append(claim.in_words())
-        if name_ok and loose:
+        if name_ok and photo_match:
             rule, score = "name+photo", 0.7 + 0.3 * min(name.score, photo_sim)
-        elif strong:
+        elif verified:
             rule, score = "photo", 0.6 + 0.3 * photo_sim
         elif name_ok and claim.claims_staff:
             rule, score = "name+affiliation", 0.5 + 0.3 * name.score
@@ -156,39 +181,67 @@ class Matcher:
             "name_reason": name.reason,
             "photo_distance": photo.distance if photo else None,
             "photo_view": f"{photo.query_view} ~ {photo.reference_view}" if photo else None,
+            "photo_verified": verified,
+            "photo_inliers": check.inliers if check else None,
+            "photo_agreement": round(check.agreement, 3) if check else None,
             "affiliation": list(claim.places) if claim.claims_staff else [],
             "role_words": list(claim.roles),
             "signals": [
-                s for s, on in (("name", name_ok), ("photo", loose), ("affiliation", claim.claims_staff)) if on
+                s for s, on in (("name", name_ok), ("photo", photo_match), ("affiliation", claim.claims_staff)) if on
             ],
             "reasons": reasons,
         }
         return Match("impersonation", person.id, round(min(score, 1.0), 4), rule, evidence)
 
-    def _match_logo(self, avatar: Views, owner: int | None) -> Match | None:
-        if not avatar or not self.logos:
+    def _match_logo(self, sightings: Sequence[LogoSighting], owner: int | None) -> Match | None:
+        """The strongest sighting of a district logo in the profile's pictures."""
+        if not sightings:
             return None
-        hits = self.logo_index.nearest(avatar, self.logo_max)
-        if not hits:
-            return None
-        best = hits[0]
-        logo = self.logos[best.owner]
-        where = "banner" if best.query_view.startswith("banner:") else "profile photo"
-        reasons = [f"the {where} shows the district logo “{logo.label}” ({_distance(best.distance, self.logo_max)})"]
+        best = max(sightings, key=lambda s: s.score)
+        detail = f"{best.inliers} matching points, {best.how}"
+        reasons = [f"the {best.where} shows the district logo “{best.label}” ({detail})"]
         if owner is not None:
             reasons.append("on a staff member's own personal account (district guideline 10)")
         evidence = {
             "rule": "logo",
-            "logo": logo.label,
-            "logo_distance": best.distance,
-            "logo_view": f"{best.query_view} ~ {best.reference_view}",
-            "color_distance": best.color_distance,
+            "logo": best.label,
+            "logo_where": best.where,
+            "logo_score": best.score,
+            "logo_points": best.inliers,
+            "logo_placement": best.how,
             "own_account": owner is not None,
             "signals": ["logo"],
             "reasons": reasons,
         }
-        score = 0.5 + 0.5 * max(0.0, 1 - best.distance / (2 * self.logo_max))
-        return Match("logo_misuse", owner, round(score, 4), "logo", evidence)
+        return Match("logo_misuse", owner, round(min(0.5 + 0.5 * best.score, 1.0), 4), "logo", evidence)
+
+
+class _Verifier:
+    """Verification for one profile: the avatar decoded at most once, each person checked at most once."""
+
+    def __init__(self, prints: PrintLookup, picture: PictureSource | None) -> None:
+        self._prints = prints
+        self._source = picture
+        self._picture: Picture | None = None
+        self._asked = False
+        self._done: dict[int, Verification | None] = {}
+
+    def check(self, person_id: int) -> Verification | None:
+        if person_id not in self._done:
+            self._done[person_id] = self._best(person_id)
+        return self._done[person_id]
+
+    def _best(self, person_id: int) -> Verification | None:
+        prints = self._prints(person_id)
+        if not prints or self._source is None:
+            return None
+        if not self._asked:
+            self._asked = True
+            self._picture = self._source()
+        if self._picture is None:
+            return None
+        results = [v for v in (verify(p, self._picture) for p in prints) if v is not None]
+        return max(results, key=lambda v: (v.verified, v.agreement, v.inliers), default=None)
 
 
 PHOTO_TIE = 4  # photo matches this close to the best are as good as the best
@@ -224,20 +277,31 @@ def match_profile(
     profile: Profile,
     avatar: Views,
     people: Sequence[Person],
-    logos: Sequence[Logo],
     district: DistrictConfig,
     settings: MatchingConfig,
+    *,
+    prints: PrintLookup | None = None,
+    picture: PictureSource | None = None,
+    logo_sightings: Sequence[LogoSighting] = (),
 ) -> list[Match]:
     """One profile against everyone (builds the indexes: use a ``Matcher`` for many profiles)."""
-    return Matcher(people, logos, district, settings).match(profile, avatar)
+    matcher = Matcher(people, district, settings, prints=prints)
+    return matcher.match(profile, avatar, picture=picture, logo_sightings=logo_sightings)
 
 
-def _photo_reason(photo: ViewMatch, threshold: int) -> str:
+def _photo_reason(photo: ViewMatch, check: Verification | None, threshold: int) -> str:
     how = ""
-    if "mirror" in photo.reference_view or "mirror" in photo.query_view:
+    if (check is not None and check.mirrored) or "mirror" in photo.reference_view:
         how = ", mirrored"
     elif "crop" in photo.reference_view or "crop" in photo.query_view:
         how = ", cropped"
+    elif check is not None and abs(check.angle) >= 3:
+        how = f", turned {abs(check.angle):.0f}°"
+    if check is not None:
+        return (
+            f"the profile photo is a copy of the photo you enrolled{how} ({check.inliers} matching points, "
+            f"{check.agreement:.0%} of its layout the same)"
+        )
     return f"the profile photo matches the photo you enrolled{how} ({_distance(photo.distance, threshold)})"
 
 

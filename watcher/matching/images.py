@@ -1,57 +1,48 @@
 """Perceptual hashes of images, decoded the same way for references and avatars.
 
 A reference (an enrolled photo or logo) is stored as a gallery of *views*: the picture and its
-mirror, each whole, round-masked, turned ±4°, with a caption band painted over, and cropped to
-90/80% (at nine positions) and 70%. An avatar is hashed as a few clean-up views: as it is,
-round-masked, without uniform borders, with a caption bar painted over or cut off. A match is
-the closest pair of views (``HashIndex``), judged on ``view_distance``.
+mirror, each whole, round-masked, turned by up to ±12°, with a caption band painted over, and
+cropped to 90/80% (at 25 positions) and 70% (at 9). An avatar is hashed as a few clean-up views:
+as it is, round-masked, without uniform borders, with a caption bar painted over or cut off. A match
+is the closest pair of views (``HashIndex``), judged on ``view_distance``.
 
-Each view has three 64-bit hashes: ``phash`` (DCT signs of the 32×32 luminance), ``dhash``
-(horizontal gradient signs on 9×8) and ``color`` (where the colour is, whatever the hues: the
-chroma along its main axis and its strength, 32 bits each; 0 when the picture is grey). Portraits
-posed alike are close in luminance; their colours are what sets them apart, so colour bits count
-twice, and a grey picture pays a fixed charge instead.
+Each view has three 64-bit hashes, computed on the view rendered at 64×64 and turned grey at 32×32
+(Pillow's ``convert("L")`` and a box filter): ``phash`` and ``dhash`` exactly as imagehash defines
+them (``imagehash.phash`` and ``imagehash.dhash`` of that 32×32 grey view: the signs of the 8×8
+low DCT block against its median, and of horizontal steps on a 9×8 Lanczos resize), but computed
+for all views at once with numpy — a test checks them bit for bit against imagehash — and ``color``
+(where the colour is, whatever the hues: the chroma along its main axis and its strength, 32 bits
+each; 0 when the picture is grey). Portraits posed alike are close in luminance; their colours are
+what sets them apart, so colour bits count twice, and a grey picture pays a fixed charge instead.
 
-A round seal (flat colours, two concentric rings) is enrolled as its *ring views* only: frames on
-its two rings found by a circle vote, so that a seal placed large on another picture is framed the
-same way. Their ``dhash`` slot holds the seal's lettering signature instead (``_seal_signature``):
-seals on the same template share their layout, never their lettering.
+Hashes only nominate candidates. A photo on its own becomes a finding only once ``photo_check``
+has verified it with local features; logos inside pictures are found by ``logo_finder``.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
-from watcher.errors import ImageError
+from watcher.matching.decode import open_picture
 from watcher.models import ImageHashes
 
 HASH_SIZE = 8  # 64-bit hashes
 HASH_BITS = 2 * HASH_SIZE * HASH_SIZE  # the luminance distance counts phash and dhash bits: 0..128
 COLOR_BITS = 48  # the colour distance: 0..16 for the chroma layout (its sign is arbitrary), 0..32 for its strength
-DECODE_SIZE = (128, 128)  # JPEG draft target: decode at 1/2..1/8 scale, far faster
 WORK_SIZE = 192  # longest side of the picture the views are cut from
-RENDER = 64  # a view is resampled to RENDER×RENDER, then hashed at 32×32 and 9×8
-ROUND_GRID = 96  # the circle finder works on a 96×96 luminance picture
-ROUND_RADII = (0.18, 0.5)  # circles from 36% to 100% of the picture's width across
-ROUND_SCORE = 0.8  # share of a circumference that voted (3×3 cells): seal rings score 1.2–1.9, portraits < 0.9
-ROUND_COUNT = 5
-SEAL_LETTERS_WEIGHT = 6  # ring views: (phash + 6 × lettering bits) / 2, i.e. the lettering counts 3×, the layout ½×
-SEAL_GREY_CHARGE = 10  # a grey copy of a seal still shows its lettering
-SEAL_MIN_RADIUS = 0.3  # an enrolled seal fills its picture (a portrait's head and hair can look like two rings)
-TURNS = (-4.0, 4.0)  # degrees: a copy turned by up to 6° is within 2° of one of these
+RENDER = 64  # a view is resampled to RENDER×RENDER, then hashed at 32×32 (phash, colour) and 9×8 (dhash)
+TURNS = (-12.0, -8.0, -4.0, 4.0, 8.0, 12.0)  # degrees: a copy turned by up to 15° is within 3° of one of these
 # Crops of the photo as (kept share, window positions): a copy cropped off-centre is within half a
 # step of one of them. The 5×5 grid lifted photo-alone recall on crops of 20–25% off-centre from
-# 0.60–0.77 to 0.93–0.97 with no new false match at PHOTO_STRONG (bench/calibrate_images.py).
+# 0.60–0.77 to 0.93–0.97; the 3×3 grid at 70% is for crops of up to 30% (bench/calibrate_images.py).
 _GRID5 = (0.0, 0.25, 0.5, 0.75, 1.0)
 _GRID3 = (0.0, 0.5, 1.0)
-CROPS = ((0.9, _GRID5), (0.8, _GRID5), (0.7, (0.5,)))
+CROPS = ((0.9, _GRID5), (0.8, _GRID5), (0.7, _GRID3))
 MIRROR_CROPS = ((0.9, _GRID3), (0.8, _GRID3), (0.7, (0.5,)))  # a mirrored copy is rarely cropped much too
 _SIDE = {0.0: "l", 0.25: "q", 0.5: "c", 0.75: "t", 1.0: "r"}
 COLOR_WEIGHT = 2
@@ -59,18 +50,16 @@ GREY_CHARGE = 28  # what an unknown colour costs: about the colour bits of the w
 MAX_DISTANCE = HASH_BITS + COLOR_WEIGHT * COLOR_BITS
 BORDER_TOLERANCE = 24  # a border or caption bar: pixels within this of one colour (JPEG blurs edges)
 CAPTION_COVER = 0.22  # a caption bar up to this share of the height is painted over in both pictures
+FRAMED = (0.8, 0.88)  # an avatar frame's ring leaves the photo this share of the width (avatar makers: 78–88%)
 PLACEHOLDER_TWO_COLOURS = 0.95  # share of the pixels in the two main colours or blends of them
 PLACEHOLDER_EDGES = 0.25  # share of neighbouring pixel pairs that differ by more than 24 grey levels
 PLACEHOLDER_LEVELS = 4  # at most this many grey levels (of 32) cover 2% of the picture each; grey photos: 6+
 GREY_CHROMA = 4.0  # below this spread of chroma (0–255 scale) a picture is grey: its colour hash is 0
 
-# Thresholds, from bench/calibrate_images.py on its development corpus (see its output for the numbers).
+# Thresholds, from bench/calibrate_images.py on the calibration part of its corpus (see its output).
 # A view_distance (0..MAX_DISTANCE): luminance bits + 2 × colour bits, or + GREY_CHARGE when either is grey.
-PHOTO_STRONG = 38  # photo alone: 7e-5 false matches per different-people pair, recall 0.985 over all edits
-PHOTO_LOOSE = 46  # with a matching name as second evidence: recall 0.999, 8e-4 false per pair (names cut that down)
-# Seals are matched on their ring views: (phash + 6 × lettering bits) / 2 + 2 × colour bits, or + 10 when grey.
-LOGO_MATCH = 44  # the closest other seal on the same template came at 45; whole, recoloured, grey copies ≤ 39
-LOGO_COLOR_MAX = 14  # colour bits: copies of the seal (any hue) came within 14; it only vetoes clear misfits
+PHOTO_CANDIDATE = 50  # a photo worth verifying with local features (photo_check); see the README for why 50
+PHOTO_LOOSE = 46  # with a matching name as second evidence, no verification needed
 
 
 @dataclass(frozen=True)
@@ -83,7 +72,6 @@ class _Frame:
     circle: bool = False
     mirror: bool = False
     cover_bottom: float = 0.0  # share of the height painted over (where a caption bar would be)
-    seal: tuple[float, float, float, float] | None = None  # a seal's rings (cx, cy, outer, inner), in fractions
 
 
 @dataclass(frozen=True)
@@ -99,29 +87,7 @@ class ViewMatch:
 
 def load_image(data: bytes, max_pixels: int) -> Image.Image:
     """Decode untrusted image bytes into a small RGB image, refusing pixel bombs."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageError(f"image has {width}x{height} pixels, more than {max_pixels}")
-            image.draft("RGB", DECODE_SIZE)
-            image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "P", "PA"):
-                image = image.convert("RGBA")
-                background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-                image = Image.alpha_composite(background, image)
-            image = image.convert("RGB")
-            if max(image.size) > WORK_SIZE:
-                image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX, reducing_gap=None)
-            return image
-    except ImageError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError("not a readable image") from None
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise ImageError(f"not a readable image ({exc})") from None
+    return open_picture(data, max_pixels, WORK_SIZE)
 
 
 def hash_view(image: Image.Image) -> ImageHashes:
@@ -151,25 +117,20 @@ def color_distance(a: ImageHashes, b: ImageHashes) -> int | None:
     return min(axis, 32 - axis) + (diff & 0xFFFFFFFF).bit_count()
 
 
-def view_distance(a: ImageHashes, b: ImageHashes, round_views: bool = False) -> int:
+def view_distance(a: ImageHashes, b: ImageHashes) -> int:
     """The distance a match is judged on: luminance bits, plus the colour bits twice when both have colour.
 
     Colour is what tells apart people posed alike, so it weighs double; when either picture is grey it
     cannot be checked, and costs GREY_CHARGE instead, so a grey copy must be closer in luminance.
-    Views framed on circles (``round_views``) carry a seal's lettering signature in place of the dhash,
-    and weigh it more: (phash + SEAL_LETTERS_WEIGHT × lettering) / 2, and a grey copy costs less.
     """
     colour = color_distance(a, b)
-    if round_views:
-        shape = (distance(a.phash, b.phash) + SEAL_LETTERS_WEIGHT * distance(a.dhash, b.dhash)) // 2
-        return shape + (SEAL_GREY_CHARGE if colour is None else COLOR_WEIGHT * colour)
     return luminance_distance(a, b) + (GREY_CHARGE if colour is None else COLOR_WEIGHT * colour)
 
 
 def reference_views(data: bytes, max_pixels: int) -> list[tuple[str, ImageHashes]]:
     """A gallery of an enrolled photo or logo: the edits impostors make, made in advance."""
     image = load_image(data, max_pixels)
-    return _hash_frames(image, _reference_frames(image))
+    return _hash_frames(image, _reference_frames())
 
 
 def query_views(data: bytes, max_pixels: int) -> list[tuple[str, ImageHashes]]:
@@ -178,56 +139,13 @@ def query_views(data: bytes, max_pixels: int) -> list[tuple[str, ImageHashes]]:
     return _hash_frames(image, _query_frames(image))
 
 
-def banner_views(data: bytes, max_pixels: int) -> list[tuple[str, ImageHashes]]:
-    """A wide (or tall) banner as square windows at its start, middle and end, each cleaned up
-    like an avatar: a logo on a banner fills its height, not its width."""
-    image = load_image(data, max_pixels)
-    width, height = image.size
-    side = min(width, height)
-    if max(width, height) < 1.3 * side:
-        return _hash_frames(image, _query_frames(image))
-    views = []
-    for label, share in (("start", 0.0), ("middle", 0.5), ("end", 1.0)):
-        offset = round((max(width, height) - side) * share)
-        box = (offset, 0, offset + side, side) if width > height else (0, offset, side, offset + side)
-        square = image.crop(box)
-        views += [(f"{label}-{name}", hashes) for name, hashes in _hash_frames(square, _query_frames(square))]
-    return views
-
-
-LOGO_WINDOW_SCALES = (0.75, 0.9)  # a logo placed large covers half the picture or more
-LOGO_WINDOW_PLACES = (0.0, 0.25, 0.5, 0.75, 1.0)
-
-
-def logo_windows(data: bytes, max_pixels: int) -> list[tuple[str, ImageHashes]]:
-    """Square windows over a picture (two sizes, 5×5 places each), cleaned up like an avatar.
-
-    A logo placed large on another picture is found only when a window frames it. Measured on
-    24 seals placed at 55–85% of the width on portraits and plain colours: 24/24 found (10/20
-    without windows), and none of 24 other institutions' seals placed the same way matched.
-    It costs about one second per picture, so it is kept for profiles that name the district,
-    and done once per image (cached by content).
-    """
-    image = load_image(data, max_pixels)
-    width, height = image.size
-    views = []
-    for scale in LOGO_WINDOW_SCALES:
-        side = int(min(width, height) * scale)
-        for fx in LOGO_WINDOW_PLACES:
-            for fy in LOGO_WINDOW_PLACES:
-                x, y = round((width - side) * fx), round((height - side) * fy)
-                square = image.crop((x, y, x + side, y + side))
-                label = f"window{int(scale * 100)}-{_SIDE[fx]}{_SIDE[fy]}"
-                views += [(f"{label}-{name}", h) for name, h in _hash_frames(square, _query_frames(square))]
-    return views
-
-
 def is_placeholder(data: bytes, max_pixels: int) -> bool:
     """A platform's default avatar (silhouette, egg, initial, identicon, one colour): "no photo".
 
     Such pictures are two flat colours with a few edges (measured: silhouettes, eggs, initials ≤ 0.07
     of pixel pairs across an edge, identicons ≤ 0.2); a photo has many colours, a seal has three or
-    more flat colours and many edges (~0.38, its lettering).
+    more flat colours and many edges (~0.38, its lettering). A simple two-colour logo may look like a
+    placeholder too: logos are searched in every picture, placeholder or not.
     """
     image = load_image(data, max_pixels).resize((64, 64), Image.Resampling.BOX)
     pixels = np.asarray(image, dtype=np.float32).reshape(-1, 3)
@@ -243,17 +161,17 @@ def is_placeholder(data: bytes, max_pixels: int) -> bool:
 
 
 class HashIndex:
-    """Reference views of many owners, searched with numpy XOR + popcount, one pass per avatar view.
-
-    Views framed on a circle ("ring…") are compared only with each other: they exist for round
-    logos placed on other pictures, and would only add chances of a false match elsewhere.
-    """
+    """Reference views of many owners, searched with numpy XOR + popcount, one pass per avatar view."""
 
     def __init__(self, entries: Sequence[tuple[int, str, ImageHashes]]) -> None:
         self._owners = np.array([owner for owner, _, _ in entries], dtype=np.int64)
         self._names = [name for _, name, _ in entries]
-        round_rows = np.array([_is_round(name) for name in self._names], dtype=bool)
-        self._parts = {framed: _Rows(entries, np.flatnonzero(round_rows == framed), framed) for framed in (False, True)}
+        self.phash = np.array([h.phash for _, _, h in entries], dtype=np.uint64)
+        self.dhash = np.array([h.dhash for _, _, h in entries], dtype=np.uint64)
+        colours = np.array([h.color for _, _, h in entries], dtype=np.uint64)
+        self.axis = (colours >> np.uint64(32)).astype(np.uint32)
+        self.strength = (colours & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        self.grey = colours == 0
 
     def __len__(self) -> int:
         return len(self._names)
@@ -262,8 +180,8 @@ class HashIndex:
         """The closest view pair per owner within ``max_distance`` (see ``view_distance``), closest first."""
         found = [
             (rows, dists, np.full(len(rows), number, dtype=np.int32))
-            for number, (name, query) in enumerate(queries)
-            for rows, dists in [self._parts[_is_round(name)].within(query, max_distance)]
+            for number, (_, query) in enumerate(queries)
+            for rows, dists in [self._within(query, max_distance)]
             if len(rows)
         ]
         if not found:
@@ -279,74 +197,34 @@ class HashIndex:
         return sorted(matches, key=lambda m: (m.distance, m.owner))
 
     def _hashes(self, row: int) -> ImageHashes:
-        for part in self._parts.values():
-            at = np.searchsorted(part.rows, row)
-            if at < len(part.rows) and part.rows[at] == row:
-                return part.hashes(int(at))
-        raise IndexError(row)
+        colour = (int(self.axis[row]) << 32) | int(self.strength[row])
+        return ImageHashes(int(self.phash[row]), int(self.dhash[row]), colour)
 
-
-class _Rows:
-    """Some rows of an index as flat uint64/uint32 arrays, so one query costs a few numpy passes."""
-
-    def __init__(self, entries: Sequence[tuple[int, str, ImageHashes]], rows: np.ndarray, seal: bool) -> None:
-        self.rows = rows
-        self.seal = seal
-        picked = [entries[i][2] for i in rows.tolist()]
-        self.phash = np.array([h.phash for h in picked], dtype=np.uint64)
-        self.dhash = np.array([h.dhash for h in picked], dtype=np.uint64)
-        colours = np.array([h.color for h in picked], dtype=np.uint64)
-        self.axis = (colours >> np.uint64(32)).astype(np.uint32)
-        self.strength = (colours & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        self.grey = colours == 0
-
-    def hashes(self, at: int) -> ImageHashes:
-        colour = (int(self.axis[at]) << 32) | int(self.strength[at])
-        return ImageHashes(int(self.phash[at]), int(self.dhash[at]), colour)
-
-    def within(self, query: ImageHashes, max_distance: int) -> tuple[np.ndarray, np.ndarray]:
+    def _within(self, query: ImageHashes, max_distance: int) -> tuple[np.ndarray, np.ndarray]:
         """Index rows within ``max_distance`` of the query, and their distances."""
-        if not len(self.rows):
-            return self.rows, np.zeros(0, dtype=np.int16)
+        if not len(self._names):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int16)
         # Luminance first: it bounds the distance from below and leaves few rows for the colour.
-        phash = np.bitwise_count(self.phash ^ np.uint64(query.phash))
-        second = np.bitwise_count(self.dhash ^ np.uint64(query.dhash))
-        if self.seal:  # the lettering tells seals apart; their layouts are alike by design
-            lum = (phash.astype(np.int16) + SEAL_LETTERS_WEIGHT * second.astype(np.int16)) // 2
-            grey_charge = SEAL_GREY_CHARGE
-        else:
-            lum = (phash + second).astype(np.int16)
-            grey_charge = GREY_CHARGE
+        lum = np.bitwise_count(self.phash ^ np.uint64(query.phash)).astype(np.int16)
+        lum += np.bitwise_count(self.dhash ^ np.uint64(query.dhash))
         at = np.flatnonzero(lum <= max_distance)
         dist = lum[at]
         if query.color:
             axis = np.bitwise_count(self.axis[at] ^ np.uint32(query.color >> 32)).astype(np.int16)
             strength = np.bitwise_count(self.strength[at] ^ np.uint32(query.color & 0xFFFFFFFF))
             colour = np.minimum(axis, 32 - axis) + strength
-            dist = dist + np.where(self.grey[at], grey_charge, COLOR_WEIGHT * colour).astype(np.int16)
+            dist = dist + np.where(self.grey[at], GREY_CHARGE, COLOR_WEIGHT * colour).astype(np.int16)
         else:
-            dist = dist + grey_charge
+            dist = dist + GREY_CHARGE
         keep = dist <= max_distance
-        return self.rows[at[keep]], dist[keep]
-
-
-def _is_round(view: str) -> bool:
-    return "ring" in view
+        return at[keep], dist[keep]
 
 
 # Views -------------------------------------------------------------------------------------------
 
 
-def _reference_frames(image: Image.Image) -> list[_Frame]:
-    """The gallery: what an impostor's edit would leave, for the photo and its mirror image.
-
-    A round seal (flat colours, two concentric rings) is known by its rings alone: any copy that
-    shows it whole, recoloured, grey or placed on another picture shows its rings too, and
-    comparing ring views only keeps other seals on the same template from matching its layout.
-    """
-    rings = _round_frames(image)
-    if any(frame.seal and frame.seal[2] >= SEAL_MIN_RADIUS for frame in rings) and _is_graphic(image):
-        return rings + _round_frames(image, "mirror-", mirror=True)
+def _reference_frames() -> list[_Frame]:
+    """The gallery: what an impostor's edit would leave, for the photo and its mirror image."""
     frames: list[_Frame] = []
     for mirror in (False, True):
         tag = "mirror-" if mirror else ""
@@ -354,8 +232,12 @@ def _reference_frames(image: Image.Image) -> list[_Frame]:
         frames.append(_Frame(f"{tag}original", whole, mirror=mirror))
         frames.append(_Frame(f"{tag}circle", whole, circle=True, mirror=mirror))
         frames.append(_Frame(f"{tag}caption", whole, cover_bottom=CAPTION_COVER, mirror=mirror))
+        frames.append(_Frame(f"{tag}circle-caption", whole, circle=True, cover_bottom=CAPTION_COVER, mirror=mirror))
         for angle in TURNS:
             frames.append(_Frame(f"{tag}turn{angle:+.0f}", whole, angle=angle, circle=True, mirror=mirror))
+            if abs(angle) >= 8 and not mirror:  # turned and cropped square again, as editors do
+                inner = (0.1, 0.1, 0.9, 0.9)
+                frames.append(_Frame(f"turn{angle:+.0f}-crop", inner, angle=angle))
         for keep, anchors in MIRROR_CROPS if mirror else CROPS:
             for ay in anchors:
                 for ax in anchors:
@@ -384,7 +266,13 @@ def _query_frames(image: Image.Image) -> list[_Frame]:
         rest = inner_h - bar
         if abs(rest - (right - left)) <= 0.05 * (right - left):
             frames.append(_Frame("caption-removed", (box[0], box[1], box[2], (top + rest) / h)))
-    return frames + _round_frames(image)
+    # An avatar maker's frame: the photo shrunk into a ring, a ribbon of text across its bottom.
+    for keep in FRAMED:
+        x0, y0, x1, y1 = box
+        cut = (1 - keep) / 2
+        inner = (x0 + cut * (x1 - x0), y0 + cut * (y1 - y0), x1 - cut * (x1 - x0), y1 - cut * (y1 - y0))
+        frames.append(_Frame(f"framed{round(keep * 100)}", inner, circle=True, cover_bottom=CAPTION_COVER))
+    return frames
 
 
 def _trim(pixels: np.ndarray, share: float) -> tuple[int, int, int, int]:
@@ -432,114 +320,10 @@ def _caption_rows(pixels: np.ndarray) -> int:
     return rows if 0.05 * h <= rows < limit else 0
 
 
-def _round_frames(image: Image.Image, prefix: str = "", mirror: bool = False) -> list[_Frame]:
-    """Frames on a seal's rings (two concentric strong circles), masked to the circle.
-
-    Where a round seal sits on another picture is found from its own edges, so the same rings
-    frame the enrolled logo and the copy, whatever the background and the logo's size. Both
-    circles are framed, and carry the signature of the lettering in the band between them.
-    """
-    seals = _seal_rings(_circles(ImageOps.mirror(image) if mirror else image))
-    frames: list[_Frame] = []
-    for seal in seals:
-        cx, cy = seal[0], seal[1]
-        for r in seal[2:]:
-            name = f"{prefix}ring{len(frames) + 1}"
-            frames.append(_Frame(name, (cx - r, cy - r, cx + r, cy + r), circle=True, mirror=mirror, seal=seal))
-    return frames
-
-
-def _seal_rings(circles: list[tuple[float, float, float]]) -> list[tuple[float, float, float, float]]:
-    """Pairs of concentric circles, the outer at least 10% larger: the band between them holds a seal's lettering."""
-    return [
-        ((cx + x) / 2, (cy + y) / 2, outer, inner)
-        for cx, cy, outer in circles
-        for x, y, inner in circles
-        if outer > 1.1 * inner and abs(cx - x) + abs(cy - y) < 0.03
-    ]
-
-
-def _seal_signature(image: Image.Image, seal: tuple[float, float, float, float]) -> int:
-    """64 bits of what tells one seal from another on the same template: the lettering around its ring.
-
-    The brightness is read around the band between the rings; the strengths of its first 16
-    harmonics (the same whatever the turn, mirror or colours) are each placed among the five
-    fifths of their spread: 4 thermometer bits per harmonic, so a near-tie costs one bit, not four.
-    Measured: copies of a seal 4–12 bits apart, other seals on the same template 16 or more.
-    """
-    grey = np.asarray(image.convert("L"), dtype=np.float32)
-    h, w = grey.shape
-    cx, cy, outer, inner = seal[0] * w, seal[1] * h, seal[2] * w, seal[3] * w
-    angles = np.arange(256) * (2 * np.pi / 256)
-    radii = np.linspace(inner + 0.2 * (outer - inner), outer - 0.2 * (outer - inner), 7)
-    profile = _sample(grey, cx + np.outer(radii, np.cos(angles)), cy + np.outer(radii, np.sin(angles))).mean(axis=0)
-    harmonics = np.abs(np.fft.rfft(profile - profile.mean()))[1:17]
-    bits = np.concatenate([harmonics > np.percentile(harmonics, q) for q in (20, 40, 60, 80)])
-    return int(_pack(bits[None])[0])
-
-
-def _sample(grey: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Bilinear samples of a grey picture at fractional pixel positions (clamped at the edges)."""
-    h, w = grey.shape
-    xs, ys = np.clip(xs - 0.5, 0, w - 1.001), np.clip(ys - 0.5, 0, h - 1.001)
-    x0, y0 = xs.astype(np.int64), ys.astype(np.int64)
-    fx, fy = xs - x0, ys - y0
-    top = grey[y0, x0] * (1 - fx) + grey[y0, x0 + 1] * fx
-    bottom = grey[y0 + 1, x0] * (1 - fx) + grey[y0 + 1, x0 + 1] * fx
-    return top * (1 - fy) + bottom * fy
-
-
-def _circles(image: Image.Image) -> list[tuple[float, float, float]]:
-    """Up to ROUND_COUNT strong circles (centre and radius in fractions of the side), by a gradient Hough vote."""
-    n = ROUND_GRID
-    g = np.asarray(image.convert("L").resize((n, n), Image.Resampling.BILINEAR), dtype=np.float32)
-    gx, gy = np.zeros_like(g), np.zeros_like(g)
-    gx[1:-1, 1:-1] = 2 * (g[1:-1, 2:] - g[1:-1, :-2]) + g[:-2, 2:] - g[:-2, :-2] + g[2:, 2:] - g[2:, :-2]
-    gy[1:-1, 1:-1] = 2 * (g[2:, 1:-1] - g[:-2, 1:-1]) + g[2:, :-2] - g[:-2, :-2] + g[2:, 2:] - g[:-2, 2:]
-    magnitude = np.hypot(gx, gy)
-    ys, xs = np.nonzero(
-        magnitude > max(40.0, float(np.partition(magnitude.ravel(), int(0.85 * n * n))[int(0.85 * n * n)]))
-    )
-    if not len(xs):
-        return []
-    ux = (gx[ys, xs] / magnitude[ys, xs]).astype(np.float32)
-    uy = (gy[ys, xs] / magnitude[ys, xs]).astype(np.float32)
-    radii = np.arange(round(ROUND_RADII[0] * n), round(ROUND_RADII[1] * n) + 1)
-    level = (np.arange(len(radii)) * n * n)[:, None]
-    steps = radii[:, None].astype(np.float32)
-    where = []
-    for sign in (1, -1):  # the centre lies along the gradient, inside or outside
-        cx = np.rint(xs[None] + sign * steps * ux[None]).astype(np.int32)
-        cy = np.rint(ys[None] + sign * steps * uy[None]).astype(np.int32)
-        ok = (cx >= 0) & (cx < n) & (cy >= 0) & (cy < n)
-        where.append((level + cy * n + cx)[ok])
-    votes = np.bincount(np.concatenate(where), minlength=len(radii) * n * n).reshape(len(radii), n, n)
-    votes = votes.astype(np.float32)
-    near = votes.copy()  # votes of each 3×3 neighbourhood of centres: a centre a pixel off still counts
-    near[:, :, 1:] += votes[:, :, :-1]
-    near[:, :, :-1] += votes[:, :, 1:]
-    rows = near.copy()
-    near[:, 1:] += rows[:, :-1]
-    near[:, :-1] += rows[:, 1:]
-    score = near / (2 * np.pi * radii[:, None, None])  # 1.0: every pixel of the circumference voted
-    found = []
-    for _ in range(ROUND_COUNT):
-        r, y, x = np.unravel_index(int(np.argmax(score)), score.shape)
-        if score[r, y, x] < ROUND_SCORE:
-            break
-        radius = float(radii[r])
-        if 0 < r < len(radii) - 1:  # a parabola through the neighbours: the radius to a fraction of a pixel
-            a, b, c = score[r - 1, y, x], score[r, y, x], score[r + 1, y, x]
-            radius += float(np.clip(0.5 * (a - c) / (a - 2 * b + c), -0.5, 0.5)) if a - 2 * b + c < 0 else 0.0
-        found.append(((x + 0.5) / n, (y + 0.5) / n, radius / n))
-        score[max(0, r - 3) : r + 4, max(0, y - 3) : y + 4, max(0, x - 3) : x + 4] = 0
-    return found
-
-
 def _hash_frames(image: Image.Image, frames: Sequence[_Frame]) -> list[tuple[str, ImageHashes]]:
     """Render every frame to RENDER×RENDER and hash them all at once."""
     mirrored = None
-    stack = np.empty((len(frames), RENDER, RENDER, 3), dtype=np.float32)
+    stack = np.empty((len(frames), RENDER, RENDER, 3), dtype=np.uint8)
     w, h = image.size
     for i, frame in enumerate(frames):
         source = image
@@ -556,34 +340,43 @@ def _hash_frames(image: Image.Image, frames: Sequence[_Frame]) -> list[tuple[str
             fill = tuple(int(v) for v in np.asarray(source).reshape(-1, 3).mean(axis=0))
             source = ImageOps.expand(source, border=over, fill=fill)
             x0, y0, x1, y1 = x0 + over, y0 + over, x1 + over, y1 + over
-        stack[i] = np.asarray(source.resize((RENDER, RENDER), Image.Resampling.BILINEAR, box=(x0, y0, x1, y1)))
+        view = stack[i]
+        view[:] = np.asarray(source.resize((RENDER, RENDER), Image.Resampling.BILINEAR, box=(x0, y0, x1, y1)))
         if frame.circle:
-            stack[i][~_CIRCLE] = stack[i][_CIRCLE].mean(axis=0)
+            view[~_CIRCLE] = np.rint(view[_CIRCLE].mean(axis=0))
         if frame.cover_bottom:
             top = RENDER - round(RENDER * frame.cover_bottom)
-            stack[i][top:] = stack[i][:top].reshape(-1, 3).mean(axis=0)
+            view[top:] = np.rint(view[:top].reshape(-1, 3).mean(axis=0))
     phash, dhash, color = _hash_stack(stack)
-    out = []
-    for frame, p, d, c in zip(frames, phash.tolist(), dhash.tolist(), color.tolist(), strict=True):
-        if frame.seal is not None:  # a seal's frames carry its signature where others carry the dhash
-            d = _seal_signature(mirrored if frame.mirror else image, frame.seal)
-        out.append((frame.name, ImageHashes(p, d, c)))
-    return out
+    return [
+        (frame.name, ImageHashes(p, d, c))
+        for frame, p, d, c in zip(frames, phash.tolist(), dhash.tolist(), color.tolist(), strict=True)
+    ]
+
+
+def grey_view(view: np.ndarray) -> Image.Image:
+    """The 32×32 grey picture a rendered view's phash and dhash are defined on (Pillow's own conversion)."""
+    return Image.fromarray(view).convert("L").resize((32, 32), Image.Resampling.BOX)
 
 
 def _hash_stack(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """phash, dhash and colour hash of N rendered views, as uint64 arrays."""
+    """phash, dhash and colour hash of N rendered views (uint8 n×64×64×3), as uint64 arrays.
+
+    phash and dhash are imagehash's of ``grey_view``: the DCT is a matrix product here (scaled
+    unlike scipy's, which does not move any coefficient across the median; where two coefficients
+    tie at the median, as in a perfect ramp, float noise decides in either), and the 9×8 picture of
+    the dhash is Pillow's Lanczos resize, as imagehash makes it.
+    """
     n = len(stack)
-    small = stack.reshape(n, 32, 2, 32, 2, 3).mean(axis=(2, 4))  # 32×32 by 2×2 boxes
-    r, g, b = small[..., 0], small[..., 1], small[..., 2]
-    luma = 0.299 * r + 0.587 * g + 0.114 * b
-    low = _DCT8 @ luma @ _DCT8.T  # n×8×8
+    greys = [grey_view(view) for view in stack]
+    grey = np.stack([np.asarray(g, dtype=np.float64) for g in greys])
+    low = np.round(_DCT8 @ grey @ _DCT8.T, 6)  # n×8×8; rounded, so that a flat picture's zeros tie as scipy's do
     flat = low.reshape(n, 64)
     phash = _pack(flat > np.median(flat, axis=1, keepdims=True))
-    full = stack[..., 0] * 0.299 + stack[..., 1] * 0.587 + stack[..., 2] * 0.114
-    grid = _ROWS8 @ full @ _COLS9.T  # n×8×9
-    dhash = _pack((grid[:, :, 1:] > grid[:, :, :-1]).reshape(n, 64))
-    return phash, dhash, _color_hash(r, g, b)
+    small = np.stack([np.asarray(g.resize((9, 8), Image.Resampling.LANCZOS), dtype=np.int16) for g in greys])
+    dhash = _pack((small[:, :, 1:] > small[:, :, :-1]).reshape(n, 64))
+    rgb = stack.astype(np.float32).reshape(n, 32, 2, 32, 2, 3).mean(axis=(2, 4))  # 32×32 by 2×2 boxes
+    return phash, dhash, _color_hash(rgb[..., 0], rgb[..., 1], rgb[..., 2])
 
 
 def _color_hash(r: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -615,12 +408,6 @@ def _pack(bits: np.ndarray) -> np.ndarray:
 
 def _pack32(bits: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.packbits(bits, axis=1)).view(">u4").ravel().astype(np.uint32)
-
-
-def _is_graphic(image: Image.Image) -> bool:
-    """Flat colours, as in a logo: four colours cover nearly all of it."""
-    small = image.resize((64, 64), Image.Resampling.BOX)
-    return sum(_colour_shares(np.asarray(small, dtype=np.int16).reshape(-1, 3), 4)) >= 0.85
 
 
 def _main_colours(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -661,19 +448,7 @@ def _dct_rows(n: int, size: int) -> np.ndarray:
     return np.cos(np.pi * k * (2 * x + 1) / (2 * size))
 
 
-def _box_rows(cells: int, size: int) -> np.ndarray:
-    """A matrix averaging ``size`` samples into ``cells`` equal boxes (fractional edges shared)."""
-    out = np.zeros((cells, size))
-    edges = np.linspace(0, size, cells + 1)
-    for c in range(cells):
-        for x in range(size):
-            out[c, x] = max(0.0, min(x + 1, edges[c + 1]) - max(x, edges[c]))
-    return out / out.sum(axis=1, keepdims=True)
-
-
 _DCT8 = _dct_rows(HASH_SIZE, 32)
-_ROWS8 = _box_rows(8, RENDER)
-_COLS9 = _box_rows(9, RENDER)
 _ZIGZAG32 = sorted(range(1, 64), key=lambda i: (i // 8 + i % 8, i // 8 if (i // 8 + i % 8) % 2 else i % 8))[:32]
 _yy, _xx = np.mgrid[0:RENDER, 0:RENDER]
 _CIRCLE = (_xx - (RENDER - 1) / 2) ** 2 + (_yy - (RENDER - 1) / 2) ** 2 <= (RENDER / 2) ** 2

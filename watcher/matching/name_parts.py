@@ -1,6 +1,10 @@
 """The parts of a name: given names and surnames as Spanish and English names are written,
 and nicknames from ``watcher/data/nicknames.csv`` (English and Spanish, both directions).
 
+Every name in that table, canonical or nickname, is a known given name; a row may list no
+nicknames ("dana,") only to make a name known, so that a name one letter off it ("Dina") is
+not taken for a typo of it.
+
 Shared by query planning (which names to search for) and name matching (which names count).
 """
 
@@ -111,6 +115,20 @@ def _reverse_table() -> dict[str, tuple[str, ...]]:
         for nickname in nicknames:
             reverse.setdefault(_key(strip_accents(nickname)), []).append(canonical)
     return {k: tuple(dict.fromkeys(v)) for k, v in reverse.items()}
+
+
+def is_known_given_name(folded: str) -> bool:
+    """Whether a folded word ("mario", "mary") is a given name or nickname of the table, or a
+    common second part of a compound name; one letter off another such name is not a typo of it."""
+    return folded in _known_given_names()
+
+
+@lru_cache(maxsize=1)
+def _known_given_names() -> frozenset[str]:
+    names = set(_COMPOUND_SECOND)
+    for canonical, nicknames in _nickname_table().items():
+        names.update(_ascii(n) for n in (canonical, *nicknames) if " " not in n)
+    return frozenset(names)
 
 
 def _ascii(text: str) -> str:

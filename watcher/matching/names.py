@@ -1,12 +1,14 @@
 """Name normalisation, similarity and blocking.
 
 A profile's display name and handle are read the way an impostor disguises a name (look-alike
-letters from other scripts, invisible characters, fancy or full-width letters, digits for letters,
-a title and a role around the name, "Last, First", a nickname, one letter off) and compared with
-each enrolled person's name and aliases. The score is structured, not a bag of words: the surname
-and the (nickname- and initial-aware) given name are compared separately and combined with
-``min``, so sharing only a first name or only a surname never looks like the same name. Every
-score carries its reason in plain words for the e-mail.
+letters from other scripts, invisible characters, fancy, full-width or small-capital letters,
+emoji, digits and symbols for letters, doubled letters, a title and a role around the name,
+"Last, First", a nickname, one letter off; the Unicode side is in name_folding.py) and compared
+with each enrolled person's name and aliases. The score is structured, not a bag of words: the
+surname and the (nickname- and initial-aware) given name are compared separately and combined
+with ``min``, so sharing only a first name or only a surname never looks like the same name.
+A given name one letter off another known given name ("Mario" for "María", "Mark" for "Mary")
+is a different name, not a typo. Every score carries its reason in plain words for the e-mail.
 
 ``NameIndex`` blocks: a profile is scored only against people whose surname it contains (within
 one letter, or sounding alike) and whose given name, nickname or initial it also shows.
@@ -27,7 +29,19 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, Indel
 
-from watcher.matching.name_parts import canonicals_of, nicknames_of, split_name
+from watcher.matching.name_folding import (
+    fold,
+    fold_word,
+    has_inner_leet,
+    is_number_word,
+    leet_readings,
+    mixes_scripts,
+    prepare,
+    skeleton,
+    split_word,
+    squeeze,
+)
+from watcher.matching.name_parts import canonicals_of, is_known_given_name, nicknames_of, split_name
 from watcher.models import Person
 
 TITLES = frozenset(
@@ -42,12 +56,10 @@ _ROLE_HINTS = TITLES | frozenset(
 )
 _ROLE_SPLIT = re.compile(r"\s+[-–—|•·/~]\s+|\s*[(\[{|]|:\s")
 _PRONOUNS = re.compile(r"\b(?:she|he|they|ella|él|elle)\s*/\s*(?:her|hers|him|his|them|theirs|ella|él|elle)\b", re.I)
-_NOT_LETTER = re.compile(r"[^\w]+|_")
-_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th|o|a|er|ero|era|do|da|vo|va)$")
-_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
-_APOSTROPHES = frozenset("'’ʼ`´")
-_MAX_READINGS = 8
+_MAX_READINGS = 12
 _MAX_TOKENS = 8  # a display name longer than this is a sentence; its name comes first
+_GENDERED_END = re.compile(r"[ao]$")
+_BEST_NICKNAME_TYPO = 0.95 * 0.95  # a nickname with a doubled letter: nothing in the loop scores more
 
 # Reasons, as the e-mail says them.
 SAME = "the same name"
@@ -58,6 +70,7 @@ NO_ACCENTS = "your name without accents"
 REORDERED = "your name reordered"
 ONE_OFF = "one letter off"
 TWO_OFF = "two letters off"
+DOUBLED = "a letter doubled or left out"
 INITIAL = "your initial and surname"
 MIDDLE = "your middle name and surname"
 ONE_SURNAME = "your name with one of your surnames"
@@ -71,15 +84,6 @@ RUN_TOGETHER = "your name run together as a handle"
 AS_HANDLE = "your name as a handle"
 INSIDE = "your name inside a longer word"
 DIFFERENT = "a different name"
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """NFKC, drop format characters and accents, casefold, keep letters and digits."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) not in ("Mn", "Cf"))
-    text = _NOT_LETTER.sub(" ", text.casefold())
-    return " ".join(text.split())
 
 
 @lru_cache(maxsize=65536)
@@ -202,28 +206,43 @@ class _Reading:
 
 @lru_cache(maxsize=65536)
 def _display_readings(display: str) -> tuple[_Reading, ...]:
-    text, notes = _prepare(display)
-    head = _ROLE_SPLIT.split(text, maxsplit=1)[0]
-    heads = [(head, False)]
-    if "," in head:
-        before, after = (part.strip() for part in head.split(",", 1))
-        after_words = fold(after).split()
-        if not after_words or any(w in _ROLE_HINTS or w.isdigit() or _ORDINAL.match(w) for w in after_words):
-            heads = [(before, False)]
-        else:
-            reordered = (f"{after} {before}", True)
-            heads = [reordered, (before, False)] if len(before.split()) <= 3 else [(before, False), reordered]
+    """The name part of a display name, read every way that may undo a disguise.
+
+    Role text after a separator goes ("Maria Garcia - 5th grade teacher"); when the part before
+    it is one word, the separator may be decoration between the names ("Maria • Garcia").
+    """
+    text, notes = prepare(display)
+    text = _PRONOUNS.sub(" ", text)
+    parts = [part for part in _ROLE_SPLIT.split(text) if part and any(ch.isalnum() for ch in part)]
+    if not parts:
+        return ()
+    candidates = [parts[0]]
+    if len(parts) > 1 and sum(any(ch.isalnum() for ch in word) for word in parts[0].split()) == 1:
+        candidates.append(f"{parts[0]} {parts[1]}")
     out: list[_Reading] = []
-    for part, reordered in heads:
-        extra = notes | ({"reordered"} if reordered else set())
-        out.extend(_readings_of_words(part.split(), extra, camel=False))
+    for candidate in candidates:
+        for part, reordered in _comma_readings(candidate):
+            extra = notes | ({"reordered"} if reordered else set())
+            out.extend(_readings_of_words(part.split(), extra, camel=False))
     return _unique(out)
+
+
+def _comma_readings(head: str) -> list[tuple[str, bool]]:
+    """Read "Garcia, Maria" as "Last, First" and "Maria Garcia, Teacher" as a name and a role."""
+    if "," not in head:
+        return [(head, False)]
+    before, after = (part.strip() for part in head.split(",", 1))
+    after_words = fold(after).split()
+    if not after_words or any(w in _ROLE_HINTS or is_number_word(w) for w in after_words):
+        return [(before, False)]
+    reordered = (f"{after} {before}", True)
+    return [reordered, (before, False)] if len(before.split()) <= 3 else [(before, False), reordered]
 
 
 @lru_cache(maxsize=65536)
 def _handle_readings(handle: str) -> tuple[_Reading, ...]:
     """Bluesky domains ("jane.doe.bsky.social"), Mastodon ("jane@mastodon.social"), plain logins."""
-    text, notes = _prepare(handle.strip().lstrip("@"))
+    text, notes = prepare(handle.strip().lstrip("@"))
     text = text.split("@", 1)[0]
     labels = [label for label in text.split(".") if label]
     if not labels:
@@ -241,45 +260,21 @@ def _handle_readings(handle: str) -> tuple[_Reading, ...]:
     return _unique(out)
 
 
-def _prepare(text: str) -> tuple[str, set[str]]:
-    """NFKC (full-width and mathematical letters become plain), invisible characters dropped."""
-    notes: set[str] = set()
-    if any(unicodedata.category(ch) == "Cf" for ch in text):
-        notes.add("invisible")
-        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    if not text.isascii() and any(_compat_letter(ch) for ch in text):
-        notes.add("lookalike")
-    return _PRONOUNS.sub(" ", unicodedata.normalize("NFKC", text)), notes
-
-
-@lru_cache(maxsize=4096)
-def _compat_letter(ch: str) -> bool:
-    """A full-width, mathematical or other fancy form of a plain letter ("Ｍ", "𝐌")."""
-    if not ch.isalpha() or ch.isascii():
-        return False
-    plain = unicodedata.normalize("NFKC", ch)
-    return plain != ch and plain.isascii()
-
-
-def _readings_of_words(words: list[str], notes: set[str], *, camel: bool, whole: bool = False) -> list[_Reading]:
+def _readings_of_words(words: list[str], notes: frozenset[str], *, camel: bool, whole: bool = False) -> list[_Reading]:
     """Every combination of the words' alternative spellings (capped), titles dropped.
 
     A name with a word that mixes scripts is also read with every look-alike letter mapped
     (``whole``): it may be a Cyrillic name with a Latin letter slipped in ("Мaрия Гарсия").
     """
     options: list[list[tuple[tuple[str, ...], frozenset[str]]]] = []
-    spoofed = False
-    for raw in words:
-        for word in _split_word(raw):
-            spoofed = spoofed or (not word.isascii() and _mixes_scripts(word))
-            alternatives = _word_alternatives(word, camel)
-            if alternatives:
-                options.append(alternatives)
-    total = 1
-    for i, alternatives in enumerate(options):
-        if total * len(alternatives) > _MAX_READINGS:
-            options[i] = alternatives[:1]
-        total *= len(options[i])
+    split = [word for raw in words for word in split_word(raw)]
+    spoofed = any(not word.isascii() and mixes_scripts(word) for word in split)
+    disguised = spoofed or bool(notes & {"lookalike", "leet"}) or any(has_inner_leet(fold_word(w)[0]) for w in split)
+    for word in split:
+        alternatives = _word_alternatives(word, camel, disguised)
+        if alternatives:
+            options.append(alternatives)
+    _cap_combinations(options)
     out = []
     for combo in product(*options) if options else ():
         tokens = [t for toks, _ in combo for t in toks]
@@ -290,150 +285,36 @@ def _readings_of_words(words: list[str], notes: set[str], *, camel: bool, whole:
         if kept:
             out.append(_Reading(kept[:_MAX_TOKENS], frozenset(found)))
     if spoofed and not whole:
-        out += _readings_of_words([_skeleton(w) for w in words], notes | {"lookalike"}, camel=camel, whole=True)
+        out += _readings_of_words([skeleton(w) for w in words], notes | {"lookalike"}, camel=camel, whole=True)
     return out
 
 
-def _mixes_scripts(word: str) -> bool:
-    return len({_script(ch) for ch in word if ch.isalpha()} - {"COMMON", "INHERITED"}) > 1
+def _cap_combinations(options: list[list[tuple[tuple[str, ...], frozenset[str]]]]) -> None:
+    """Drop the last spellings of the word with the most until the combinations are few.
+
+    Each word's plainest spelling comes first and is always kept, so two words in leetspeak
+    ("G4rc14", "M4r14") both keep their best readings.
+    """
+    total = 1
+    for alternatives in options:
+        total *= len(alternatives)
+    while total > _MAX_READINGS:
+        widest = max(options, key=len)
+        total = total // len(widest) * (len(widest) - 1)
+        widest.pop()
 
 
-def _split_word(raw: str) -> list[str]:
-    """Letters, digits and inner @/$ make words; apostrophes join; emoji and symbols vanish."""
-    words: list[str] = []
-    current: list[str] = []
-    for ch in raw:
-        category = unicodedata.category(ch)
-        if category[0] in "LMN" or ch in "@$":
-            current.append(ch)
-        elif ch in _APOSTROPHES or category[0] == "S" or category == "Cf":
-            continue
-        else:
-            words.append("".join(current))
-            current = []
-    words.append("".join(current))
-    return [w.strip("@$") for w in words if w.strip("@$")]
-
-
-def _word_alternatives(word: str, camel: bool) -> list[tuple[tuple[str, ...], frozenset[str]]]:
+def _word_alternatives(word: str, camel: bool, disguised: bool) -> list[tuple[tuple[str, ...], frozenset[str]]]:
     """Folded spellings of one word; the first is the plainest reading."""
-    folded, notes, whole_script = _fold_word(word)
-    out = [((t,), notes | leet) for t, leet in _leet(folded)]
+    folded, notes, whole_script = fold_word(word)
+    out = [((t,), notes | more) for t, more in leet_readings(folded, disguised)]
     if whole_script:
-        out += [((t,), notes | leet | {"lookalike"}) for t, leet in _leet(whole_script)]
+        out += [((t,), notes | more | {"lookalike"}) for t, more in leet_readings(whole_script, True)]
     if camel:
         parts = re.findall(r"[A-Z][a-z]+|[a-z]+", word)
         if len(parts) > 1 and len("".join(parts)) == len(word):
-            out.append((tuple(_fold_word(p)[0] for p in parts), notes))
+            out.append((tuple(fold_word(p)[0] for p in parts), notes))
     return out
-
-
-@lru_cache(maxsize=65536)
-def _fold_word(word: str) -> tuple[str, frozenset[str], str]:
-    """(folded word, notes, whole-script look-alike reading or "").
-
-    Look-alike letters are mapped to Latin (Unicode TR39 data) only in words that mix scripts:
-    a genuine Cyrillic or Greek name stays itself. A word all in another script whose every
-    letter has a Latin twin ("Масо") also gets the Latin reading, as a second reading.
-    """
-    notes: set[str] = set()
-    scripts = {_script(ch) for ch in word if ch.isalpha()} - {"COMMON", "INHERITED"}
-    mixed = len(scripts) > 1  # the same as _mixes_scripts(word)
-    whole = ""
-    chars = []
-    for ch in unicodedata.normalize("NFD", word):
-        if unicodedata.category(ch) == "Mn":
-            if chars and chars[-1].isascii():
-                notes.add("accented")
-            continue
-        if ch.isascii() or not ch.isalpha():
-            chars.append(ch)
-            continue
-        script = _script(ch)
-        latin = _ascii_lookalike(ch) if (mixed or script == "LATIN") else None
-        if latin:
-            if script != "LATIN":
-                notes.add("lookalike")
-            chars.append(latin)
-        else:
-            chars.append(ch)
-    folded = "".join(chars).casefold()
-    if not mixed and scripts and "LATIN" not in scripts:
-        twins = [_ascii_lookalike(ch) for ch in word if ch.isalpha()]
-        if all(twins):
-            whole = "".join(twins).casefold()
-    return folded, frozenset(notes), whole
-
-
-def _leet(token: str) -> list[tuple[str, frozenset[str]]]:
-    """Spellings of a token with digits: 0→o, 1→i or l, 3→e, 4→a, 5→s, 7→t inside; years dropped.
-
-    A token that is only a number or an ordinal ("5th") is no part of a name. A digit at the
-    edge may be a letter ("Mari4") or a number ("maria2"): both readings are kept.
-    """
-    if not any(ch.isdigit() or ch in "@$" for ch in token):
-        out = [(token, frozenset())]
-    elif token.isdigit() or _ORDINAL.match(token):
-        return []
-    else:
-        core = re.sub(r"^\d{2,}|\d{2,}$", "", token)  # "garcia1985", "2024maria"
-        out = []
-        stripped = core.strip("0123456789")
-        if stripped != core and stripped.isalpha():
-            out.append((stripped, frozenset()))
-        if any(ch.isdigit() or ch in "@$" for ch in core):
-            for one in ("i", "l"):
-                mapped = "".join(_LEET.get(ch, one if ch == "1" else "" if ch.isdigit() else ch) for ch in core)
-                out.append((mapped, frozenset({"leet"})))
-        else:
-            out.append((core, frozenset()))
-    unique: dict[str, frozenset[str]] = {}
-    for text, notes in out:
-        if any(ch.isalpha() for ch in text):
-            unique.setdefault(text, notes)
-    out = list(unique.items())
-    if _rn_is_lookalike():
-        out += [(t.replace("rn", "m"), n | {"lookalike"}) for t, n in out if "rn" in t]
-    return out
-
-
-@lru_cache(maxsize=1)
-def _rn_is_lookalike() -> bool:
-    """TR39 lists "rn" as a look-alike of "m" ("rnaria"); read it from the data, not from memory."""
-    return any(entry["c"] == "rn" for entry in _confusables().get("m", ()))
-
-
-@lru_cache(maxsize=1)
-def _confusables() -> dict[str, list[dict[str, str]]]:
-    from confusable_homoglyphs import confusables
-
-    return confusables.confusables_data
-
-
-@lru_cache(maxsize=8192)
-def _script(ch: str) -> str:
-    if ch.isascii():
-        return "LATIN" if ch.isalpha() else "COMMON"
-    from confusable_homoglyphs import categories
-
-    return categories.alias(ch)
-
-
-@lru_cache(maxsize=8192)
-def _ascii_lookalike(ch: str) -> str | None:
-    """The plain Latin letter(s) that ``ch`` is confusable with, per Unicode TR39, or None.
-
-    The lower case is asked first: Cyrillic "І" is listed as "l" but its "і" as "i".
-    """
-    data = _confusables()
-    for candidate in dict.fromkeys((ch.lower(), ch)):
-        for entry in data.get(candidate, ()):
-            target = "".join(
-                c for c in unicodedata.normalize("NFD", entry["c"]) if unicodedata.category(c) not in ("Mn", "Cf")
-            )
-            if target and target.isascii() and target.isalpha():
-                return target
-    return None
 
 
 def _unique(readings: list[_Reading]) -> tuple[_Reading, ...]:
@@ -453,6 +334,8 @@ class _Joined(NamedTuple):
     weight: float
     reasons: tuple[str, ...]
     exact: bool  # an initial and a surname are one letter off the bare surname: no typos there
+    given: str  # the given-name part ("maria"), so that "mariogarcia" is not taken for a typo of it
+    given_first: bool  # "mariagarcia" rather than "garciamaria"
 
 
 @dataclass(frozen=True, eq=False)
@@ -478,6 +361,17 @@ class _Variant:
     def given_joined(self) -> str:
         return "".join(self.given)
 
+    @cached_property
+    def related_by_length(self) -> tuple[dict[int, tuple[tuple[str, float, str], ...]], ...]:
+        """Per given name, its nicknames by length: a word is compared only with those near its own."""
+        out = []
+        for related in self.related:
+            by_length: dict[int, list[tuple[str, float, str]]] = {}
+            for name, (weight, reason) in related.items():
+                by_length.setdefault(len(name), []).append((name, weight, reason))
+            out.append({length: tuple(names) for length, names in by_length.items()})
+        return tuple(out)
+
     def given_names(self) -> set[str]:
         names = set(self.given) | {self.given_joined}
         for related in self.related:
@@ -499,16 +393,9 @@ def _variants(name: str, aliases: tuple[str, ...]) -> tuple[_Variant, ...]:
     texts = [(text, text) for text in dict.fromkeys(full)]
     # A name enrolled in Cyrillic or Greek is also compared as its look-alike skeleton, so that a
     # Latin "a" slipped into it ("Мaрия") still reads as the same name.
-    texts += [(text, skeleton) for text in dict.fromkeys(full) if (skeleton := _skeleton(text)) != text]
+    texts += [(text, latin) for text in dict.fromkeys(full) if (latin := skeleton(text)) != text]
     out = [v for written, text in texts if (v := _variant(written, tuple(nick_aliases), text))]
     return tuple(out)
-
-
-def _skeleton(text: str) -> str:
-    """Every letter of another script that has a plain Latin twin replaced by it."""
-    return "".join(
-        (_ascii_lookalike(ch) or ch) if ch.isalpha() and _script(ch) not in ("LATIN", "COMMON") else ch for ch in text
-    )
 
 
 def _variant(written: str, nick_aliases: tuple[str, ...], text: str) -> _Variant | None:
@@ -530,8 +417,8 @@ def _variant(written: str, nick_aliases: tuple[str, ...], text: str) -> _Variant
 
 @lru_cache(maxsize=65536)
 def _fold_unit(unit: str, *, drop_particles: bool = False) -> str:
-    words = [w for raw in unit.replace("-", " ").split() for w in _split_word(raw)]
-    tokens = [_fold_word(w)[0] for w in words]
+    words = [w for raw in unit.replace("-", " ").split() for w in split_word(raw)]
+    tokens = [fold_word(w)[0] for w in words]
     return "".join(t for t in tokens if not (drop_particles and t in PARTICLES))
 
 
@@ -582,19 +469,23 @@ def _joined_forms(
         lasts += [(surnames[0], 0.97, (ONE_SURNAME,)), (cores[0], 0.97, (ONE_SURNAME,))]
     else:
         lasts.append((cores[0], 1.0, ()))
-    forms: dict[str, tuple[float, tuple[str, ...]]] = {}
+    forms: dict[str, tuple[float, tuple[str, ...], str, bool]] = {}
 
-    def add(form: str, weight: float, reasons: tuple[str, ...]) -> None:
+    def add(first: str, last: str, given_first: bool, weight: float, reasons: tuple[str, ...]) -> None:
+        form = first + last if given_first else last + first
         if len(form) >= 4 and forms.get(form, (0.0,))[0] < weight:
-            forms[form] = (weight, reasons)
+            forms[form] = (weight, reasons, first, given_first)
 
     for (first, fw, fr), (last, lw, lr) in product(firsts, lasts):
-        add(first + last, fw * lw, fr + lr)
-        add(last + first, fw * lw * 0.95, (*fr, *lr, REORDERED))
+        add(first, last, True, fw * lw, fr + lr)
+        add(first, last, False, fw * lw * 0.95, (*fr, *lr, REORDERED))
     for last, lw, lr in lasts:
-        add(given[0][:1] + last, 0.85 * lw, (INITIAL, *lr))
-        add(last + given[0][:1], 0.85 * 0.95 * lw, (INITIAL, *lr, REORDERED))
-    return [_Joined(form, weight, reasons, INITIAL in reasons) for form, (weight, reasons) in forms.items()]
+        add(given[0][:1], last, True, 0.85 * lw, (INITIAL, *lr))
+        add(given[0][:1], last, False, 0.85 * 0.95 * lw, (INITIAL, *lr, REORDERED))
+    return [
+        _Joined(form, weight, reasons, INITIAL in reasons, first, given_first)
+        for form, (weight, reasons, first, given_first) in forms.items()
+    ]
 
 
 # --- Scoring ---------------------------------------------------------------------------------------
@@ -670,15 +561,19 @@ def _single_word(word: str, variant: _Variant, titled: bool) -> list[tuple[float
     bare = surname >= 0.7 and len(word) <= max(map(len, variant.surnames))  # "garcia" is one off "mgarcia"
     if len(word) >= 5 and not bare:
         size = len(word)
+        doubled = squeeze(word) != word
         for length, forms in variant.joined.items():
             near = abs(length - size) <= 2  # three edits or more: not this form
             if not near and not 8 <= length < size:
                 continue
             for form in forms:
-                if near:
-                    score, how = _token_sim(word, form.text) if not form.exact else (float(word == form.text), ())
-                else:
-                    score, how = 0.0, ()
+                score, how = 0.0, ()
+                if near and form.exact:
+                    score = float(word == form.text)
+                elif near and (doubled or OSA.distance(word, form.text, score_cutoff=3) <= 2):
+                    score, how = _token_sim(word, form.text)
+                    if 0.75 < score < 1 and _another_given_name(word, form):
+                        score, how = 0.0, ()
                 if length >= 8 and score < 0.93 and form.text in word:  # "realmariagarcia"
                     score, how = 0.93, (INSIDE,)
                 if score:
@@ -696,7 +591,10 @@ def _given_sim(words: tuple[str, ...], variant: _Variant) -> tuple[float, tuple[
         return 0.0, ()
     best: tuple[float, tuple[str, ...]] = (0.0, ())
     if len(words) > 1 or len(units) > 1:  # "Joseluis" for José Luis, "Ana Maria" for Anamaría
-        best = max(best, _token_sim("".join(words), variant.given_joined))
+        joined = _token_sim("".join(words), variant.given_joined)
+        pairs = zip(words, units, strict=True) if 0.55 < joined[0] < 1 and len(words) == len(units) else ()
+        if not any(_other_name(word, unit) for word, unit in pairs):
+            best = max(best, joined)
     if len(words) == 1 and len(units) > 1 and words[0] == "".join(u[:1] for u in units):  # "JL" for José Luis
         best = max(best, (0.85, (INITIAL,)))
     for plan in product(range(-1, len(units)), repeat=len(words)):
@@ -709,7 +607,7 @@ def _given_sim(words: tuple[str, ...], variant: _Variant) -> tuple[float, tuple[
                 factor *= 0.97 if len(word) == 1 else 0.95
                 reasons.append(EXTRA)
                 continue
-            score, why, is_initial = _unit_sim(word, units[a], variant.related[a])
+            score, why, is_initial = _unit_sim(word, units[a], variant.related[a], variant.related_by_length[a])
             if score < 0.5:
                 break
             (initials if is_initial else full).add(a)
@@ -731,24 +629,34 @@ def _given_sim(words: tuple[str, ...], variant: _Variant) -> tuple[float, tuple[
     return best
 
 
-def _unit_sim(word: str, unit: str, related: dict[str, tuple[float, str]]) -> tuple[float, tuple[str, ...], bool]:
+def _unit_sim(
+    word: str,
+    unit: str,
+    related: dict[str, tuple[float, str]],
+    by_length: dict[int, tuple[tuple[str, float, str], ...]],
+) -> tuple[float, tuple[str, ...], bool]:
     if len(word) == 1:  # an initial: of the name itself, or (a little less telling) of a nickname
         if word == unit[:1]:
             return 1.0, (), True
         return (0.97 if any(word == name[:1] for name in related) else 0.0), (), True
     best = _token_sim(word, unit)
-    for name, (weight, reason) in related.items():
-        if word == name:
-            score, why = weight, (reason,)
-        elif len(name) >= 4 and abs(len(name) - len(word)) <= 1:
-            score, why = _token_sim(word, name)
-            if score < 0.9:
+    if 0.55 < best[0] < 1 and _other_name(word, unit):
+        best = (min(best[0], 0.55), ())
+    exact = related.get(word)
+    if exact and exact[0] > best[0]:
+        best = (exact[0], (exact[1],))
+    if best[0] >= _BEST_NICKNAME_TYPO:
+        return best[0], best[1], False
+    size = len(word)
+    reach = 2 if squeeze(word) != word else 1  # "Pacco" for Paco; otherwise one letter more or less
+    for length in range(size - reach, size + reach + 1):
+        for name, weight, reason in by_length.get(length, ()):
+            if name == word:
                 continue
-            score, why = score * weight, (reason, *why)
-        else:
-            continue
-        if score > best[0]:
-            best = (score, why)
+            if (length >= 4 and abs(length - size) <= 1) or squeeze(word) == squeeze(name):  # "Pacco", "Tomm"
+                score, why = _token_sim(word, name)
+                if score >= 0.9 and score * weight > best[0] and not _other_name(word, name):
+                    best = (score * weight, (reason, *why))
     return best[0], best[1], False
 
 
@@ -785,19 +693,67 @@ def _token_sim(a: str, b: str) -> tuple[float, tuple[str, ...]]:
     """Typo-aware word similarity: one edit (a transposition counts as one) is a typo, two are not.
 
     A step function on purpose: "Garcia"/"Garcla" must stay high while "Garcia"/"Garza" (two
-    edits) must fall below what a different person's name scores.
+    edits) must fall below what a different person's name scores. Doubled letters are not edits
+    ("Grregorio", "Guilermo", "Annna"), but a word of two letters stays itself ("Le" is not "Lee").
     """
     if a == b:
         return 1.0, ()
     if not a or not b:
         return 0.0, ()
     length = max(len(a), len(b))
-    distance = OSA.distance(a, b, score_cutoff=2)
+    distance = OSA.distance(a, b, score_cutoff=3)
     if distance == 1:
-        return (0.92 if length >= 5 else 0.9 if length == 4 else 0.8), (ONE_OFF,)
-    if distance == 2:
-        return (0.78 if length >= 8 else 0.7 if length >= 5 else 0.5), (TWO_OFF,)
-    return min(0.55, Indel.normalized_similarity(a, b)), ()
+        score, why = (0.92 if length >= 5 else 0.9 if length == 4 else 0.8), (ONE_OFF,)
+    elif distance == 2:
+        score, why = (0.78 if length >= 8 else 0.7 if length >= 5 else 0.5), (TWO_OFF,)
+    else:
+        score, why = min(0.55, Indel.normalized_similarity(a, b)), ()
+    short_a, short_b = (squeeze(a), squeeze(b)) if distance <= 3 else (a, b)  # three letters doubled at most
+    if (short_a != a or short_b != b) and min(len(short_a), len(short_b)) >= 3:
+        if short_a == short_b:
+            return 0.95, (DOUBLED,)
+        if distance > 1 and max(len(short_a), len(short_b)) >= 4 and OSA.distance(short_a, short_b) == 1:
+            return (0.9 if max(len(short_a), len(short_b)) >= 5 else 0.88), (DOUBLED, ONE_OFF)
+    return score, why
+
+
+@lru_cache(maxsize=1 << 16)
+def _other_name(word: str, name: str) -> bool:
+    """A given name a letter or two off another one, but itself another name, not a typo of it.
+
+    The same name with the other gender's ending (Mario for María, Luis for Luisa, Paula for
+    Paul), or two different known given names (Mark and Mary, Dana and Dina) unless they are
+    spellings of one name (Katherine and Catherine, Sara and Sarah, Cristina and Christina).
+    """
+    short_word, short_name = squeeze(word), squeeze(name)
+    if short_word == short_name:
+        return False
+    if _GENDERED_END.sub("", short_word) == _GENDERED_END.sub("", short_name):
+        return True
+    return is_known_given_name(word) and is_known_given_name(name) and _spelling(word) != _spelling(name)
+
+
+def _another_given_name(word: str, form: _Joined) -> bool:
+    """A handle that differs from a run-together name in the given name, by another name."""
+    rest = form.text[len(form.given) :] if form.given_first else form.text[: -len(form.given)]
+    if not rest or len(form.given) < 2:
+        return False
+    if form.given_first and word.endswith(rest):
+        return _other_name(word[: -len(rest)], form.given)
+    if not form.given_first and word.startswith(rest):
+        return _other_name(word[len(rest) :], form.given)
+    return False
+
+
+_SPELLINGS = ((re.compile(r"ph"), "f"), (re.compile(r"h"), ""), (re.compile(r"[kq]"), "c"), (re.compile(r"y"), "i"))
+
+
+@lru_cache(maxsize=8192)
+def _spelling(name: str) -> str:
+    """A name with spelling-only differences evened out: Katherine/Catherine, Sarah/Sara, Jon/John."""
+    for pattern, letter in _SPELLINGS:
+        name = pattern.sub(letter, name)
+    return squeeze(name.replace("z", "s"))
 
 
 # --- Blocking keys -----------------------------------------------------------------------------------
@@ -812,8 +768,9 @@ def _surname_forms(variant: _Variant) -> set[str]:
 
 @lru_cache(maxsize=65536)
 def _surname_keys(word: str) -> tuple[str, ...]:
-    """The word, each one-letter deletion of it (so any one edit meets), and a sound-alike key."""
-    keys = {"=" + word}
+    """The word, each one-letter deletion of it (so any one edit meets), the word with doubled
+    letters written once ("Vilareal" meets "Villarreal"), and a sound-alike key."""
+    keys = {"=" + word, "=" + squeeze(word)}
     if len(word) >= 4:
         keys.update("=" + word[:i] + word[i + 1 :] for i in range(len(word)))
     sound = _phonetic(word)

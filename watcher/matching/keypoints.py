@@ -1,0 +1,158 @@
+"""Local features: ORB keypoints with binary descriptors, and the geometric check that pairs them.
+
+A perceptual hash says two whole pictures look alike; it cannot say that *part* of a picture is a
+copy of another picture that was cropped, turned, masked, captioned or placed small on something
+else, and it cannot tell two portraits posed alike apart. Local features do both: keypoints of the
+copy agree with keypoints of the original under one similarity transform (scale, turn, shift),
+which RANSAC finds; pictures that only look alike give a handful of chance agreements, not tens.
+
+OpenCV does the work (``cv2.ORB``, ``cv2.BFMatcher``, ``cv2.estimateAffinePartial2D``); its
+RANSAC seeds its own generator on every call, so the same inputs always give the same answer.
+Stored features are derived data: positions and 256-bit descriptors of corners, not the picture.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from watcher.matching.decode import open_picture
+
+MIN_SIDE = 160  # smaller pictures (a 48×48 avatar) are enlarged first: ORB needs a 31-pixel patch per corner
+RATIO = 0.8  # Lowe's ratio test: a descriptor's best match must beat its second best clearly
+REPROJECTION = 4.0  # pixels (in the query picture) within which an inlier agrees with the transform
+MIN_GOOD = 6  # fewer ratio-test matches than this cannot be told from chance
+_FORMAT = b"KP1"
+_POINT_SCALE = 16  # positions are stored as uint16 sixteenths of a pixel (pictures up to 4,095 px)
+
+
+@dataclass(frozen=True)
+class Features:
+    """Keypoints of one picture: positions (n×2, pixels of the analysed picture) and ORB descriptors (n×32)."""
+
+    points: np.ndarray
+    descriptors: np.ndarray
+    size: tuple[int, int]  # (width, height) of the analysed picture
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def to_bytes(self) -> bytes:
+        n = len(self.points)
+        header = _FORMAT + struct.pack("<IHH", n, *self.size)
+        fixed = np.clip(np.rint(self.points * _POINT_SCALE), 0, 65535).astype("<u2")
+        return header + fixed.tobytes() + np.ascontiguousarray(self.descriptors, dtype=np.uint8).tobytes()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Features:
+        if blob[:3] != _FORMAT or len(blob) < 11:
+            raise ValueError("not a features record")
+        n, width, height = struct.unpack("<IHH", blob[3:11])
+        points_end = 11 + 4 * n
+        if len(blob) != points_end + 32 * n:
+            raise ValueError("truncated features record")
+        points = np.frombuffer(blob[11:points_end], dtype="<u2").reshape(n, 2).astype(np.float32) / _POINT_SCALE
+        descriptors = np.frombuffer(blob[points_end:], dtype=np.uint8).reshape(n, 32)
+        return cls(points, descriptors, (width, height))
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """How a reference sits in a query picture: a similarity transform and the keypoints that agree with it."""
+
+    inliers: int
+    matches: int  # ratio-test matches RANSAC chose from
+    transform: np.ndarray  # 2×3, reference pixels → query pixels
+    inlier_points: np.ndarray  # the agreeing reference points (k×2), e.g. to see how much of it they cover
+
+    @property
+    def scale(self) -> float:
+        return float(np.hypot(self.transform[0, 0], self.transform[1, 0]))
+
+    @property
+    def angle(self) -> float:
+        """Degrees, anticlockwise in picture coordinates."""
+        return float(np.degrees(np.arctan2(self.transform[1, 0], self.transform[0, 0])))
+
+
+def load_grey(data: bytes, max_pixels: int, side: int) -> np.ndarray:
+    """Image bytes to a grey uint8 array at most ``side`` on its longest side (``ImageError`` if unreadable)."""
+    return np.asarray(open_picture(data, max_pixels, side).convert("L"))
+
+
+def extract(grey: np.ndarray, max_points: int = 500, fast_threshold: int = 12) -> Features:
+    """ORB keypoints of a grey picture; a small picture is enlarged first so that it has corners at all."""
+    height, width = grey.shape[:2]
+    scale = 1.0
+    if min(width, height) < MIN_SIDE:
+        scale = MIN_SIDE / min(width, height)
+        grey = cv2.resize(grey, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_CUBIC)
+    orb = cv2.ORB_create(
+        nfeatures=max_points, scaleFactor=1.2, nlevels=8, edgeThreshold=19, patchSize=19, fastThreshold=fast_threshold
+    )
+    keypoints, descriptors = orb.detectAndCompute(np.ascontiguousarray(grey), None)
+    if descriptors is None or not keypoints:
+        return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (width, height))
+    points = np.array([kp.pt for kp in keypoints], dtype=np.float32) / scale
+    return Features(points, descriptors, (width, height))
+
+
+def align(
+    reference: Features,
+    query: Features,
+    *,
+    ratio: float = RATIO,
+    reprojection: float = REPROJECTION,
+    min_scale: float = 0.05,
+    max_scale: float = 8.0,
+    max_turn: float = 180.0,
+) -> Alignment | None:
+    """The similarity transform that maps most of the reference's keypoints onto the query's, if any.
+
+    ``reprojection`` is in query pixels. Transforms that shrink or enlarge the reference beyond
+    ``min_scale``..``max_scale`` are refused (a copy is not a speck, nor the reference blown up
+    from a single corner), and so are turns beyond ``max_turn`` degrees (nobody posts a portrait
+    upside down; a chance alignment often is).
+    """
+    if len(reference) < MIN_GOOD or len(query) < MIN_GOOD:
+        return None
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    pairs = matcher.knnMatch(reference.descriptors, query.descriptors, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < ratio * p[1].distance]
+    if len(good) < MIN_GOOD:
+        return None
+    source = reference.points[[m.queryIdx for m in good]]
+    target = query.points[[m.trainIdx for m in good]]
+    transform, mask = cv2.estimateAffinePartial2D(
+        source,
+        target,
+        method=cv2.RANSAC,
+        ransacReprojThreshold=reprojection,
+        maxIters=2000,
+        confidence=0.995,
+        refineIters=10,
+    )
+    if transform is None or mask is None:
+        return None
+    keep = mask.ravel().astype(bool)
+    found = Alignment(int(keep.sum()), len(good), transform, source[keep])
+    if not min_scale <= found.scale <= max_scale or abs(found.angle) > max_turn:
+        return None
+    return found
+
+
+def coverage(alignment: Alignment, reference: Features, cells: int = 4) -> float:
+    """Share of a ``cells``×``cells`` grid over the reference that holds at least one inlier.
+
+    Inliers spread over the whole reference say "the same picture"; inliers bunched in one corner
+    say "one shared detail" (a logo on both, the same background poster).
+    """
+    width, height = reference.size
+    if not len(alignment.inlier_points):
+        return 0.0
+    gx = np.clip((alignment.inlier_points[:, 0] / max(width, 1) * cells).astype(int), 0, cells - 1)
+    gy = np.clip((alignment.inlier_points[:, 1] / max(height, 1) * cells).astype(int), 0, cells - 1)
+    return len(set(zip(gx.tolist(), gy.tolist(), strict=True))) / (cells * cells)

@@ -1,0 +1,171 @@
+"""A profile's pictures as one scan looks at them: fetched at most once, each analysis done once.
+
+Three looks, each only when it is worth its cost:
+- the avatar's hash views, for every profile (cached by content: an avatar seen before under any
+  URL is never hashed twice, and an unchanged one is not even downloaded where the host says so);
+- the district's logos searched in the avatar (every avatar) and the banner (profiles that name
+  the district), cached by content and by the set of logos searched for;
+- the avatar decoded for verification, only when a photo candidate must be verified.
+
+Nothing here decides; ``watcher.matching`` does, from what this module hands it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from sqlite_utils import Database
+
+from sources.base import Profile
+from sources.http import HttpClient
+from storage import scans as scans_store
+from watcher.config import Config
+from watcher.errors import ImageError, UnsafeURL
+from watcher.matching.images import is_placeholder, query_views
+from watcher.matching.logo_finder import LogoModel, PictureFeatures, find_logo_in, picture_features
+from watcher.matching.photo_check import Picture, picture
+from watcher.models import Logo, LogoSighting
+
+log = logging.getLogger(__name__)
+
+
+class LogoSearch:
+    """The district's logos, ready to be searched for in pictures (built once per scan)."""
+
+    def __init__(self, logos: list[Logo]) -> None:
+        self.models = [(logo, LogoModel.from_bytes(logo.model)) for logo in logos if logo.model]
+        digest = hashlib.sha256()
+        for logo, _ in self.models:
+            digest.update(f"{logo.id}:{logo.label}:".encode() + hashlib.sha256(logo.model or b"").digest())
+        self.fingerprint = digest.hexdigest()[:16]  # a new or changed logo means every picture is searched again
+
+    def __bool__(self) -> bool:
+        return bool(self.models)
+
+    def search(self, features: PictureFeatures, where: str) -> list[LogoSighting]:
+        found = []
+        for logo, model in self.models:
+            hit = find_logo_in(model, features)
+            if hit is not None:
+                found.append(LogoSighting(logo.id, logo.label, where, round(hit.score, 3), hit.inliers, _how(hit.box)))
+        return sorted(found, key=lambda s: -s.score)
+
+
+class ProfilePictures:
+    """One profile's avatar and banner in one scan."""
+
+    def __init__(self, db: Database, http: HttpClient, config: Config, profile: Profile) -> None:
+        self.db, self.http, self.config, self.profile = db, http, config, profile
+        self.max_pixels = config.network.max_image_pixels
+        self.avatar = self._avatar()
+        self._bytes: bytes | None = self.avatar.data
+        self._picture: Picture | None = None
+        self._decoded = False
+
+    def picture(self) -> Picture | None:
+        """The avatar decoded for verification (downloaded again if this scan did not need it before)."""
+        if not self._decoded:
+            self._decoded = True
+            data = self._avatar_bytes()
+            if data is not None:
+                try:
+                    self._picture = picture(data, self.max_pixels)
+                except ImageError as exc:
+                    log.info("%s @%s: avatar not verified: %s", self.profile.source, self.profile.handle, exc)
+        return self._picture
+
+    def logo_sightings(self, logos: LogoSearch, *, banner: bool) -> list[LogoSighting]:
+        """District logos in the avatar, and in the banner when asked."""
+        if not logos:
+            return []
+        found = []
+        if self.avatar.sha256:
+            found += self._search(logos, self.avatar.sha256, "profile photo", self._avatar_bytes)
+        if banner and self.profile.banner_url:
+            found += self._banner_sightings(logos)
+        return found
+
+    def _search(self, logos: LogoSearch, key: str, where: str, data_of) -> list[LogoSighting]:
+        cached = scans_store.logo_sightings(self.db, key, logos.fingerprint)
+        if cached is not None:
+            return cached
+        data = data_of()
+        if data is None:
+            return []  # not seen this time: searched when it can be read
+        try:
+            found = logos.search(picture_features(data, self.max_pixels), where)
+        except ImageError as exc:
+            log.info("%s @%s: %s not searched for logos: %s", self.profile.source, self.profile.handle, where, exc)
+            return []
+        scans_store.remember_logo_sightings(self.db, key, logos.fingerprint, found)
+        return found
+
+    def _banner_sightings(self, logos: LogoSearch) -> list[LogoSighting]:
+        assert self.profile.banner_url
+        try:
+            fetched = self.http.fetch_image(self.profile.banner_url)
+        except (UnsafeURL, ImageError) as exc:
+            log.info("%s @%s: banner not checked: %s", self.profile.source, self.profile.handle, exc)
+            return []
+        assert fetched.data is not None and fetched.sha256 is not None
+        return self._search(logos, f"banner:{fetched.sha256}", "banner", lambda: fetched.data)
+
+    def _avatar_bytes(self) -> bytes | None:
+        """This scan's download of the avatar, or a new one if it is still the image we know."""
+        if self._bytes is None and self.profile.avatar_url and self.avatar.sha256:
+            try:
+                fetched = self.http.fetch_image(self.profile.avatar_url)
+            except (UnsafeURL, ImageError):
+                return None
+            self._bytes = fetched.data if fetched.sha256 == self.avatar.sha256 else None
+        return self._bytes
+
+    def _avatar(self) -> scans_store.AvatarState:
+        """The avatar's views, asking the server only whether it changed, hashing each image once."""
+        profile, db = self.profile, self.db
+        if not profile.avatar_url:
+            return scans_store.AvatarState((), "none")
+        memory = scans_store.avatar_memory(db, profile)
+        # Ask "changed?" only when we hold what an unchanged answer needs: the views, or "placeholder".
+        same = (
+            memory is not None
+            and memory.url == profile.avatar_url
+            and memory.sha256 is not None
+            and (bool(memory.views) or memory.status == "placeholder")
+        )
+        try:
+            fetched = self.http.fetch_image(
+                profile.avatar_url,
+                etag=memory.etag if same and memory else None,
+                last_modified=memory.last_modified if same and memory else None,
+            )
+            if fetched.data is None and memory is not None:  # 304 Not Modified
+                status = "ok" if memory.views else "placeholder"
+                return scans_store.AvatarState(memory.views, status, memory.etag, memory.last_modified, memory.sha256)
+            assert fetched.data is not None and fetched.sha256 is not None
+            views = scans_store.views_by_content(db, fetched.sha256)
+            if views is None:
+                pixels = self.max_pixels
+                views = () if is_placeholder(fetched.data, pixels) else tuple(query_views(fetched.data, pixels))
+                scans_store.remember_views(db, fetched.sha256, views)
+            status = "ok" if views else "placeholder"  # a platform's default picture is no photo
+            return scans_store.AvatarState(
+                views, status, fetched.etag, fetched.last_modified, fetched.sha256, fetched.data
+            )
+        except (UnsafeURL, ImageError) as exc:
+            log.info("%s @%s: avatar not checked: %s", profile.source, profile.handle, exc)
+            return scans_store.AvatarState((), f"unknown: {exc}")
+
+
+def _how(box: tuple[float, float, float, float]) -> str:
+    """Where in the picture, in words: "at 20% of its width, top left"."""
+    x0, y0, x1, y1 = box
+    width = max(0.0, min(1.0, x1) - max(0.0, x0))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    if width >= 0.8:
+        return f"filling {width:.0%} of its width"
+    row = "top" if cy < 0.34 else "bottom" if cy > 0.66 else "middle"
+    column = "left" if cx < 0.34 else "right" if cx > 0.66 else "centre"
+    place = "centre" if (row, column) == ("middle", "centre") else f"{row} {column}"
+    return f"at {width:.0%} of its width, {place}"
