@@ -42,7 +42,7 @@ import photo_edits
 from PIL import Image, ImageOps
 from real_photos import RealPhotoPool
 
-from watcher.demo.portraits import portrait
+from watcher.demo.portraits import png, portrait
 
 PARTS = ("calibration", "test")
 
@@ -455,7 +455,7 @@ class _Builder:
             )
             back = portrait(self.face_seed(7, 9000 + n))
             banner = logo_designs.apply_logo_edit(self.logo_images[other.label], "banner", self.rnd, back)
-            p = self.add(source, self.district.name, f"Official account of {self.short}", partial(_png, whole),
+            p = self.add(source, self.district.name, f"Official account of {self.short}", partial(png, whole),
                          "official", detail=f"{lg.kind}:whole", logo_kind=lg.kind,
                          banner=_banner(banner, source, self.rnd))  # fmt: skip
             p.handle = handle
@@ -552,7 +552,7 @@ def _district_logos(part: str, seed: int, staff_count: int, logo_count: int | No
     for k in range(count):
         kind = kinds[(start + k) % len(kinds)]
         design_seed = (seed * 50 + start + k) % 1000 if part == "calibration" else 1000 + seed * 50 + start + k
-        out.append(DistrictLogo(kind, design_seed, f"{kind} {k + 1}", _png(logo_designs.design(kind, design_seed))))
+        out.append(DistrictLogo(kind, design_seed, f"{kind} {k + 1}", png(logo_designs.design(kind, design_seed))))
     return out
 
 
@@ -786,10 +786,4 @@ def _encode(image: Image.Image, fmt: str, quality: int = 85) -> bytes:
         image.save(out, "PNG", compress_level=1)
     else:
         image.convert("RGB").save(out, "JPEG", quality=quality)
-    return out.getvalue()
-
-
-def _png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "PNG")
     return out.getvalue()

@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
+from watcher.demo.portraits import circle_masked
+
 Edit = Callable[[Image.Image, random.Random], Image.Image]
 CAPTIONS = ["Back to school!", "Go Eagles!", "#TeacherLife", "Class of 2026", "Feliz Dia del Maestro", "Proud educator",
             "Summer vibes", "Vote for kindness"]  # fmt: skip
@@ -24,15 +26,6 @@ CAPTIONS = ["Back to school!", "Go Eagles!", "#TeacherLife", "Class of 2026", "F
 def _colour(rnd: random.Random) -> tuple[int, int, int]:
     hue = rnd.random()
     return tuple(int(128 + 110 * math.sin(2 * math.pi * (hue + k / 3))) for k in range(3))  # type: ignore[return-value]
-
-
-def circle_masked(image: Image.Image, fill: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
-    """The round avatar look: the picture inside its inscribed circle, ``fill`` outside."""
-    mask = Image.new("L", image.size, 0)
-    ImageDraw.Draw(mask).ellipse((0, 0, image.size[0] - 1, image.size[1] - 1), fill=255)
-    out = Image.new("RGB", image.size, fill)
-    out.paste(image, (0, 0), mask)
-    return out
 
 
 def _signed(rnd: random.Random, low: float, high: float) -> float:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 
 from sqlite_utils import Database
 
@@ -58,8 +60,8 @@ class ProfilePictures:
     def __init__(self, db: Database, http: HttpClient, config: Config, profile: Profile) -> None:
         self.db, self.http, self.config, self.profile = db, http, config, profile
         self.max_pixels = config.network.max_image_pixels
-        self.avatar = self._avatar()
-        self._bytes: bytes | None = self.avatar.data
+        self.avatar = self._avatar()  # carries this scan's download of the avatar, if it had to make one
+        self._fetched_again = False
         self._picture: Picture | None = None
         self._decoded = False
 
@@ -86,7 +88,9 @@ class ProfilePictures:
             found += self._banner_sightings(logos)
         return found
 
-    def _search(self, logos: LogoSearch, key: str, where: str, data_of) -> list[LogoSighting]:
+    def _search(
+        self, logos: LogoSearch, key: str, where: str, data_of: Callable[[], bytes | None]
+    ) -> list[LogoSighting]:
         cached = scans_store.logo_sightings(self.db, key, logos.fingerprint)
         if cached is not None:
             return cached
@@ -112,14 +116,18 @@ class ProfilePictures:
         return self._search(logos, f"banner:{fetched.sha256}", "banner", lambda: fetched.data)
 
     def _avatar_bytes(self) -> bytes | None:
-        """This scan's download of the avatar, or a new one if it is still the image we know."""
-        if self._bytes is None and self.profile.avatar_url and self.avatar.sha256:
+        """This scan's download of the avatar, or (once) a new one if it is still the image we know;
+        kept on ``self.avatar`` so that the evidence thumbnail does not download it a third time."""
+        avatar = self.avatar
+        if avatar.data is None and not self._fetched_again and self.profile.avatar_url and avatar.sha256:
+            self._fetched_again = True
             try:
                 fetched = self.http.fetch_image(self.profile.avatar_url)
             except (UnsafeURL, ImageError):
                 return None
-            self._bytes = fetched.data if fetched.sha256 == self.avatar.sha256 else None
-        return self._bytes
+            if fetched.sha256 == avatar.sha256:
+                self.avatar = replace(avatar, data=fetched.data)
+        return self.avatar.data
 
     def _avatar(self) -> scans_store.AvatarState:
         """The avatar's views, asking the server only whether it changed, hashing each image once."""

@@ -210,6 +210,7 @@ def run_scan(
                 # A banner is worth fetching only from a profile that names the district or a school.
                 sightings = pictures.logo_sightings(logo_search, banner=matcher.mentions_district(profile))
                 matches = matcher.match(profile, avatar.views, picture=pictures.picture, logo_sightings=sightings)
+                avatar = pictures.avatar  # with the download verification or the logo search made, if any
                 image = evidence_snapshots.avatar_image(db, http, profile, avatar) if matches else None
                 with write_transaction(db):
                     profile_id = scans_store.save_profile(db, profile, avatar)

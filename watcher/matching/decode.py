@@ -15,8 +15,16 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from watcher.errors import ImageError
 
 
-def open_picture(data: bytes, max_pixels: int, side: int) -> Image.Image:
-    """Decode image bytes to RGB at most ``side`` pixels on the longest side; transparency goes on white.
+def open_picture(
+    data: bytes,
+    max_pixels: int,
+    side: int,
+    *,
+    keep_alpha: bool = False,
+    resample: Image.Resampling = Image.Resampling.BOX,
+) -> Image.Image:
+    """Decode image bytes to RGB at most ``side`` pixels on the longest side; transparency goes on white
+    (or, with ``keep_alpha``, RGBA as it is: a logo's own margin is told apart from its drawing).
 
     Raises ``ImageError`` for anything that is not a readable image or has more than ``max_pixels``.
     """
@@ -29,13 +37,16 @@ def open_picture(data: bytes, max_pixels: int, side: int) -> Image.Image:
                 raise ImageError(f"image has {width}x{height} pixels, more than {max_pixels}")
             image.draft("RGB", (side, side))
             image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "P", "PA"):
+            if keep_alpha:
                 image = image.convert("RGBA")
-                background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-                image = Image.alpha_composite(background, image)
-            image = image.convert("RGB")
+            else:
+                if image.mode in ("RGBA", "LA", "P", "PA"):
+                    image = image.convert("RGBA")
+                    background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+                    image = Image.alpha_composite(background, image)
+                image = image.convert("RGB")
             if max(image.size) > side:
-                image.thumbnail((side, side), Image.Resampling.BOX, reducing_gap=None)
+                image.thumbnail((side, side), resample, reducing_gap=None)
             return image
     except ImageError:
         raise

@@ -425,23 +425,6 @@ def _colour_near(pixels: np.ndarray, codes: np.ndarray, among: np.ndarray) -> np
     return pixels[among & (np.abs(pixels - centre).max(axis=1) <= 24)].mean(axis=0)
 
 
-def _colour_shares(pixels: np.ndarray, k: int) -> list[float]:
-    """Shares of the k most common colours, each taken with the pixels within 40 of it."""
-    left = pixels
-    shares = []
-    for _ in range(k):
-        if not len(left):
-            shares.append(0.0)
-            continue
-        codes = (left[:, 0] // 16) * 256 + (left[:, 1] // 16) * 16 + left[:, 2] // 16
-        top = np.bincount(codes).argmax()
-        centre = np.array([top // 256, (top // 16) % 16, top % 16]) * 16 + 8
-        near = np.abs(left - centre).max(axis=1) <= 40
-        shares.append(float(near.sum()) / len(pixels))
-        left = left[~near]
-    return shares
-
-
 def _dct_rows(n: int, size: int) -> np.ndarray:
     k = np.arange(n)[:, None]
     x = np.arange(size)[None, :]

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from watcher.matching.decode import open_picture
-
 MIN_SIDE = 160  # smaller pictures (a 48×48 avatar) are enlarged first: ORB needs a 31-pixel patch per corner
 RATIO = 0.8  # Lowe's ratio test: a descriptor's best match must beat its second best clearly
 REPROJECTION = 4.0  # pixels (in the query picture) within which an inlier agrees with the transform
@@ -76,11 +74,6 @@ class Alignment:
     def angle(self) -> float:
         """Degrees, anticlockwise in picture coordinates."""
         return float(np.degrees(np.arctan2(self.transform[1, 0], self.transform[0, 0])))
-
-
-def load_grey(data: bytes, max_pixels: int, side: int) -> np.ndarray:
-    """Image bytes to a grey uint8 array at most ``side`` on its longest side (``ImageError`` if unreadable)."""
-    return np.asarray(open_picture(data, max_pixels, side).convert("L"))
 
 
 def extract(grey: np.ndarray, max_points: int = 500, fast_threshold: int = 12) -> Features:
@@ -142,17 +135,3 @@ def align(
     if not min_scale <= found.scale <= max_scale or abs(found.angle) > max_turn:
         return None
     return found
-
-
-def coverage(alignment: Alignment, reference: Features, cells: int = 4) -> float:
-    """Share of a ``cells``×``cells`` grid over the reference that holds at least one inlier.
-
-    Inliers spread over the whole reference say "the same picture"; inliers bunched in one corner
-    say "one shared detail" (a logo on both, the same background poster).
-    """
-    width, height = reference.size
-    if not len(alignment.inlier_points):
-        return 0.0
-    gx = np.clip((alignment.inlier_points[:, 0] / max(width, 1) * cells).astype(int), 0, cells - 1)
-    gy = np.clip((alignment.inlier_points[:, 1] / max(height, 1) * cells).astype(int), 0, cells - 1)
-    return len(set(zip(gx.tolist(), gy.tolist(), strict=True))) / (cells * cells)

@@ -1,7 +1,7 @@
 """Finding a known logo inside a picture: whole, recoloured, grey, small, or placed anywhere on something else.
 
-Whole-picture hashes (``images.py``) only see a logo that *is* the picture. A fan page or an
-impostor often puts the district's logo in a corner of a photo, on a banner, or recoloured. Here a
+Whole-picture hashes only see a logo that *is* the picture, and confuse logos on one template. A fan
+page or an impostor often puts the district's logo in a corner of a photo, on a banner, or recoloured. Here a
 logo is found the classic way: ORB keypoints of the picture are matched (Hamming distance, ratio
 test) with the logo's keypoints, RANSAC fits one similarity transform (scale, turn, shift), and the
 region it points at is warped back onto the logo's own frame (the alignment refined there on the
@@ -17,8 +17,8 @@ edits a copy goes through (a training pass on edited copies made at enrolment), 
 of the logo (~192×192) with its own area: the logo is the district's artwork, not personal data.
 
 The whole-avatar case is handled here too: by keypoints, and for logos with few keypoints by
-taking the picture without its uniform borders as the logo ("whole"); ``images.py``'s hashes stay
-the first, cheap look for a logo used as the whole avatar.
+taking the picture without its uniform borders as the logo ("whole"). This module is the only way
+logos are looked for.
 
 Everything is deterministic: OpenCV's RANSAC seeds its own generator on every call, and no thread
 count is changed here.
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import io
 import struct
-import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,9 +35,8 @@ from functools import cached_property
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-from watcher.errors import ImageError
 from watcher.matching.decode import open_picture
 from watcher.matching.keypoints import Features, extract
 
@@ -188,7 +186,8 @@ class PictureFeatures:
 
 def enrol_logo(data: bytes, max_pixels: int) -> LogoModel:
     """A logo file to a ``LogoModel``: trimmed to its own pixels, keypoints trained on edited copies of it."""
-    rgba, fill = _trim(_open_logo(data, max_pixels))
+    # Transparency kept: a logo's own margin is told apart from its drawing.
+    rgba, fill = _trim(open_picture(data, max_pixels, 1024, keep_alpha=True, resample=Image.Resampling.LANCZOS))
     w, h = rgba.size
     pad = max(2, round(FRAME_MARGIN * max(w, h)))
     flat = Image.new("RGB", (w + 2 * pad, h + 2 * pad), fill)
@@ -205,27 +204,6 @@ def enrol_logo(data: bytes, max_pixels: int) -> LogoModel:
     points, descriptors = _reference_keypoints(flat, size)
     model = LogoModel(size, inner, points, descriptors, np.ascontiguousarray(canon), mask)
     return _trained(model, flat)
-
-
-def _open_logo(data: bytes, max_pixels: int) -> Image.Image:
-    """Decode a logo file keeping its transparency (which ``open_picture`` flattens): RGBA, at most 1,024 px."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.size[0] * image.size[1] > max_pixels:
-                raise ImageError(f"image has {image.size[0]}x{image.size[1]} pixels, more than {max_pixels}")
-            image.draft("RGB", (1024, 1024))
-            image = ImageOps.exif_transpose(image).convert("RGBA")
-            if max(image.size) > 1024:
-                image.thumbnail((1024, 1024), Image.Resampling.LANCZOS)
-            return image
-    except ImageError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError("not a readable image") from None
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise ImageError(f"not a readable image ({exc})") from None
 
 
 def _trim(rgba: Image.Image) -> tuple[Image.Image, tuple[int, int, int]]:
