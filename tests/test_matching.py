@@ -164,6 +164,14 @@ def test_a_copied_identity_is_attributed_to_its_owner_not_to_colleagues_alike():
     assert [m.person_id for m in match(profile("Maria Garcia"), recompressed(portrait(101)), (MARIA, pedro))] == [1]
 
 
+def test_a_photo_alone_does_not_take_the_name_from_its_owner():
+    # Someone's name and a school claim, with a colleague's photo: both are impersonated.
+    sergio = Person(21, "s@svusd.example", "Sergio González Salazar", school="Noble Avenue Elementary")
+    found = match(profile("Sergio González Salazar", bio="Teacher at Noble Avenue Elementary"),
+                  rotated(portrait(101), 8), (MARIA, sergio))  # fmt: skip
+    assert sorted((m.person_id, m.rule) for m in found) == [(1, "photo"), (21, "name+affiliation")]
+
+
 def test_own_account_is_never_reported_as_impersonation():
     own = profile("María García López", handle="Maria.bsky.social", bio="Teacher at Noble Avenue Elementary")
     assert match(own, portrait(101)) == []

@@ -256,6 +256,28 @@ def test_spanish_nicknames_in_the_table():
         assert nickname in nicknames_of(name), name
 
 
+@pytest.mark.parametrize(
+    ("name", "given", "surnames"),
+    [
+        ("María del Carmen de la Rosa", ["María", "del Carmen"], ["de la Rosa"]),
+        ("María del Carmen Gómez", ["María", "del Carmen"], ["Gómez"]),
+        ("María de los Ángeles Ruiz Soto", ["María", "de los Ángeles"], ["Ruiz", "Soto"]),
+        ("Ana de la Cruz", ["Ana"], ["de la Cruz"]),  # de la Cruz is a surname
+        ("María de la Cruz Pérez", ["María"], ["de la Cruz", "Pérez"]),
+    ],
+)
+def test_marian_given_names_keep_their_particle(name, given, surnames):
+    assert split_name(name) == (given, surnames)
+
+
+def test_a_handle_of_a_compound_given_name_alone_is_no_full_name():
+    rosa = Person(1, "r@svusd.example", "María del Carmen de la Rosa")
+    assert name_score("Someone", "mariadelcarmen436", rosa).score < 0.85
+    # …while her usual short forms are her name.
+    for shown in ("Carmen de la Rosa", "Maricarmen de la Rosa", "Mari Carmen de la Rosa"):
+        assert name_score(shown, "x", rosa).score >= 0.9, shown
+
+
 # --- Blocking ----------------------------------------------------------------------------------------
 
 

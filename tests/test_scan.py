@@ -240,6 +240,33 @@ def test_a_scan_keeps_each_hosts_rate_and_never_reaches_refused_addresses(tmp_pa
     assert stored["mastodon"] == stats and stored["bluesky"]["avatars_unknown"] == 1
 
 
+def test_the_logo_on_a_staff_members_own_banner_is_found_without_a_mention(tmp_path, world):
+    """Own accounts are few and guideline 10 is about them: their banner is searched even when
+    the profile does not name the district (a stranger's would not be fetched)."""
+    from watcher.demo.sample import banner_with
+
+    banner = jpeg(banner_with(Image.open(io.BytesIO(world.logo)).convert("RGB")))
+    actors = [
+        {"did": "did:plc:own", "handle": "mgarcia-teaches.bsky.social", "displayName": "María García López",
+         "description": "Coffee and books.", "banner": "/img/own.jpg"},
+        {"did": "did:plc:other", "handle": "coffee-and-books.bsky.social", "displayName": "María García López",
+         "description": "Coffee and books.", "banner": "/img/other.jpg"},
+    ]  # fmt: skip
+    with FakeAppView(actors, {"/img/own.jpg": banner, "/img/other.jpg": banner}) as bluesky:
+        watcher = Watcher(write_config(tmp_path, bluesky.base_url))
+        watcher("people", "import", str(write_roster(tmp_path, world)))
+        (tmp_path / "logo.png").write_bytes(world.logo)
+        watcher("logos", "add", str(tmp_path / "logo.png"), "--label", "seal")
+        watcher("scan")
+        assert "/img/own.jpg" in bluesky.requests and "/img/other.jpg" not in bluesky.requests
+    (found,) = findings(watcher)
+    assert (found["kind"], found["handle"], found["person"]) == (
+        "logo_misuse",
+        "mgarcia-teaches.bsky.social",
+        "maria.garcia@svusd.example",
+    )
+
+
 def test_unreadable_banners_and_avatars_never_stop_a_scan(tmp_path, world):
     """A profile that names the district gets its banner searched for the logos; junk there is skipped."""
     from watcher.demo.mastodon import FakeMastodon, account

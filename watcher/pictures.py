@@ -4,7 +4,7 @@ Three looks, each only when it is worth its cost:
 - the avatar's hash views, for every profile (cached by content: an avatar seen before under any
   URL is never hashed twice, and an unchanged one is not even downloaded where the host says so);
 - the district's logos searched in the avatar (every avatar) and the banner (profiles that name
-  the district), cached by content and by the set of logos searched for;
+  the district, and staff members' own accounts), cached by content and by the set of logos;
 - the avatar decoded for verification, only when a photo candidate must be verified.
 
 Nothing here decides; ``watcher.matching`` does, from what this module hands it.

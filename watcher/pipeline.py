@@ -207,8 +207,7 @@ def run_scan(
                 if avatar.status.startswith("unknown"):
                     stats.avatars_unknown += 1
                     _problem(report, source.name, "avatar_unknown", f"@{profile.handle}: {avatar.status[9:]}")
-                # A banner is worth fetching only from a profile that names the district or a school.
-                sightings = pictures.logo_sightings(logo_search, banner=matcher.mentions_district(profile))
+                sightings = pictures.logo_sightings(logo_search, banner=matcher.banner_worth_checking(profile))
                 matches = matcher.match(profile, avatar.views, picture=pictures.picture, logo_sightings=sightings)
                 avatar = pictures.avatar  # with the download verification or the logo search made, if any
                 image = evidence_snapshots.avatar_image(db, http, profile, avatar) if matches else None

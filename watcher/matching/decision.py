@@ -83,9 +83,12 @@ class Matcher:
         self.schools = tuple(sorted({p.school for p in people if p.school}))
         self.school_cores = tuple(filter(None, (school_core(s) for s in self.schools)))
 
-    def mentions_district(self, profile: Profile) -> bool:
-        """Whether the profile names the district or a school, even loosely ("Rio Seco PTA"): then
-        its banner and a closer look at its avatar for the district's logos are worth the cost."""
+    def banner_worth_checking(self, profile: Profile) -> bool:
+        """Whether the profile's banner is worth fetching for the district's logos: the profile
+        names the district or a school, even loosely ("Rio Seco PTA"), or it is a staff member's
+        own account (guideline 10 is about their personal sites; they are few)."""
+        if self._owner(profile) is not None:
+            return True
         text = f"{profile.display_name}\n{profile.handle}\n{profile.description}"
         return bool(read_claim(text, (*self.district_places, *self.schools, *self.school_cores)).places)
 
@@ -250,16 +253,26 @@ PHOTO_TIE = 4  # photo matches this close to the best are as good as the best
 def _whose_identity(matches: list[Match], people: dict[int, Person]) -> list[Match]:
     """A profile copies one person's identity; colleagues who merely resemble it are dropped.
 
-    The photo says whose identity it is: another enrolled photo that matches less closely, or a
-    name-only resemblance, is not the one copied. Without a photo, the fullest name match wins,
-    and among equals the person at the school the profile claims: "Antonio Rodríguez Torres,
-    teacher at Mesa Verde" is Antonio Rodríguez Torres, not his colleague Antonio Rodríguez
-    Jiménez, and "F. Mendoza at Noble Avenue" is the F. Mendoza who works there.
+    When name and photo agree on a person, that is whose identity it is: another enrolled photo
+    that matches less closely, or a name-only resemblance, is not the one copied. A photo alone
+    says whose photo was taken, not whose name is worn, so the best name match stays beside it.
     """
     by_photo = [m for m in matches if m.rule in ("photo", "name+photo")]
     if by_photo:
         best = min(m.evidence["photo_distance"] for m in by_photo)
-        return [m for m in by_photo if m.evidence["photo_distance"] <= best + PHOTO_TIE]
+        by_photo = [m for m in by_photo if m.evidence["photo_distance"] <= best + PHOTO_TIE]
+        if any(m.rule == "name+photo" for m in by_photo):
+            return by_photo
+    # A photo alone names whose photo it is, not whose name: the name keeps its own match.
+    by_name = [m for m in matches if m.rule not in ("photo", "name+photo")]
+    return by_photo + _fullest_names(by_name, people)
+
+
+def _fullest_names(matches: list[Match], people: dict[int, Person]) -> list[Match]:
+    """The fullest name match, and among equals the person at the school the profile claims:
+    "Antonio Rodríguez Torres, teacher at Mesa Verde" is Antonio Rodríguez Torres, not his
+    colleague Antonio Rodríguez Jiménez, and "F. Mendoza at Noble Avenue" is the F. Mendoza
+    who works there."""
     if len(matches) < 2:
         return matches
 

@@ -39,11 +39,30 @@ def split_name(name: str) -> tuple[list[str], list[str]]:
         return units, []
     if "-" in units[-1]:
         return units[:-1], [part for part in units[-1].split("-") if part]
-    if len(units) == 3 and _ascii(units[1]) in _COMPOUND_SECOND:
+    if len(units) == 3 and (_ascii(units[1]) in _COMPOUND_SECOND or _marian(units[0], units[1])):
         return units[:2], units[2:]
     if len(units) >= 3:
         return units[:-2], units[-2:]
     return units[:1], units[1:]
+
+
+def _marian(first: str, second: str) -> bool:
+    """ "María del Carmen", "María de los Ángeles": a given name with its particle, not a surname."""
+    words = second.split()
+    return (
+        _ascii(first) in ("maria", "ma")
+        and len(words) > 1
+        and words[0].lower() in _PARTICLES
+        and _ascii(words[-1]) in _MARIAN_SECOND
+    )
+
+
+# Marian given names written with a particle; rarely surnames ("de la Cruz", "de la Paz" are, so not here).
+_MARIAN_SECOND = frozenset(
+    {"carmen", "angeles", "luz", "rosario", "jesus", "pilar", "lourdes", "socorro", "guadalupe", "refugio",
+     "consuelo", "dolores", "mercedes", "soledad", "asuncion", "concepcion", "fatima", "rocio", "montserrat",
+     "remedios", "lujan", "mar"}
+)  # fmt: skip
 
 
 # Second parts of common compound given names (José Luis, María José, Juan Carlos, Ana Sofía…).
