@@ -7,7 +7,7 @@ import io
 import imagehash
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from watcher.demo.portraits import (
     captioned,
@@ -43,6 +43,12 @@ from watcher.models import ImageHashes
 
 PIXELS = 16_000_000
 PEOPLE = (101, 102, 104)
+
+
+def sepia(image: Image.Image) -> Image.Image:
+    return ImageOps.colorize(image.convert("L"), (40, 26, 13), (255, 240, 200), mid=(160, 120, 80))
+
+
 OTHERS = tuple(range(300, 312))
 
 
@@ -77,12 +83,16 @@ PHOTO_EDITS = {
     "rotate12": lambda im: rotated(im, 12, (255, 255, 255)),
     "rotate-12-crop": lambda im: rotated(im, -12, None),
     "crop30-off": lambda im: cropped_at(im, 0.30, (0.9, 0.1)),
+    "crop30-quarter": lambda im: cropped_at(im, 0.30, (0.25, 0.0)),
+    "mirror+crop20-quarter": lambda im: mirrored(cropped_at(im, 0.20, (0.75, 0.25))),
+    "sepia": sepia,
+    "sepia+crop+border": lambda im: padded(sepia(cropped_at(im, 0.2, (0.9, 0.3))), 0.1, (40, 120, 200)),
 }
 
 
 # Edits that stack two changes, turn far or crop much: hashes only nominate them, verification decides.
 HARD_EDITS = {"grey+circle", "rotate6-crop", "mirror+crop+small", "crop15-off", "rotate12", "rotate-12-crop",
-              "crop30-off"}  # fmt: skip
+              "crop30-off", "crop30-quarter", "mirror+crop20-quarter", "sepia+crop+border"}  # fmt: skip
 
 
 @pytest.mark.parametrize("edit", PHOTO_EDITS)
@@ -109,6 +119,25 @@ def test_photos_and_logos_are_not_placeholders():
     assert not is_placeholder(png(district_logo()), PIXELS)
     assert not is_placeholder(jpeg(grayscale(district_logo())), PIXELS)
     assert not is_placeholder(jpeg(placed(district_logo(), portrait(1), 0.6)), PIXELS)
+
+
+def two_toned_photo(seed: int) -> Image.Image:
+    """Coins on a table: two colours and few edges, like a default avatar, but grain everywhere."""
+    rng = np.random.default_rng(seed)
+    table = Image.new("L", (400, 400), 170)
+    draw = ImageDraw.Draw(table)
+    for _ in range(5):
+        x, y = (int(v) for v in rng.integers(60, 340, 2))
+        r = int(rng.integers(40, 70))
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=90)
+    grain = np.clip(np.asarray(table, dtype=np.float64) + rng.normal(0, 4, (400, 400)), 0, 255).astype(np.uint8)
+    return Image.fromarray(grain).filter(ImageFilter.GaussianBlur(0.7)).convert("RGB")
+
+
+def test_photos_of_two_toned_things_are_not_placeholders():
+    """A photo of coins or of a printed page is no platform default: it is matched like any photo."""
+    for seed in range(4):
+        assert not is_placeholder(jpeg(two_toned_photo(seed)), PIXELS)
 
 
 def _random_hashes(rng: np.random.Generator, base: list[ImageHashes]) -> ImageHashes:
@@ -181,6 +210,25 @@ def test_views_of_odd_pictures():
         image.save(out, "PNG")
         assert query_views(out.getvalue(), PIXELS) and reference_views(out.getvalue(), PIXELS)
     assert hash_image(jpeg(grayscale(portrait(6))), PIXELS).color == 0
+
+
+def test_a_one_hue_avatar_is_also_hashed_without_its_colour():
+    """Sepia's colour is a filter's: it must cost no more than an unknown colour, whatever the border."""
+    plain = dict(query_views(jpeg(portrait(11)), PIXELS))
+    assert not any(name.endswith("-as-grey") for name in plain)
+    toned = dict(query_views(jpeg(padded(sepia(portrait(11)), 0.1, (40, 120, 200))), PIXELS))
+    assert toned["as-is"].color and toned["as-is-as-grey"] == ImageHashes(toned["as-is"].phash, toned["as-is"].dhash)
+
+
+@pytest.mark.parametrize("seed", [10, 13, 38])
+@pytest.mark.parametrize("fill", [(255, 255, 255), (0, 0, 0)])
+def test_a_border_is_trimmed_but_not_a_plain_picture_inside_it(seed, fill):
+    """Only lines of the border's own colour go: a low-contrast (sepia) picture has nearly uniform rows too."""
+    inner = sepia(cropped_at(portrait(seed), 0.2, (0.9, 0.3))).resize((384, 384))
+    pixels = np.asarray(load_image(jpeg(padded(inner, 0.1, fill)), PIXELS), dtype=np.int16)
+    top, bottom, left, right = images._trim(pixels, 0.95)
+    margins = (top, left, pixels.shape[0] - bottom, pixels.shape[1] - right)
+    assert all(abs(margin - 0.05 * pixels.shape[0]) <= 2 for margin in margins), margins
 
 
 def test_unreadable_and_oversized_images_are_refused():

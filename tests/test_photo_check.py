@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageEnhance
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 from watcher.demo.portraits import (
     captioned,
@@ -19,13 +19,60 @@ from watcher.demo.portraits import (
     recompressed,
     rotated,
 )
-from watcher.errors import ImageError
+from watcher.errors import ImageError, InputError
 from watcher.matching import keypoints
-from watcher.matching.keypoints import Features, align, extract
+from watcher.matching.keypoints import Features, align, describe_at, extract
 from watcher.matching.photo_check import PhotoPrint, photo_print, picture, verify
 
 PIXELS = 16_000_000
 OWNERS = (101, 102, 103)
+
+
+def sepia(image: Image.Image) -> Image.Image:
+    return ImageOps.colorize(image.convert("L"), (40, 26, 13), (255, 240, 200), mid=(160, 120, 80))
+
+
+def framed(image: Image.Image, ring=(200, 40, 90), ground=(200, 40, 90)) -> Image.Image:
+    """An avatar maker's frame: the photo shrunk into a round hole in a ring, a ribbon of text across it."""
+    w, h = image.size
+    out = Image.new("RGB", (w, h), ground)
+    draw = ImageDraw.Draw(out)
+    draw.ellipse((w * 0.02, h * 0.02, w * 0.98, h * 0.98), fill=ring)
+    inner = round(w * 0.84)
+    hole = Image.new("L", (inner, inner), 0)
+    ImageDraw.Draw(hole).ellipse((0, 0, inner - 1, inner - 1), fill=255)
+    out.paste(image.resize((inner, inner), Image.Resampling.LANCZOS), ((w - inner) // 2, (h - inner) // 2), hole)
+    band, top = round(h * 0.14), round(h * 0.78)
+    draw.rounded_rectangle((w * 0.08, top, w * 0.92, top + band), radius=band // 3, fill=(255, 255, 255))
+    font = ImageFont.load_default(size=band // 2)
+    draw.text((w / 2, top + band / 2), "Go Eagles!", fill=ring, font=font, anchor="mm")
+    return out
+
+
+def on_backdrop(seed: int, backdrop: Image.Image) -> Image.Image:
+    """Portrait ``seed``'s person (head, neck and shoulders) cut out and put in front of ``backdrop``."""
+    mask = Image.new("L", (400, 400), 0)
+    draw = ImageDraw.Draw(mask)
+    draw.ellipse((120, 60, 280, 300), fill=255)
+    draw.rectangle((170, 250, 230, 330), fill=255)
+    draw.ellipse((30, 300, 370, 560), fill=255)
+    out = backdrop.copy()
+    out.paste(portrait(seed), (0, 0), mask.filter(ImageFilter.GaussianBlur(2)))
+    return out
+
+
+def a_wall(seed: int) -> Image.Image:
+    """A textured backdrop (bricks of varied shades, with mortar), as a school's photo day uses."""
+    rng = np.random.default_rng(seed)
+    wall = Image.new("RGB", (400, 400), (190, 185, 180))
+    draw = ImageDraw.Draw(wall)
+    for row in range(0, 400, 40):
+        shift = 40 if row % 80 else 0
+        for x in range(-shift, 400, 80):
+            shade = tuple(int(v) for v in rng.integers(90, 200, 3))
+            draw.rectangle((x + 3, row + 3, x + 77, row + 37), fill=shade)
+    return wall.filter(ImageFilter.GaussianBlur(1))
+
 
 EDITS = {
     "as-is": lambda im: im,
@@ -40,6 +87,10 @@ EDITS = {
     "tone": lambda im: ImageEnhance.Contrast(ImageEnhance.Brightness(im).enhance(1.25)).enhance(0.75),
     "circle+border+caption": lambda im: captioned(padded(circle_masked(im, (20, 20, 20)), 0.1, (255, 255, 255))),
     "mirror+grey+crop": lambda im: grayscale(mirrored(cropped_at(im, 0.2, (0.2, 0.8)))),
+    "caption-top": lambda im: ImageOps.flip(captioned(ImageOps.flip(im), "", 0.2, (250, 250, 250))),
+    "frame": framed,
+    "frame-on-white": lambda im: framed(im, ground=(255, 255, 255)),
+    "sepia+crop+border": lambda im: padded(sepia(cropped_at(im, 0.2, (0.9, 0.3))), 0.1, (40, 120, 200)),
 }
 
 
@@ -62,13 +113,40 @@ def test_a_mirrored_copy_is_found_mirrored_and_a_turned_one_turned(prints):
     assert check is not None and not check.mirrored and 9 <= abs(check.angle) <= 15
 
 
-def test_other_peoples_portraits_are_not_verified(prints):
-    """Synthetic portraits share pose, layout and even drawn features: still never a copy."""
+@pytest.mark.parametrize("shown_as", ["colour", "grey"])
+def test_other_peoples_portraits_are_not_verified(prints, shown_as):
+    """Synthetic portraits share pose, layout and even drawn features: still never a copy, even grey,
+    when only the layout of light and dark is left to tell them apart."""
     for seed in range(400, 440):
-        shown = picture(jpeg(portrait(seed)), PIXELS)
+        other = portrait(seed) if shown_as == "colour" else grayscale(portrait(seed))
+        shown = picture(jpeg(other), PIXELS)
         for owner, record in prints.items():
             check = verify(record, shown)
             assert check is None or not check.verified, (seed, owner, check)
+
+
+def test_two_people_in_front_of_the_same_wall_are_not_the_same_photo():
+    """A school's photo day: everyone in front of one backdrop. The wall agrees, keypoints and all; the
+    person in front of it does not, so the photo is not verified, while a copy of it still is."""
+    wall = a_wall(5)
+    enrolled = photo_print(jpeg(on_backdrop(501, wall), 90), PIXELS)
+    for seed in (502, 503, 504, 505):
+        for other in (on_backdrop(seed, wall), grayscale(on_backdrop(seed, wall))):
+            check = verify(enrolled, picture(jpeg(other), PIXELS))
+            assert check is None or not check.verified, (seed, check)
+    copy = verify(enrolled, picture(jpeg(cropped_at(on_backdrop(501, wall), 0.15, (0.2, 0.7))), PIXELS))
+    assert copy is not None and copy.verified, copy
+
+
+def test_a_frame_and_a_caption_are_left_out_of_the_comparison():
+    """What was laid on the photo (a frame's ring and ribbon, a caption bar) is no part of it."""
+    shown = picture(jpeg(framed(portrait(101).resize((320, 320)))), PIXELS)
+    assert shown.content[:8].max() == 0 and shown.content[160, 160] == 1
+    assert shown.content[round(320 * 0.85), 80:240].max() == 0  # the ribbon, text and all
+    captioned_top = ImageOps.flip(captioned(ImageOps.flip(portrait(101).resize((320, 320))), "", 0.2))
+    shown = picture(jpeg(captioned_top), PIXELS)
+    assert shown.content[:60].max() == 0 and shown.content[70:].min() == 1
+    assert picture(jpeg(portrait(101).resize((320, 320))), PIXELS).content.min() == 1
 
 
 def test_a_print_round_trips_and_holds_no_picture(prints):
@@ -78,12 +156,19 @@ def test_a_print_round_trips_and_holds_no_picture(prints):
     assert np.array_equal(again.signs, record.signs) and np.array_equal(again.clear, record.clear)
     assert np.array_equal(again.features.descriptors, record.features.descriptors)
     assert np.allclose(again.features.points, record.features.points, atol=1 / 16)
+    assert np.array_equal(again.features.octaves, record.features.octaves)
+    turn = (again.features.angles - record.features.angles + 180) % 360 - 180
+    assert np.abs(turn).max() <= 360 / 256 / 2 + 1e-3
     # Derived data only: keypoints and step signs, far smaller than even a 64×64 grey thumbnail.
     assert len(blob) < 20_000 and record.signs.dtype == bool
     with pytest.raises(ImageError):  # and it is no image any decoder reads
         photo_print(blob, PIXELS)
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         PhotoPrint.from_bytes(b"something else")
+    with pytest.raises(InputError, match="another version"):  # a print made before orientations were kept
+        PhotoPrint.from_bytes(b"PP2" + blob[3:])
+    with pytest.raises(InputError):
+        PhotoPrint.from_bytes(blob[:-40])
 
 
 def test_verification_is_deterministic(prints):
@@ -107,6 +192,27 @@ def test_features_round_trip_and_refuse_junk():
         Features.from_bytes(features.to_bytes()[:-5])
     assert len(extract(np.zeros((50, 50), np.uint8))) == 0  # a flat picture has no corners
     assert align(extract(np.zeros((50, 50), np.uint8)), features) is None
+
+
+def test_patches_are_described_again_where_the_keypoints_are():
+    """The same picture gives the stored descriptors back; another picture in that frame does not."""
+    grey = np.asarray(portrait(9).convert("L"))
+    features = extract(grey, 400)
+    same, ok = describe_at(grey, features)
+    bits = np.bitwise_count(same[ok] ^ features.descriptors[ok]).sum(axis=1)
+    assert ok.mean() > 0.9 and np.median(bits) <= 8
+    other, ok = describe_at(np.asarray(portrait(10).convert("L")), features)
+    bits = np.bitwise_count(other[ok] ^ features.descriptors[ok]).sum(axis=1)
+    assert np.median(bits) > 64
+
+
+def test_a_plain_photo_still_has_corners_to_align():
+    """A blurry, low-contrast photo has few corners at ORB's usual threshold; a lower one finds them."""
+    soft = ImageEnhance.Contrast(portrait(12).filter(ImageFilter.GaussianBlur(4))).enhance(0.3)
+    record = photo_print(jpeg(soft, 90), PIXELS)
+    assert len(record.features) >= 100
+    check = verify(record, picture(jpeg(cropped_at(soft, 0.1, (0.3, 0.6)), 85), PIXELS))
+    assert check is not None and check.verified, check
 
 
 def test_unreadable_avatars_are_an_image_error():

@@ -2,8 +2,9 @@
 
 A reference (an enrolled photo or logo) is stored as a gallery of *views*: the picture and its
 mirror, each whole, round-masked, turned by up to ±12°, with a caption band painted over, and
-cropped to 90/80% (at 25 positions) and 70% (at 9). An avatar is hashed as a few clean-up views:
-as it is, round-masked, without uniform borders, with a caption bar painted over or cut off. A match
+cropped to 90% (at 9 positions), 80% and 70% (at 25; the mirror image at 80% only). An avatar is
+hashed as a few clean-up views: as it is, round-masked, without uniform borders, with a caption bar
+painted over or cut off, and without its colour when that is a filter's (sepia, duotone). A match
 is the closest pair of views (``HashIndex``), judged on ``view_distance``.
 
 Each view has three 64-bit hashes, computed on the view rendered at 64×64 and turned grey at 32×32
@@ -38,12 +39,15 @@ WORK_SIZE = 192  # longest side of the picture the views are cut from
 RENDER = 64  # a view is resampled to RENDER×RENDER, then hashed at 32×32 (phash, colour) and 9×8 (dhash)
 TURNS = (-12.0, -8.0, -4.0, 4.0, 8.0, 12.0)  # degrees: a copy turned by up to 15° is within 3° of one of these
 # Crops of the photo as (kept share, window positions): a copy cropped off-centre is within half a
-# step of one of them. The 5×5 grid lifted photo-alone recall on crops of 20–25% off-centre from
-# 0.60–0.77 to 0.93–0.97; the 3×3 grid at 70% is for crops of up to 30% (bench/calibrate_images.py).
+# step of one of them. A window moved by a quarter of the margin matters more the larger the margin:
+# 5×5 positions at 80% and 70% (crops of up to 30% off centre), 3×3 at 90%, where a step is small.
+# On the calibration part of bench/calibrate_images.py (views within 50 of their own photo), moving
+# 16 views from 90% to 70% lifted crops of 26–30% from 0.78 to 0.91 and lost nothing elsewhere; 5×5
+# at 80% for the mirror image lifted mirrored crops of 10–20% from 0.93 to 1.00 (110 views in all).
 _GRID5 = (0.0, 0.25, 0.5, 0.75, 1.0)
 _GRID3 = (0.0, 0.5, 1.0)
-CROPS = ((0.9, _GRID5), (0.8, _GRID5), (0.7, _GRID3))
-MIRROR_CROPS = ((0.9, _GRID3), (0.8, _GRID3), (0.7, (0.5,)))  # a mirrored copy is rarely cropped much too
+CROPS = ((0.9, _GRID3), (0.8, _GRID5), (0.7, _GRID5))
+MIRROR_CROPS = ((0.9, (0.5,)), (0.8, _GRID5), (0.7, (0.5,)))
 _SIDE = {0.0: "l", 0.25: "q", 0.5: "c", 0.75: "t", 1.0: "r"}
 COLOR_WEIGHT = 2
 GREY_CHARGE = 28  # what an unknown colour costs: about the colour bits of the worst true pairs
@@ -51,10 +55,12 @@ MAX_DISTANCE = HASH_BITS + COLOR_WEIGHT * COLOR_BITS
 BORDER_TOLERANCE = 24  # a border or caption bar: pixels within this of one colour (JPEG blurs edges)
 CAPTION_COVER = 0.22  # a caption bar up to this share of the height is painted over in both pictures
 FRAMED = (0.8, 0.88)  # an avatar frame's ring leaves the photo this share of the width (avatar makers: 78–88%)
+PLACEHOLDER_FLAT = 0.88  # share of pixels in flat areas: drawn placeholders ≥ 0.9, a photo of a page or coins ≤ 0.85
 PLACEHOLDER_TWO_COLOURS = 0.95  # share of the pixels in the two main colours or blends of them
 PLACEHOLDER_EDGES = 0.25  # share of neighbouring pixel pairs that differ by more than 24 grey levels
 PLACEHOLDER_LEVELS = 4  # at most this many grey levels (of 32) cover 2% of the picture each; grey photos: 6+
 GREY_CHROMA = 4.0  # below this spread of chroma (0–255 scale) a picture is grey: its colour hash is 0
+ONE_HUE = 3.0  # chroma (0–255 scale) not explained by the brightness: below it a picture is one-hued
 
 # Thresholds, from bench/calibrate_images.py on the calibration part of its corpus (see its output).
 # A view_distance (0..MAX_DISTANCE): luminance bits + 2 × colour bits, or + GREY_CHARGE when either is grey.
@@ -134,9 +140,37 @@ def reference_views(data: bytes, max_pixels: int) -> list[tuple[str, ImageHashes
 
 
 def query_views(data: bytes, max_pixels: int) -> list[tuple[str, ImageHashes]]:
-    """An avatar as it is, and cleaned up the ways a copy is usually dressed: borders, caption, circle."""
+    """An avatar as it is, and cleaned up the ways a copy is usually dressed: borders, caption, circle.
+
+    A one-hue avatar (sepia, duotone) has colour, but a filter's, not the photo's: each view is also
+    given without it, so that its colour costs at most what an unknown colour costs (GREY_CHARGE).
+    """
     image = load_image(data, max_pixels)
-    return _hash_frames(image, _query_frames(image))
+    views = _hash_frames(image, _query_frames(image))
+    pixels = np.asarray(image, dtype=np.int16)
+    top, bottom, left, right = _trim(pixels, 0.95)  # a border's colour is not the photo's
+    if one_hue(pixels[top:bottom, left:right]):
+        views += [(f"{name}-as-grey", ImageHashes(h.phash, h.dhash, 0)) for name, h in views if h.color]
+    return views
+
+
+def one_hue(rgb: np.ndarray) -> bool:
+    """Grey, sepia or duotone: the colour follows the brightness, so it says nothing of its own.
+
+    The chroma is predicted from the brightness alone (its mean in each of 32 brightness levels);
+    what that leaves is the picture's own colour. A tint keeps most of it (a blend scales it), sepia
+    and grey keep none.
+    """
+    pixels = np.asarray(rgb, dtype=np.float64).reshape(-1, 3)[::3]
+    r, g, b = pixels[:, 0], pixels[:, 1], pixels[:, 2]
+    luma = 0.299 * r + 0.587 * g + 0.114 * b
+    levels = np.clip(luma / 8, 0, 31).astype(np.int64)
+    counts = np.maximum(np.bincount(levels, minlength=32), 1)
+    left = 0.0
+    for chroma in (-0.168736 * r - 0.331264 * g + 0.5 * b, 0.5 * r - 0.418688 * g - 0.081312 * b):
+        expected = np.bincount(levels, weights=chroma, minlength=32) / counts
+        left += float(np.abs(chroma - expected[levels]).mean())
+    return left < ONE_HUE
 
 
 def is_placeholder(data: bytes, max_pixels: int) -> bool:
@@ -144,10 +178,16 @@ def is_placeholder(data: bytes, max_pixels: int) -> bool:
 
     Such pictures are two flat colours with a few edges (measured: silhouettes, eggs, initials ≤ 0.07
     of pixel pairs across an edge, identicons ≤ 0.2); a photo has many colours, a seal has three or
-    more flat colours and many edges (~0.38, its lettering). A simple two-colour logo may look like a
-    placeholder too: logos are searched in every picture, placeholder or not.
+    more flat colours and many edges (~0.38, its lettering). A photo of a two-toned thing (a printed
+    page, coins on a table) has two colours too, but its paper and metal are never flat: drawn
+    placeholders are flat at 90% of their pixels or more, such photos at 85% or less. A simple
+    two-colour logo may look like a placeholder too: logos are searched in every picture, placeholder
+    or not.
     """
-    image = load_image(data, max_pixels).resize((64, 64), Image.Resampling.BOX)
+    work = load_image(data, max_pixels)
+    if _flat_share(np.asarray(work.convert("L"), dtype=np.int16)) < PLACEHOLDER_FLAT:
+        return False
+    image = work.resize((64, 64), Image.Resampling.BOX)
     pixels = np.asarray(image, dtype=np.float32).reshape(-1, 3)
     first, second = _main_colours(pixels)
     along = np.clip((pixels - first) @ (second - first) / max(float((second - first) @ (second - first)), 1.0), 0, 1)
@@ -158,6 +198,13 @@ def is_placeholder(data: bytes, max_pixels: int) -> bool:
     levels = int((np.bincount((grey // 8).ravel(), minlength=32) > 0.02 * grey.size).sum())
     edges = (np.abs(np.diff(grey, axis=0)) > 24).mean() + (np.abs(np.diff(grey, axis=1)) > 24).mean()
     return bool(two_colours >= PLACEHOLDER_TWO_COLOURS and levels <= PLACEHOLDER_LEVELS and edges <= PLACEHOLDER_EDGES)
+
+
+def _flat_share(grey: np.ndarray) -> float:
+    """Share of the pixels whose 3×3 neighbourhood spans at most 2 grey levels: drawn flat."""
+    padded = np.pad(grey, 1, mode="edge")
+    shifted = [padded[dy : dy + grey.shape[0], dx : dx + grey.shape[1]] for dy in range(3) for dx in range(3)]
+    return float(((np.max(shifted, axis=0) - np.min(shifted, axis=0)) <= 2).mean())
 
 
 class HashIndex:
@@ -278,23 +325,25 @@ def _query_frames(image: Image.Image) -> list[_Frame]:
 def _trim(pixels: np.ndarray, share: float) -> tuple[int, int, int, int]:
     """Rows and columns to keep once uniform borders (any colour, each side its own) are cut off."""
     h, w = pixels.shape[:2]
-    rows = _uniform_lines(pixels, share)
-    top = _run(rows, int(h * 0.45))
-    bottom = h - _run(rows[::-1], int(h * 0.45))
+    top = _border(pixels, share, int(h * 0.45))
+    bottom = h - _border(pixels[::-1], share, int(h * 0.45))
     if bottom - top < 0.1 * h:
         return 0, h, 0, w
-    columns = _uniform_lines(pixels[top:bottom].transpose(1, 0, 2), share)
-    left = _run(columns, int(w * 0.45))
-    right = w - _run(columns[::-1], int(w * 0.45))
+    columns = pixels[top:bottom].transpose(1, 0, 2)
+    left = _border(columns, share, int(w * 0.45))
+    right = w - _border(columns[::-1], share, int(w * 0.45))
     if right - left < 0.1 * w:
         return top, bottom, 0, w
     return top, bottom, left, right
 
 
-def _uniform_lines(pixels: np.ndarray, share: float) -> np.ndarray:
-    """For each row: are ``share`` of its pixels within BORDER_TOLERANCE of the row's median colour?"""
-    mean = pixels.mean(axis=1, keepdims=True).astype(np.int16)  # a border row's mean is its colour
-    return (_spread(pixels, mean) <= BORDER_TOLERANCE).mean(axis=1) >= share
+def _border(lines: np.ndarray, share: float, limit: int) -> int:
+    """How many of the first ``lines`` (rows of pixels) are a border: ``share`` of each within
+    BORDER_TOLERANCE of the outermost line's colour. One colour throughout, not merely uniform lines:
+    a low-contrast picture (sepia, a wall) has many nearly uniform rows of its own."""
+    colour = np.median(lines[0], axis=0).astype(np.int16)
+    close = (_spread(lines[:limit], colour) <= BORDER_TOLERANCE).mean(axis=1) >= share
+    return _run(close, limit)
 
 
 def _spread(pixels: np.ndarray, colour: np.ndarray) -> np.ndarray:

@@ -6,9 +6,15 @@ else, and it cannot tell two portraits posed alike apart. Local features do both
 copy agree with keypoints of the original under one similarity transform (scale, turn, shift),
 which RANSAC finds; pictures that only look alike give a handful of chance agreements, not tens.
 
+Once aligned, a copy can be checked patch by patch: ``describe_at`` describes another picture,
+brought into this one's frame, at this one's keypoints (same place, orientation and pyramid level);
+a copy gives nearly the same descriptors back at almost every keypoint, a look-alike only at those
+it shares.
+
 OpenCV does the work (``cv2.ORB``, ``cv2.BFMatcher``, ``cv2.estimateAffinePartial2D``); its
 RANSAC seeds its own generator on every call, so the same inputs always give the same answer.
-Stored features are derived data: positions and 256-bit descriptors of corners, not the picture.
+Stored features are derived data: positions, orientations, pyramid levels and 256-bit descriptors
+of corners, not the picture.
 """
 
 from __future__ import annotations
@@ -23,17 +29,23 @@ MIN_SIDE = 160  # smaller pictures (a 48×48 avatar) are enlarged first: ORB nee
 RATIO = 0.8  # Lowe's ratio test: a descriptor's best match must beat its second best clearly
 REPROJECTION = 4.0  # pixels (in the query picture) within which an inlier agrees with the transform
 MIN_GOOD = 6  # fewer ratio-test matches than this cannot be told from chance
-_FORMAT = b"KP1"
+SCALE_FACTOR, LEVELS, PATCH = 1.2, 8, 19  # ORB's pyramid and patch: one setting for detecting and describing
+_FORMAT = b"KP2"
 _POINT_SCALE = 16  # positions are stored as uint16 sixteenths of a pixel (pictures up to 4,095 px)
+_ANGLE_STEPS = 256  # orientations are stored as one byte (1.4° steps; ORB's own bins are 12°)
 
 
 @dataclass(frozen=True)
 class Features:
-    """Keypoints of one picture: positions (n×2, pixels of the analysed picture) and ORB descriptors (n×32)."""
+    """Keypoints of one picture: positions (n×2, pixels of the analysed picture), ORB descriptors (n×32),
+    and each keypoint's orientation (degrees) and pyramid level, so that the same patch can be described
+    again in another picture brought into this one's frame (``describe_at``)."""
 
     points: np.ndarray
     descriptors: np.ndarray
     size: tuple[int, int]  # (width, height) of the analysed picture
+    angles: np.ndarray  # n float32, degrees
+    octaves: np.ndarray  # n uint8
 
     def __len__(self) -> int:
         return len(self.points)
@@ -42,7 +54,14 @@ class Features:
         n = len(self.points)
         header = _FORMAT + struct.pack("<IHH", n, *self.size)
         fixed = np.clip(np.rint(self.points * _POINT_SCALE), 0, 65535).astype("<u2")
-        return header + fixed.tobytes() + np.ascontiguousarray(self.descriptors, dtype=np.uint8).tobytes()
+        turns = np.rint(self.angles / 360 * _ANGLE_STEPS).astype(np.int64) % _ANGLE_STEPS
+        return (
+            header
+            + fixed.tobytes()
+            + np.ascontiguousarray(self.descriptors, dtype=np.uint8).tobytes()
+            + turns.astype(np.uint8).tobytes()
+            + np.ascontiguousarray(self.octaves, dtype=np.uint8).tobytes()
+        )
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Features:
@@ -50,11 +69,15 @@ class Features:
             raise ValueError("not a features record")
         n, width, height = struct.unpack("<IHH", blob[3:11])
         points_end = 11 + 4 * n
-        if len(blob) != points_end + 32 * n:
+        descriptors_end = points_end + 32 * n
+        if len(blob) != descriptors_end + 2 * n:
             raise ValueError("truncated features record")
         points = np.frombuffer(blob[11:points_end], dtype="<u2").reshape(n, 2).astype(np.float32) / _POINT_SCALE
-        descriptors = np.frombuffer(blob[points_end:], dtype=np.uint8).reshape(n, 32)
-        return cls(points, descriptors, (width, height))
+        descriptors = np.frombuffer(blob[points_end:descriptors_end], dtype=np.uint8).reshape(n, 32)
+        turns = np.frombuffer(blob[descriptors_end : descriptors_end + n], dtype=np.uint8)
+        octaves = np.frombuffer(blob[descriptors_end + n :], dtype=np.uint8)
+        angles = turns.astype(np.float32) * np.float32(360 / _ANGLE_STEPS)
+        return cls(points, descriptors, (width, height), angles, octaves)
 
 
 @dataclass(frozen=True)
@@ -79,18 +102,65 @@ class Alignment:
 def extract(grey: np.ndarray, max_points: int = 500, fast_threshold: int = 12) -> Features:
     """ORB keypoints of a grey picture; a small picture is enlarged first so that it has corners at all."""
     height, width = grey.shape[:2]
-    scale = 1.0
-    if min(width, height) < MIN_SIDE:
-        scale = MIN_SIDE / min(width, height)
-        grey = cv2.resize(grey, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_CUBIC)
-    orb = cv2.ORB_create(
-        nfeatures=max_points, scaleFactor=1.2, nlevels=8, edgeThreshold=19, patchSize=19, fastThreshold=fast_threshold
-    )
-    keypoints, descriptors = orb.detectAndCompute(np.ascontiguousarray(grey), None)
+    grey, scale = _enlarged(grey)
+    orb = _orb(max_points, fast_threshold)
+    keypoints, descriptors = orb.detectAndCompute(grey, None)
     if descriptors is None or not keypoints:
-        return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (width, height))
+        none = np.zeros(0, np.float32)
+        return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (width, height), none, none)
     points = np.array([kp.pt for kp in keypoints], dtype=np.float32) / scale
-    return Features(points, descriptors, (width, height))
+    angles = np.array([kp.angle for kp in keypoints], dtype=np.float32)
+    octaves = np.array([kp.octave for kp in keypoints], dtype=np.uint8)
+    return Features(points, descriptors, (width, height), angles, octaves)
+
+
+def describe_at(grey: np.ndarray, features: Features) -> tuple[np.ndarray, np.ndarray]:
+    """ORB descriptors of another picture at this one's keypoints, each with its orientation and level.
+
+    ``grey`` must already be in the features' frame (``features.size``), e.g. a copy brought into it
+    by an alignment. Where the copy shows the same patch, its descriptor is nearly the stored one,
+    whether or not the copy's own detector found a corner there. Returns the descriptors (n×32) and
+    which keypoints could be described (those too near the edge cannot).
+    """
+    n = len(features)
+    described = np.zeros((n, 32), np.uint8)
+    ok = np.zeros(n, bool)
+    if not n:
+        return described, ok
+    grey, scale = _enlarged(grey)
+    keypoints = [
+        cv2.KeyPoint(float(x * scale), float(y * scale), PATCH * SCALE_FACTOR**octave, float(angle), 0, octave, i)
+        for i, ((x, y), angle, octave) in enumerate(
+            zip(features.points.tolist(), features.angles.tolist(), features.octaves.tolist(), strict=True)
+        )
+    ]
+    kept, descriptors = _orb(n, 20).compute(grey, keypoints)
+    if descriptors is not None and kept:
+        index = np.array([kp.class_id for kp in kept])
+        described[index] = descriptors
+        ok[index] = True
+    return described, ok
+
+
+def _enlarged(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """A small picture enlarged to MIN_SIDE (ORB needs a 31-pixel patch per corner), and by how much."""
+    height, width = grey.shape[:2]
+    if min(width, height) >= MIN_SIDE:
+        return np.ascontiguousarray(grey), 1.0
+    scale = MIN_SIDE / min(width, height)
+    size = (round(width * scale), round(height * scale))
+    return cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC), scale
+
+
+def _orb(max_points: int, fast_threshold: int) -> cv2.ORB:
+    return cv2.ORB_create(
+        nfeatures=max_points,
+        scaleFactor=SCALE_FACTOR,
+        nlevels=LEVELS,
+        edgeThreshold=PATCH,
+        patchSize=PATCH,
+        fastThreshold=fast_threshold,
+    )
 
 
 def align(

@@ -1,22 +1,29 @@
 """Is this avatar a copy of that enrolled photo? The verification behind a photo-only finding.
 
 A hash index finds the few enrolled photos an avatar resembles; most are portraits posed alike, so
-resemblance is not enough evidence on its own once the roster is large. Verification asks two
+resemblance is not enough evidence on its own once the roster is large. Verification asks three
 questions a look-alike fails:
 
-1. **Geometry.** Do tens of ORB keypoints of the enrolled photo land on keypoints of the avatar
-   under one similarity transform (``keypoints.align``), directly or mirrored?
-2. **Layout.** Brought into the enrolled photo's frame by that transform, does the avatar have the
-   same light-and-dark and colour layout? Each photo keeps only the *signs* of the steps between
-   neighbouring cells of a 24×24 grid, in brightness and in the two chroma channels, where the step
-   is clear. A copy repeats nearly all of them (tone, tint, grey and JPEG keep the order of
-   brightness; a tint keeps the order of colours), a different person with the same pose or a
-   shared background far fewer. A grey (or sepia) copy is judged on brightness alone.
-3. **Spread.** A copy's keypoints agree all over the photo; a look-alike's only where the two share
-   a detail (drawn eyes, a backdrop, a logo on a shirt).
+1. **Geometry.** Do ORB keypoints of the enrolled photo land on keypoints of the avatar under one
+   similarity transform (``keypoints.align``), directly or mirrored?
+2. **Patches.** Brought into the enrolled photo's frame by that transform, does the avatar show the
+   same patch around each of the photo's keypoints (``keypoints.describe_at``: the stored descriptor
+   again, within a few bits), not only around the few that RANSAC paired? A chance alignment of two
+   textures, or of two pictures sharing one detail, repeats a few patches; a copy nearly all.
+3. **Layout.** Does the aligned avatar have the same light-and-dark and colour layout? Each photo
+   keeps only the *signs* of the steps between neighbouring cells of a 24×24 grid, in brightness
+   and in the two chroma channels, where the step is clear. A copy repeats nearly all of its clear
+   brightness steps with a step of its own (tone, tint, grey and JPEG keep the order of brightness);
+   a different person posed alike in front of another wall leaves some of them flat or turned
+   round: the backdrop's edges, the shirt, the hair line. Colour steps only have to keep their sign
+   where the avatar has any (a small or recompressed copy keeps little colour detail). A grey (or
+   sepia) copy has no colour of its own, and is judged on brightness alone, more strictly.
 
-What is kept of an enrolled photo (``PhotoPrint``) is derived: keypoint positions with binary
-descriptors, and step signs. The photo itself is never kept.
+What was laid around or over the photo is left out of both comparisons: a uniform fill around it
+(a round mask, a border, an avatar frame's ring), a frame's ribbon, a caption bar.
+
+What is kept of an enrolled photo (``PhotoPrint``) is derived: keypoint positions, orientations and
+binary descriptors, and step signs. The photo itself is never kept.
 """
 
 from __future__ import annotations
@@ -28,31 +35,47 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from watcher.errors import InputError
 from watcher.matching.decode import open_picture
-from watcher.matching.keypoints import MIN_SIDE, Alignment, Features, align, extract
+from watcher.matching.keypoints import MIN_SIDE, Alignment, Features, align, describe_at, extract
 
 MAX_TURN = 30.0  # degrees: copies are turned by up to 15°; a portrait upside down is a chance alignment
 SIDE = 320  # pictures are analysed at most this size: enough corners, a few ms each
 MAX_POINTS = 400
+FAST_THRESHOLDS = (12, 6, 3)  # grey levels around a corner, tried in turn until ENOUGH_POINTS are found
+ENOUGH_POINTS = 200  # a blurry face or a low-contrast texture has few corners at the first threshold
 GRID = 24
 STEP = (6.0, 4.0, 4.0)  # brightness, Cb, Cr: a step between cells smaller than this has no reliable sign
-FLAT = 1.5  # a step this small in the avatar is a flat fill (a round mask's corners): nothing to compare
-FILL_TOLERANCE = 4  # grey levels: a fill around the picture (mask corners, border, ring) is this uniform
+FLAT = 1.5  # a step this small in the avatar is no step: where the photo has a clear one, it is not repeated
+PATCH_DISTANCE = 64  # bits of 256: a keypoint's patch is the same in the avatar within this distance
+PATCH_MARGIN = 8  # pixels: a patch this close to what the avatar does not show is not compared
+FILL_TOLERANCE = 4  # levels: a fill around the picture (mask corners, border, ring) is this uniform
+FILL_MAX = 0.6  # share of the picture a fill around it covers, at most (a frame's ground and ring: ~0.45)
+RING_EDGE = 0.8  # share of the fill's inner edge a frame's ring runs along, at least
+RING_MAX = 0.35  # share of the picture a ring covers, at most
+RIBBON_FLAT = 3  # grey levels a ribbon's brightness varies between neighbouring pixels, at most (JPEG)
+RIBBON_WIDTH = 0.5  # of the picture's width, at least
+RIBBON_HEIGHT = 0.2  # of the picture's height, at most: a band, not a shirt
+RIBBON_SOLID = 0.6  # share of its box a ribbon's colour fills (the rest is its text), at least
+BAR_MIN, BAR_MAX = 0.05, 0.3  # a caption bar's share of the height
+BAR_SHARE = 0.35  # of a bar's rows in its colour (the rest is its text), at least
+BAR_TOLERANCE = 6  # grey levels
+BAR_EDGE = 0.25  # share of the bar's colour in the rows just past it, at most: it ends in a straight line
 MIN_VALID = 0.8  # share of a cell the warped avatar must cover for the cell to count
-SPREAD_GRID = 6  # cells across: a look-alike sharing only a face or a backdrop agrees in a few of them
 GREY_CHROMA = 3.0  # chroma (0–255 scale) not explained by the brightness: below it a picture is one-hued
 _STEPS = 2 * GRID * (GRID - 1)
-_FORMAT = b"PP2"
+_FLOOD = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
+_FORMAT = b"PP3"  # PP2 (before keypoint orientations were kept) is refused: the photo must be enrolled again
 
 # Verified, from bench/calibrate_images.py (calibration part): see the README's matching section.
-MIN_INLIERS = 12
+MIN_INLIERS = 10
 MIN_INLIERS_PLAIN = 6  # a plain photo (few corners: a wall, a blurry face) needs 40% of its keypoints, at least this
+PATCH_AGREEMENT = 0.7  # share of the photo's keypoints (that the avatar shows) whose patch is the same
 MIN_COMPARED = 40  # clear brightness steps the avatar covers
-LUMA_AGREEMENT = 0.86
-ONE_HUE_AGREEMENT = 0.95  # a grey or sepia copy has no colour to check: its brightness layout must be near perfect
-CHROMA_AGREEMENT = 0.85
+LUMA_AGREEMENT = 0.86  # share of them the avatar repeats
+ONE_HUE_AGREEMENT = 0.93  # a grey or sepia copy has no colour to check: its brightness layout must agree more
+CHROMA_AGREEMENT = 0.88  # share of the clear colour steps whose sign the avatar keeps
 MIN_CHROMA_COMPARED = 40
-MIN_SPREAD = 0.6  # look-alikes drawn on one template agree only where they share a detail (eyes, a backdrop)
 
 
 @dataclass(frozen=True)
@@ -69,13 +92,24 @@ class PhotoPrint:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> PhotoPrint:
-        if blob[:3] != _FORMAT:
-            raise ValueError("not a photo print")
+        """The stored print; ``InputError`` for bytes of another version (the photo must be enrolled again)
+        or none."""
+        if blob[:2] == _FORMAT[:2] and blob[:3] != _FORMAT:
+            version = blob[:3].decode("ascii", "replace")
+            raise InputError(f"a photo print of another version ({version}): import the staff photos again")
+        if blob[:3] != _FORMAT or len(blob) < 7:
+            raise InputError("not a photo print")
         (size,) = struct.unpack("<I", blob[3:7])
+        if size != (2 * 3 * _STEPS + 7) // 8:
+            raise InputError("truncated photo print")
         bits = np.unpackbits(np.frombuffer(blob[7 : 7 + size], dtype=np.uint8)).astype(bool)
         n = 3 * _STEPS
         signs, clear = bits[:n].reshape(3, _STEPS), bits[n : 2 * n].reshape(3, _STEPS)
-        return cls(Features.from_bytes(blob[7 + size :]), signs, clear)
+        try:
+            features = Features.from_bytes(blob[7 + size :])
+        except ValueError:
+            raise InputError("truncated photo print") from None
+        return cls(features, signs, clear)
 
 
 @dataclass(frozen=True)
@@ -83,7 +117,7 @@ class Picture:
     """An avatar prepared for verification: its channels at SIDE, and its keypoints as is and mirrored."""
 
     channels: np.ndarray  # float32 h×w×3: brightness, Cb, Cr
-    content: np.ndarray  # float32 h×w: 1 where the avatar shows a picture, 0 on a fill around it (mask, border)
+    content: np.ndarray  # float32 h×w: 1 where the avatar shows a picture, 0 where something was laid on it
     grey: bool
     features: Features
     mirrored: Features
@@ -93,10 +127,10 @@ class Picture:
 class Verification:
     inliers: int  # keypoints agreeing with one transform
     reference_points: int  # keypoints of the enrolled photo: a plain photo has few, and needs fewer to agree
+    patches: float  # share of the photo's keypoints (that the aligned avatar shows) whose patch is the same (0–1)
     agreement: float  # share of the enrolled photo's clear brightness steps the aligned avatar repeats (0–1)
     compared: int  # how many could be compared (the avatar covers only part of a cropped photo)
-    chroma_agreement: float | None  # the same for colour; None when either picture is grey
-    spread: float  # share of the photo's textured places (that the avatar covers) where keypoints agree
+    chroma_agreement: float | None  # share of its clear colour steps keeping their sign; None when one-hued
     mirrored: bool
     scale: float
     angle: float
@@ -108,16 +142,17 @@ class Verification:
 
     @property
     def verified(self) -> bool:
-        """A copy of the enrolled photo: enough keypoints agree, and the layout agrees in brightness and colour."""
+        """A copy of the enrolled photo: enough keypoints agree, their patches too, and the layout in
+        brightness and colour."""
         if self.chroma_agreement is None:
             colour_ok, luma = True, ONE_HUE_AGREEMENT
         else:
             colour_ok, luma = self.chroma_agreement >= CHROMA_AGREEMENT, LUMA_AGREEMENT
         return (
             self.inliers >= self.needed
+            and self.patches >= PATCH_AGREEMENT
             and self.compared >= MIN_COMPARED
             and self.agreement >= luma
-            and self.spread >= MIN_SPREAD
             and colour_ok
         )
 
@@ -137,9 +172,11 @@ def photo_print(data: bytes, max_pixels: int) -> PhotoPrint:
 def picture(data: bytes, max_pixels: int) -> Picture:
     """An avatar's channels and keypoints, both ways round (``ImageError`` if unreadable)."""
     channels = _channels(data, max_pixels)
-    grey = _one_hue(channels)
+    content = _content(channels)
+    inner = cv2.erode(content, np.ones((11, 11), np.uint8)) > 0  # past the blend of the picture into a fill
+    shown = channels[inner] if inner.any() else channels.reshape(-1, 3)
     mirrored = np.ascontiguousarray(channels[:, ::-1])
-    return Picture(channels, _content(channels[..., 0]), grey, _features(channels), _features(mirrored))
+    return Picture(channels, content, _one_hue(shown), _features(channels), _features(mirrored))
 
 
 def verify(reference: PhotoPrint, query: Picture) -> Verification | None:
@@ -150,13 +187,13 @@ def verify(reference: PhotoPrint, query: Picture) -> Verification | None:
         if found is None:
             continue
         result = _compare(reference, query, mirrored, found)
-        if best is None or (result.verified, result.agreement, result.inliers) > (
-            best.verified,
-            best.agreement,
-            best.inliers,
-        ):
+        if best is None or _rank(result) > _rank(best):
             best = result
     return best
+
+
+def _rank(check: Verification) -> tuple[bool, float, float, int]:
+    return check.verified, check.agreement, check.patches, check.inliers
 
 
 def _channels(data: bytes, max_pixels: int) -> np.ndarray:
@@ -173,96 +210,179 @@ def _channels(data: bytes, max_pixels: int) -> np.ndarray:
     return np.stack([luma, cb, cr], axis=-1).astype(np.float32)
 
 
-def _one_hue(channels: np.ndarray) -> bool:
+def _one_hue(pixels: np.ndarray) -> bool:
     """Grey, sepia or duotone: the colour follows the brightness, so it says nothing of its own.
 
-    The chroma is predicted from the brightness alone (its mean in each of 32 brightness levels);
-    what that leaves is the picture's own colour. A tint keeps most of it (a blend scales it), sepia
-    and grey keep none.
+    ``pixels``: n×3 brightness, Cb, Cr (what the avatar shows, not a fill around it). The chroma is
+    predicted from the brightness alone (its mean in each of 32 brightness levels); what that leaves
+    is the picture's own colour. A tint keeps most of it (a blend scales it), sepia and grey none.
     """
-    levels = np.clip(channels[..., 0].ravel()[::3] / 8, 0, 31).astype(np.int64)
+    pixels = pixels[::3]
+    levels = np.clip(pixels[:, 0] / 8, 0, 31).astype(np.int64)
     counts = np.maximum(np.bincount(levels, minlength=32), 1)
     left = 0.0
     for c in (1, 2):
-        chroma = channels[..., c].ravel()[::3].astype(np.float64)
+        chroma = pixels[:, c].astype(np.float64)
         expected = np.bincount(levels, weights=chroma, minlength=32) / counts
         left += float(np.abs(chroma - expected[levels]).mean())
     return left < GREY_CHROMA
 
 
-def _content(luma: np.ndarray) -> np.ndarray:
-    """Where the avatar shows a picture: everything but a uniform fill around it (a round mask, a border,
-    an avatar frame's ring), which shows the same colour in all four corners. What a fill hides cannot be
-    compared; a photo's own corners differ, and are all kept."""
-    grey = np.clip(luma, 0, 255).astype(np.uint8)
-    height, width = grey.shape
+def _content(channels: np.ndarray) -> np.ndarray:
+    """Where the avatar shows a picture: everything but what was laid around or over it. A uniform fill
+    around it (a round mask, a border, an avatar frame's ring) shows one colour in all four corners; a
+    frame's ribbon is a flat box where the fill meets the picture; a caption bar runs across the top or
+    the bottom. What they hide cannot be compared; a photo's own corners differ, and are all kept."""
+    colour = np.clip(channels + np.float32([0, 128, 128]), 0, 255).astype(np.uint8)
+    height, width = colour.shape[:2]
     corners = ((0, 0), (width - 1, 0), (0, height - 1), (width - 1, height - 1))
-    values = [int(grey[y, x]) for x, y in corners]
-    if max(values) - min(values) > FILL_TOLERANCE:
-        return np.ones(grey.shape, np.float32)
+    values = np.array([colour[y, x] for x, y in corners], dtype=np.int16)
+    if (values.max(axis=0) - values.min(axis=0)).max() > FILL_TOLERANCE:
+        content = np.ones((height, width), np.float32)
+        top, bottom = _bar(colour[..., 0]), _bar(colour[::-1, :, 0])
+        content[:top] = 0
+        content[height - bottom :] = 0
+        return content
     filled = np.zeros((height + 2, width + 2), np.uint8)
-    flags = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
+    tolerance = (FILL_TOLERANCE,) * 3
     for x, y in corners:
         if not filled[y + 1, x + 1]:
-            cv2.floodFill(grey, filled, (x, y), 0, FILL_TOLERANCE, FILL_TOLERANCE, flags)
-    return (filled[1:-1, 1:-1] == 0).astype(np.float32)
+            cv2.floodFill(colour, filled, (x, y), 0, tolerance, tolerance, _FLOOD)
+    fill = filled[1:-1, 1:-1] > 0
+    if fill.mean() > FILL_MAX:  # a plain backdrop and a shirt of one shade: a photo, not a fill around one
+        return np.ones((height, width), np.float32)
+    fill = _ring(colour, fill)
+    return (~(fill | _ribbon(colour, fill))).astype(np.float32)
+
+
+def _ring(colour: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """The fill and, inside it, a ring of another single colour (an avatar frame's ring on a white
+    ground): when nearly all the picture along the fill's inner edge is one colour, that is filled too."""
+    mask = fill.astype(np.uint8)
+    edge = cv2.dilate(mask, np.ones((13, 13), np.uint8)).astype(bool)  # a band a few pixels in from the fill,
+    edge &= ~cv2.dilate(mask, np.ones((7, 7), np.uint8)).astype(bool)  # past its blurred border
+    if not edge.any():
+        return fill
+    shade = np.median(colour[edge], axis=0)
+    near = edge & (np.abs(colour.astype(np.int16) - shade).max(axis=2) <= FILL_TOLERANCE)
+    if near.sum() < RING_EDGE * edge.sum():
+        return fill
+    height, width = fill.shape
+    flooded = np.zeros((height + 2, width + 2), np.uint8)
+    tolerance = (FILL_TOLERANCE,) * 3
+    ys, xs = np.nonzero(near)
+    for y, x in zip(ys[::5].tolist(), xs[::5].tolist(), strict=True):
+        if not flooded[y + 1, x + 1]:
+            cv2.floodFill(colour, flooded, (x, y), 0, tolerance, tolerance, _FLOOD)
+    ring = (flooded[1:-1, 1:-1] > 0) & ~fill
+    return fill | ring if ring.sum() <= RING_MAX * fill.size else fill
+
+
+def _ribbon(colour: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """An avatar frame's ribbon: a flat box (with its text) laid across the picture where it meets the fill,
+    at least RIBBON_WIDTH of the picture wide. Flat boxes the photo has of its own may go too (a sign on a
+    wall): nothing in them to compare anyway."""
+    height, width = fill.shape
+    luma = np.ascontiguousarray(colour[..., 0])
+    spread = cv2.dilate(luma, np.ones((3, 3), np.uint8)) - cv2.erode(luma, np.ones((3, 3), np.uint8))
+    flat = ((spread <= RIBBON_FLAT) & ~fill).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
+    near = cv2.dilate(fill.astype(np.uint8), np.ones((11, 11), np.uint8)).astype(bool)  # past its blurred border
+    out = np.zeros(fill.shape, bool)
+    for label in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[label])
+        box = w * h
+        if w < RIBBON_WIDTH * width or h > RIBBON_HEIGHT * height or box < 0.01 * fill.size:
+            continue
+        if area < RIBBON_SOLID * box or not near[labels == label].any():
+            continue
+        out[y : y + h, x : x + w] = True
+    return out & ~fill
+
+
+def _bar(grey: np.ndarray) -> int:
+    """Height of a caption bar over the first rows (0 if none): 5–30% of the picture, of the first row's
+    colour behind its text, ending in a straight line across the picture. A plain wall or sky gives way
+    to a head a little at a time, and a shirt to the wall behind it along a curve: neither is a bar."""
+    height = grey.shape[0]
+    limit = int(BAR_MAX * height)
+    colour = float(np.median(grey[0]))
+    share = (np.abs(grey[: limit + 2].astype(np.float32) - colour) <= BAR_TOLERANCE).mean(axis=1)
+    past = np.flatnonzero(share <= BAR_EDGE)
+    end = int(past[0]) if past.size else 0
+    if not BAR_MIN * height <= end <= limit:
+        return 0
+    behind_text = share[: end - 2].min() >= BAR_SHARE
+    straight = share[end - 6 : end - 2].min() >= 0.9 and share[end : end + 2].max() <= BAR_EDGE
+    return end if behind_text and straight else 0
 
 
 def _features(channels: np.ndarray) -> Features:
-    return extract(np.clip(channels[..., 0], 0, 255).astype(np.uint8), MAX_POINTS)
+    """ORB keypoints of the brightness; a plain picture (a blurry face, a low-contrast texture) is searched
+    again with lower corner thresholds, so that it has corners to align at all."""
+    grey = np.clip(channels[..., 0], 0, 255).astype(np.uint8)
+    for threshold in FAST_THRESHOLDS:
+        found = extract(grey, MAX_POINTS, threshold)
+        if len(found) >= ENOUGH_POINTS:
+            break
+    return found
 
 
 def _compare(reference: PhotoPrint, query: Picture, mirrored: bool, found: Alignment) -> Verification:
-    """Warp the avatar into the enrolled photo's frame and compare the signs of the clear steps."""
+    """Warp the avatar into the enrolled photo's frame; compare the patches at the photo's keypoints and
+    the steps of the layout."""
     channels = np.ascontiguousarray(query.channels[:, ::-1]) if mirrored else query.channels
     content = np.ascontiguousarray(query.content[:, ::-1]) if mirrored else query.content
-    features = query.mirrored if mirrored else query.features
     width, height = reference.features.size
     back = cv2.invertAffineTransform(found.transform)
-    warped = cv2.warpAffine(channels, back, (width, height), flags=cv2.INTER_AREA)
+    warped = cv2.warpAffine(channels, back, (width, height), flags=cv2.INTER_LINEAR)
     valid = cv2.warpAffine(content, back, (width, height), flags=cv2.INTER_NEAREST)
-    agreements = []
-    for c in range(3):
-        signs, steps, covered = _layout(warped[..., c], valid, FLAT)
-        compare = reference.clear[c] & covered & steps
-        n = int(compare.sum())
-        agreements.append((float((signs[compare] == reference.signs[c][compare]).mean()) if n else 0.0, n))
-    (luma, compared), chroma = agreements[0], agreements[1:]
+    patches, _ = _patches(reference.features, warped[..., 0], valid)
+    repeated, compared = _steps(warped[..., 0], valid, reference, 0, strict=True)
+    chroma = [_steps(warped[..., c], valid, reference, c, strict=False) for c in (1, 2)]
     chroma_n = sum(n for _, n in chroma)
     chroma_agreement = None
     if not query.grey and chroma_n >= MIN_CHROMA_COMPARED:
-        chroma_agreement = sum(a * n for a, n in chroma) / chroma_n
-    spread = _spread(reference.features, features, found, back)
+        chroma_agreement = sum(a for a, _ in chroma) / chroma_n
     return Verification(
-        found.inliers,
-        len(reference.features),
-        luma,
-        compared,
-        chroma_agreement,
-        spread,
-        mirrored,
-        found.scale,
-        found.angle,
+        inliers=found.inliers,
+        reference_points=len(reference.features),
+        patches=patches,
+        agreement=repeated / compared if compared else 0.0,
+        compared=compared,
+        chroma_agreement=chroma_agreement,
+        mirrored=mirrored,
+        scale=found.scale,
+        angle=found.angle,
     )
 
 
-def _spread(reference: Features, query: Features, found: Alignment, back: np.ndarray) -> float:
-    """Of the SPREAD_GRID² cells of the photo where both pictures have keypoints, the share holding an
-    agreeing one. A copy agrees all over; a look-alike only where the two share a detail. (Where the
-    avatar has no keypoints, under a round mask's fill or outside a crop, there is nothing to agree.)"""
-    width, height = reference.size
-    query_points = query.points @ back[:, :2].T + back[:, 2] if len(query) else query.points
-    marks = []
-    for points in (reference.points, query_points, found.inlier_points):
-        cells = np.zeros((SPREAD_GRID, SPREAD_GRID), dtype=bool)
-        inside = (points[:, 0] >= 0) & (points[:, 0] < width) & (points[:, 1] >= 0) & (points[:, 1] < height)
-        points = points[inside]
-        cells[(points[:, 1] / height * SPREAD_GRID).astype(int), (points[:, 0] / width * SPREAD_GRID).astype(int)] = (
-            True
-        )
-        marks.append(cells)
-    both = marks[0] & marks[1]
-    return float((marks[2] & both).sum() / both.sum()) if both.any() else 0.0
+def _patches(features: Features, luma: np.ndarray, valid: np.ndarray) -> tuple[float, int]:
+    """Of the photo's keypoints the aligned avatar shows, the share whose patch it repeats (and how many)."""
+    width, height = features.size
+    described, ok = describe_at(np.clip(luma, 0, 255).astype(np.uint8), features)
+    margin = np.ones((2 * PATCH_MARGIN + 1, 2 * PATCH_MARGIN + 1), np.uint8)
+    shown = cv2.erode(valid, margin) > 0.5
+    at = np.clip(np.rint(features.points).astype(np.int64), 0, [width - 1, height - 1])
+    ok &= shown[at[:, 1], at[:, 0]]
+    if not ok.any():
+        return 0.0, 0
+    bits = np.bitwise_count(described[ok] ^ features.descriptors[ok]).sum(axis=1)
+    return float((bits <= PATCH_DISTANCE).mean()), int(ok.sum())
+
+
+def _steps(channel: np.ndarray, valid: np.ndarray, reference: PhotoPrint, c: int, *, strict: bool) -> tuple[int, int]:
+    """How many of the photo's clear steps in channel ``c`` the aligned avatar repeats, of how many it covers.
+
+    ``strict``: a step must be repeated by a step of the avatar's own (at least FLAT) of the same sign;
+    otherwise only the avatar's steps are compared, and the sign is all that counts.
+    """
+    signs, steps, covered = _layout(channel, valid, FLAT)
+    same = signs == reference.signs[c]
+    compare = reference.clear[c] & covered
+    if not strict:
+        compare &= steps
+    return int((same & steps & compare).sum()), int(compare.sum())
 
 
 def _layout(channel: np.ndarray, valid: np.ndarray, clear_step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
