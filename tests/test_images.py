@@ -7,7 +7,7 @@ import io
 import imagehash
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageFilter
 
 from watcher.demo.portraits import (
     captioned,
@@ -25,6 +25,7 @@ from watcher.demo.portraits import (
     portrait,
     recompressed,
     rotated,
+    sepia,
     tinted,
 )
 from watcher.errors import ImageError
@@ -43,10 +44,6 @@ from watcher.models import ImageHashes
 
 PIXELS = 16_000_000
 PEOPLE = (101, 102, 104)
-
-
-def sepia(image: Image.Image) -> Image.Image:
-    return ImageOps.colorize(image.convert("L"), (40, 26, 13), (255, 240, 200), mid=(160, 120, 80))
 
 
 OTHERS = tuple(range(300, 312))

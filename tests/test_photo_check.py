@@ -18,6 +18,7 @@ from watcher.demo.portraits import (
     portrait,
     recompressed,
     rotated,
+    sepia,
 )
 from watcher.errors import ImageError, InputError
 from watcher.matching import keypoints
@@ -26,10 +27,6 @@ from watcher.matching.photo_check import PhotoPrint, photo_print, picture, verif
 
 PIXELS = 16_000_000
 OWNERS = (101, 102, 103)
-
-
-def sepia(image: Image.Image) -> Image.Image:
-    return ImageOps.colorize(image.convert("L"), (40, 26, 13), (255, 240, 200), mid=(160, 120, 80))
 
 
 def framed(image: Image.Image, ring=(200, 40, 90), ground=(200, 40, 90)) -> Image.Image:

@@ -159,6 +159,11 @@ def grayscale(image: Image.Image) -> Image.Image:
     return ImageOps.grayscale(image).convert("RGB")
 
 
+def sepia(image: Image.Image) -> Image.Image:
+    """Toned brown: the brightness kept, the colour a filter's."""
+    return ImageOps.colorize(image.convert("L"), (40, 26, 13), (255, 240, 200), mid=(160, 120, 80))
+
+
 def hue_shifted(image: Image.Image, degrees: float) -> Image.Image:
     """Recoloured: every hue turned by ``degrees``, saturation and value kept."""
     h, s, v = image.convert("HSV").split()
