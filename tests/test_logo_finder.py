@@ -1,5 +1,6 @@
-"""The logo finder: a district's logo is found whole, recoloured, grey, small on a portrait or on a banner;
-other institutions' logos on the same template, a flag, a star and a plain portrait are not."""
+"""The logo finder: a district's logo is found whole, recoloured, grey, small on a portrait or on a banner, as a
+tiny avatar, under a sticker or a caption, cut round, and on a background of its own colour; other
+institutions' logos on the same template (also small), a flag, a star and a plain portrait are not."""
 
 from __future__ import annotations
 
@@ -10,8 +11,17 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from watcher.demo.portraits import district_logo, grayscale, hue_shifted, jpeg, placed, png, portrait
-from watcher.errors import ImageError
+from watcher.demo.portraits import (
+    circle_masked,
+    district_logo,
+    grayscale,
+    hue_shifted,
+    jpeg,
+    placed,
+    png,
+    portrait,
+)
+from watcher.errors import ImageError, InputError
 from watcher.matching.logo_finder import (
     LogoModel,
     enrol_logo,
@@ -105,10 +115,23 @@ def test_logo_model_round_trips_through_bytes(seal):
     assert again.size == seal.size and again.inner == seal.inner
     assert np.array_equal(again.descriptors, seal.descriptors) and np.array_equal(again.points, seal.points)
     assert np.array_equal(again.image, seal.image) and np.array_equal(again.mask, seal.mask)
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="truncated"):
         LogoModel.from_bytes(blob[:-10])
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="not a logo model"):
         LogoModel.from_bytes(b"nonsense" * 4)
+
+
+def test_a_model_enrolled_by_an_older_version_must_be_enrolled_again(seal):
+    older = b"LGM1" + seal.to_bytes()[4:]
+    with pytest.raises(InputError, match="add the logo again"):
+        LogoModel.from_bytes(older)
+
+
+def test_the_logos_own_silhouette_is_compared_not_the_paper_around_it(seal):
+    # the seal is a disc on white paper: the corners of its frame are not the logo, its centre is
+    h, w = seal.mask.shape
+    assert seal.mask[h // 2, w // 2]
+    assert not seal.mask[:4, :4].any() and not seal.mask[-4:, -4:].any()
 
 
 @pytest.mark.parametrize(
@@ -144,6 +167,85 @@ def test_crest_placed_on_a_portrait_corner_is_found_where_it_is(shield, shield_l
 def test_crest_on_a_banner_and_a_recoloured_crest_are_found(shield, shield_logo):
     assert find_logo(shield, jpeg(banner(shield_logo, portrait(4)), 85), PIXELS) is not None
     assert find_logo(shield, jpeg(hue_shifted(on_white(shield_logo), 200), 60), PIXELS) is not None
+
+
+@pytest.mark.parametrize("side", [52, 64, 96])
+def test_crest_used_as_a_tiny_avatar_is_found(shield, shield_logo, side):
+    small = on_white(shield_logo, margin=20).resize((side, side), Image.Resampling.LANCZOS)
+    hit = find_logo(shield, jpeg(small, 85), PIXELS)
+    assert hit is not None
+    assert hit.box[0] < 0.2 and hit.box[2] > 0.8
+
+
+def test_a_tiny_copy_is_judged_on_what_its_pixels_can_show(shield, shield_logo):
+    # a 48-pixel copy is compared in windows of about ten of its own pixels, not of the logo's frame
+    hit = find_logo(
+        shield, jpeg(on_white(shield_logo, margin=20).resize((48, 48), Image.Resampling.LANCZOS), 80), PIXELS
+    )
+    assert hit is not None and hit.score >= 0.85
+
+
+@pytest.mark.parametrize("side, found", [(64, False), (96, False), (400, True)])
+def test_a_recoloured_crest_must_be_large_enough_to_read(shield, shield_logo, side, found):
+    # too small to read its lettering, a copy must keep the logo's own colours too
+    recoloured = hue_shifted(on_white(shield_logo, margin=20), 150).resize((side, side), Image.Resampling.LANCZOS)
+    assert (find_logo(shield, jpeg(recoloured, 85), PIXELS) is not None) is found
+
+
+@pytest.mark.parametrize("share, anchor", [(0.15, (0.1, 0.9)), (0.18, (0.85, 0.15))])
+def test_crest_placed_small_on_a_portrait_is_found_where_it_is(shield, shield_logo, share, anchor):
+    picture = placed(on_white(shield_logo, margin=0), portrait(12), share, anchor)
+    hit = find_logo(shield, jpeg(picture, 85), PIXELS)
+    assert hit is not None
+    centre = ((hit.box[0] + hit.box[2]) / 2, (hit.box[1] + hit.box[3]) / 2)
+    assert centre == pytest.approx((anchor[0] * (1 - share) + share / 2, anchor[1] * (1 - share) + share / 2), abs=0.03)
+
+
+@pytest.mark.parametrize("corner", [(0, 0), (1, 1)])
+def test_a_sticker_over_a_corner_of_the_avatar_does_not_hide_the_crest(shield, shield_logo, corner):
+    avatar = on_white(shield_logo, margin=10).resize((400, 400))
+    draw = ImageDraw.Draw(avatar)
+    cx, cy = 60 + 280 * corner[0], 60 + 280 * corner[1]
+    draw.ellipse([cx - 55, cy - 55, cx + 55, cy + 55], fill=(240, 60, 140), outline=(255, 255, 255), width=4)
+    assert find_logo(shield, jpeg(avatar, 85), PIXELS) is not None
+
+
+@pytest.mark.parametrize("fill, ink", [((255, 255, 255), (128, 128, 128)), ((0, 0, 0), (255, 255, 0))])
+def test_a_caption_over_the_bottom_does_not_hide_the_seal(seal, fill, ink):
+    # a white bar on the seal's own white paper shows only as its text
+    avatar = district_logo()
+    draw = ImageDraw.Draw(avatar)
+    draw.rectangle((0, 330, 400, 400), fill=fill)
+    draw.text((200, 365), "Back to school!", fill=ink, font=ImageFont.load_default(size=36), anchor="mm")
+    assert find_logo(seal, jpeg(avatar, 85), PIXELS) is not None
+
+
+def test_a_square_badge_cut_round_is_found():
+    badge = Image.new("RGB", (400, 400), (30, 90, 60))
+    draw = ImageDraw.Draw(badge)
+    draw.rectangle((30, 30, 369, 369), outline=(240, 230, 200), width=10)
+    draw.text((200, 170), "NPUSD", fill=(240, 230, 200), font=ImageFont.load_default(size=90), anchor="mm")
+    draw.text((200, 290), "NORTH PARK", fill=(240, 230, 200), font=ImageFont.load_default(size=40), anchor="mm")
+    model = enrol_logo(png(badge), PIXELS)
+    # the circle hides the corners of the badge and of its frame: over a third of its edges
+    assert find_logo(model, jpeg(circle_masked(badge, (20, 24, 30)), 85), PIXELS) is not None
+
+
+def test_a_crest_on_a_background_of_its_own_colour_is_found(shield, shield_logo):
+    # the crest's blue outline meets a blue wall on one side: its outline is not there to compare
+    background = portrait(6).resize((400, 400))
+    ImageDraw.Draw(background).rectangle((0, 0, 200, 400), fill=(25, 60, 120))
+    picture = background.copy()
+    crest_small = shield_logo.resize((160, 196), Image.Resampling.LANCZOS)
+    picture.paste(crest_small, (120, 100), crest_small)
+    assert find_logo(shield, jpeg(picture, 85), PIXELS) is not None
+
+
+@pytest.mark.parametrize("initials, name", [("MRHSD", "MESA RIDGE"), ("OPCS", "SIERRA VISTA")])
+def test_other_crests_shown_small_are_not_the_district(shield, initials, name):
+    other = on_white(crest(initials, name), margin=20)
+    for side in (64, 110):
+        assert find_logo(shield, jpeg(other.resize((side, side), Image.Resampling.LANCZOS), 85), PIXELS) is None
 
 
 def test_one_analysed_picture_is_searched_for_several_logos(seal, shield, shield_logo):
