@@ -283,3 +283,24 @@ def test_unreadable_banners_and_avatars_never_stop_a_scan(tmp_path, world):
     assert report["by_source"]["mastodon"]["profiles"] == 1
     assert report["by_source"]["mastodon"]["avatars_unknown"] == 1
     assert findings(watcher) == []
+
+
+def test_models_and_prints_from_an_older_version_are_reported_not_fatal(tmp_path, world, enrolled):
+    """After an upgrade that changes the stored formats, scans go on with what still reads, and
+    say what must be enrolled again."""
+    db = sqlite3.connect(tmp_path / "watcher.db")
+    with db:
+        db.execute("UPDATE logos SET model = CAST('LGM1' || substr(model, 5) AS BLOB)")
+        db.execute("UPDATE reference_prints SET print = CAST('PP2' || substr(print, 4) AS BLOB)")
+    assert enrolled("logos", "list").output.splitlines() == [
+        "district seal  (enrolled by an older version: add it again)"
+    ]
+    result = enrolled("scan")
+    assert "logos: not searched for, enrolled by an older version (add them again): district seal" in result.output
+    assert "photos were enrolled by an older version" in result.output
+    found = findings(enrolled)
+    kinds = [world.label_of(f["source"], f["handle"]).split(":")[0] for f in found]
+    assert "logo" not in kinds and kinds.count("impostor") == 6  # the two found by their photo alone are not
+    assert all(f["evidence"]["rule"] != "photo" for f in found)
+    (status,) = db.execute("SELECT status FROM scan_runs ORDER BY id DESC LIMIT 1").fetchone()
+    assert status == "partial"

@@ -199,8 +199,11 @@ def logos_add(app: App, path: Path, label: str) -> None:
 @pass_app
 def logos_list(app: App) -> None:
     """List the district logos."""
+    from watcher.pictures import LogoSearch
+
+    stale = set(LogoSearch(list_logos(app.db)).stale)
     for logo in list_logos(app.db):
-        click.echo(logo.label if logo.model else f"{logo.label}  (enrolled by an older version: add it again)")
+        click.echo(f"{logo.label}  (enrolled by an older version: add it again)" if logo.label in stale else logo.label)
 
 
 @cli.command()
@@ -294,6 +297,9 @@ def scan_lines(report: pipeline.ScanReport) -> list[str]:
             lines.append(
                 f"  source {name} stopped: {_printable(stats.gave_up)} ({stats.skipped} queries left for next scan)"
             )
+    lines.extend(
+        f"  {p['source']}: {_printable(p['message'])}" for p in report.problems if p["source"] not in report.stats
+    )
     lines.append(
         f"alerts: {report.alerts_queued} queued, {delivery.sent} delivered"
         + (f", {delivery.retrying} to retry" if delivery.retrying else "")

@@ -23,7 +23,7 @@ from sources.base import Profile
 from sources.http import HttpClient
 from storage import scans as scans_store
 from watcher.config import Config
-from watcher.errors import ImageError, UnsafeURL
+from watcher.errors import ImageError, InputError, UnsafeURL
 from watcher.matching.images import is_placeholder, query_views
 from watcher.matching.logo_finder import LogoModel, PictureFeatures, find_logo_in, picture_features
 from watcher.matching.photo_check import Picture, picture
@@ -36,7 +36,17 @@ class LogoSearch:
     """The district's logos, ready to be searched for in pictures (built once per scan)."""
 
     def __init__(self, logos: list[Logo]) -> None:
-        self.models = [(logo, LogoModel.from_bytes(logo.model)) for logo in logos if logo.model]
+        self.models: list[tuple[Logo, LogoModel]] = []
+        self.stale: list[str] = []  # labels enrolled by an older version: not searched until added again
+        for logo in logos:
+            if not logo.model:
+                self.stale.append(logo.label)
+                continue
+            try:
+                self.models.append((logo, LogoModel.from_bytes(logo.model)))
+            except InputError as exc:
+                log.warning("logo %r not searched for: %s", logo.label, exc)
+                self.stale.append(logo.label)
         digest = hashlib.sha256()
         for logo, _ in self.models:
             digest.update(f"{logo.id}:{logo.label}:".encode() + hashlib.sha256(logo.model or b"").digest())

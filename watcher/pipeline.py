@@ -35,6 +35,7 @@ from watcher import evidence as evidence_snapshots
 from watcher.config import Config
 from watcher.errors import (
     DeliveryError,
+    InputError,
     PermanentDeliveryError,
     RateLimited,
     SourceError,
@@ -170,7 +171,8 @@ def run_scan(
     source_configs = [config.source(only_source)] if only_source else list(config.sources)
     people = people_store.list_people(db)
     logos = list_logos(db)
-    matcher = Matcher(people, config.district, config.matching, local_domains(config), prints=_print_lookup(db))
+    prints = _PrintLookup(db)
+    matcher = Matcher(people, config.district, config.matching, local_domains(config), prints=prints)
     logo_search = LogoSearch(logos)
     queries = plan_queries(people, config.district)
     http = HttpClient(config.network, session)
@@ -179,6 +181,13 @@ def run_scan(
         scan_id=scans_store.start_scan(db, [s.name for s in source_configs]), sources=[s.name for s in source_configs]
     )
     tell = on_progress or (lambda _progress: None)
+    if logo_search.stale:
+        _problem(
+            report,
+            "logos",
+            "old-format",
+            f"not searched for, enrolled by an older version (add them again): {', '.join(logo_search.stale)}",
+        )
     try:
         for source in sources:
             stats = report.stats[source.name] = SourceStats()
@@ -250,6 +259,14 @@ def run_scan(
         raise
     finally:
         http.close()
+        if prints.stale:
+            _problem(
+                report,
+                "photos",
+                "old-format",
+                f"{len(prints.stale)} staff members' photos were enrolled by an older version: a photo alone"
+                " finds nothing for them until the photos are imported again",
+            )
         scans_store.finish_scan(
             db,
             report.scan_id,
@@ -393,16 +410,28 @@ def _problem(report: ScanReport, source: str, reason: str, message: str, **extra
         report.problems.append({"source": source, "reason": reason, "message": message, **extra})
 
 
-def _print_lookup(db: Database) -> Callable[[int], list[PhotoPrint]]:
-    """Enrolled photos' verification records, read from the database only for the candidates that need them."""
-    cache: dict[int, list[PhotoPrint]] = {}
+class _PrintLookup:
+    """Enrolled photos' verification records, read from the database only for the candidates that need them.
 
-    def lookup(person_id: int) -> list[PhotoPrint]:
-        if person_id not in cache:
-            cache[person_id] = [PhotoPrint.from_bytes(blob) for blob in people_store.photo_prints(db, person_id)]
-        return cache[person_id]
+    A print written by an older version cannot be read; that photo is left unverified (so it finds
+    nothing on its own) and the people concerned are counted, for the scan to say so.
+    """
 
-    return lookup
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.cache: dict[int, list[PhotoPrint]] = {}
+        self.stale: set[int] = set()
+
+    def __call__(self, person_id: int) -> list[PhotoPrint]:
+        if person_id not in self.cache:
+            prints = []
+            for blob in people_store.photo_prints(self.db, person_id):
+                try:
+                    prints.append(PhotoPrint.from_bytes(blob))
+                except InputError:
+                    self.stale.add(person_id)
+            self.cache[person_id] = prints
+        return self.cache[person_id]
 
 
 def queue_alerts(config: Config, db: Database) -> int:
