@@ -306,3 +306,25 @@ def test_unreadable_or_huge_pictures_are_refused(seal):
     Image.new("RGB", (3000, 3000)).save(big, "PNG")
     with pytest.raises(ImageError):
         find_logo(seal, big.getvalue(), 1_000_000)
+
+
+def hexagon_badge(initials: str, motto: str, fill=(200, 50, 220), ring=(120, 140, 10)) -> Image.Image:
+    """A flat hexagon badge with big initials: few corners, and the few it has all look alike."""
+    image = Image.new("RGBA", (400, 440), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.regular_polygon((200, 220, 200), 6, rotation=30, fill=ring)
+    draw.regular_polygon((200, 220, 170), 6, rotation=30, fill=(250, 250, 235))
+    draw.regular_polygon((200, 220, 155), 6, rotation=30, fill=fill)
+    draw.text((200, 200), initials, fill=ring, font=ImageFont.load_default(size=90), anchor="mm")
+    draw.text((200, 275), motto, fill=ring, font=ImageFont.load_default(size=20), anchor="mm")
+    return image
+
+
+@pytest.mark.parametrize("degrees", [-8, 7])
+def test_a_flat_badge_used_whole_and_turned_is_found(degrees):
+    """Few keypoints and all alike: the whole picture is compared, tried turned, as ECC alone cannot undo 8°."""
+    logo = hexagon_badge("PPCS", "KNOWLEDGE IS POWER")
+    model = enrol_logo(png(logo), PIXELS)
+    turned = on_white(logo).rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))
+    hit = find_logo(model, jpeg(turned, 85), PIXELS)
+    assert hit is not None and hit.how == "whole"

@@ -54,6 +54,7 @@ REPROJECTION = 3.0  # query pixels within which a keypoint agrees with the trans
 MIN_INLIERS = 7
 MAX_TURN = 25.0  # degrees: copies are turned by up to 10°
 WHOLE_GLANCE = 0.5  # a copy's thumbnail correlates ≥ 0.7 with the logo's; portraits and photos mostly < 0.4
+WHOLE_TURNS = (-4.0, 4.0, -8.0, 8.0)  # a logo used as the whole avatar may be turned by up to 10°
 MIN_LOGO_SIDE = 18  # query pixels: a logo smaller than this cannot be verified
 # Thresholds on the verification score, by method and by the logo's size in the analysed picture (below
 # SMALL_SIDE² pixels its lettering is a blur and other institutions' logos on the same template look alike):
@@ -157,6 +158,8 @@ def _proposals(model: LogoModel, picture: PictureFeatures) -> Iterator[tuple[str
     whole = _whole_transform(model, picture)
     if whole is not None:
         yield "whole", whole, 0
+        for turn in WHOLE_TURNS:  # ECC refines a turn of a degree or two, not of ten
+            yield "whole", _turned(whole, model.size, turn), 0
 
 
 def _fit(rgb: np.ndarray) -> np.ndarray:
@@ -209,6 +212,13 @@ def _whole_transform(model: LogoModel, picture: PictureFeatures) -> np.ndarray |
         return None
     sx, sy = bw / w, bh / h
     return np.array([[sx, 0, x0 - ix0 * sx], [0, sy, y0 - iy0 * sy]], dtype=np.float64)
+
+
+def _turned(transform: np.ndarray, size: tuple[int, int], degrees: float) -> np.ndarray:
+    """``transform`` turned by ``degrees`` about where it puts the logo's centre."""
+    centre = transform[:, :2] @ np.array([size[0] / 2, size[1] / 2]) + transform[:, 2]
+    turn = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), degrees, 1.0)
+    return (np.vstack([turn, [0, 0, 1]]) @ np.vstack([transform, [0, 0, 1]]))[:2]
 
 
 def _content_box(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
