@@ -201,8 +201,9 @@ def logos_list(app: App) -> None:
     """List the district logos."""
     from watcher.pictures import LogoSearch
 
-    stale = set(LogoSearch(list_logos(app.db)).stale)
-    for logo in list_logos(app.db):
+    logos = list_logos(app.db)
+    stale = set(LogoSearch(logos).stale)
+    for logo in logos:
         click.echo(f"{logo.label}  (enrolled by an older version: add it again)" if logo.label in stale else logo.label)
 
 

@@ -264,8 +264,8 @@ def run_scan(
                 report,
                 "photos",
                 "old-format",
-                f"{len(prints.stale)} staff members' photos were enrolled by an older version: a photo alone"
-                " finds nothing for them until the photos are imported again",
+                f"{len(prints.stale)} staff members' photos were enrolled by an older version (counted among those"
+                " this scan compared): a photo alone finds nothing for them until the photos are imported again",
             )
         scans_store.finish_scan(
             db,

@@ -155,19 +155,27 @@ def query_views(data: bytes, max_pixels: int) -> list[tuple[str, ImageHashes]]:
 
 
 def one_hue(rgb: np.ndarray) -> bool:
-    """Grey, sepia or duotone: the colour follows the brightness, so it says nothing of its own.
+    """Grey, sepia or duotone: the colour follows the brightness, so it says nothing of its own."""
+    pixels = np.asarray(rgb, dtype=np.float64).reshape(-1, 3)[::3]
+    r, g, b = pixels[:, 0], pixels[:, 1], pixels[:, 2]
+    luma = 0.299 * r + 0.587 * g + 0.114 * b
+    cb, cr = -0.168736 * r - 0.331264 * g + 0.5 * b, 0.5 * r - 0.418688 * g - 0.081312 * b
+    return one_hue_ycc(np.stack([luma, cb, cr], axis=1))
+
+
+def one_hue_ycc(pixels: np.ndarray) -> bool:
+    """``one_hue`` for n×3 brightness, Cb, Cr (centred) pixels.
 
     The chroma is predicted from the brightness alone (its mean in each of 32 brightness levels);
     what that leaves is the picture's own colour. A tint keeps most of it (a blend scales it), sepia
     and grey keep none.
     """
-    pixels = np.asarray(rgb, dtype=np.float64).reshape(-1, 3)[::3]
-    r, g, b = pixels[:, 0], pixels[:, 1], pixels[:, 2]
-    luma = 0.299 * r + 0.587 * g + 0.114 * b
-    levels = np.clip(luma / 8, 0, 31).astype(np.int64)
+    pixels = np.asarray(pixels, dtype=np.float64)
+    levels = np.clip(pixels[:, 0] / 8, 0, 31).astype(np.int64)
     counts = np.maximum(np.bincount(levels, minlength=32), 1)
     left = 0.0
-    for chroma in (-0.168736 * r - 0.331264 * g + 0.5 * b, 0.5 * r - 0.418688 * g - 0.081312 * b):
+    for c in (1, 2):
+        chroma = pixels[:, c]
         expected = np.bincount(levels, weights=chroma, minlength=32) / counts
         left += float(np.abs(chroma - expected[levels]).mean())
     return left < ONE_HUE

@@ -37,6 +37,7 @@ import numpy as np
 
 from watcher.errors import InputError
 from watcher.matching.decode import open_picture
+from watcher.matching.images import one_hue_ycc
 from watcher.matching.keypoints import MIN_SIDE, Alignment, Features, align, describe_at, extract
 
 MAX_TURN = 30.0  # degrees: copies are turned by up to 15°; a portrait upside down is a chance alignment
@@ -62,7 +63,6 @@ BAR_SHARE = 0.35  # of a bar's rows in its colour (the rest is its text), at lea
 BAR_TOLERANCE = 6  # grey levels
 BAR_EDGE = 0.25  # share of the bar's colour in the rows just past it, at most: it ends in a straight line
 MIN_VALID = 0.8  # share of a cell the warped avatar must cover for the cell to count
-GREY_CHROMA = 3.0  # chroma (0–255 scale) not explained by the brightness: below it a picture is one-hued
 _STEPS = 2 * GRID * (GRID - 1)
 _FLOOD = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
 _FORMAT = b"PP3"  # PP2 (before keypoint orientations were kept) is refused: the photo must be enrolled again
@@ -176,7 +176,7 @@ def picture(data: bytes, max_pixels: int) -> Picture:
     inner = cv2.erode(content, np.ones((11, 11), np.uint8)) > 0  # past the blend of the picture into a fill
     shown = channels[inner] if inner.any() else channels.reshape(-1, 3)
     mirrored = np.ascontiguousarray(channels[:, ::-1])
-    return Picture(channels, content, _one_hue(shown), _features(channels), _features(mirrored))
+    return Picture(channels, content, one_hue_ycc(shown[::3]), _features(channels), _features(mirrored))
 
 
 def verify(reference: PhotoPrint, query: Picture) -> Verification | None:
@@ -208,24 +208,6 @@ def _channels(data: bytes, max_pixels: int) -> np.ndarray:
     cb = -0.168736 * r - 0.331264 * g + 0.5 * b
     cr = 0.5 * r - 0.418688 * g - 0.081312 * b
     return np.stack([luma, cb, cr], axis=-1).astype(np.float32)
-
-
-def _one_hue(pixels: np.ndarray) -> bool:
-    """Grey, sepia or duotone: the colour follows the brightness, so it says nothing of its own.
-
-    ``pixels``: n×3 brightness, Cb, Cr (what the avatar shows, not a fill around it). The chroma is
-    predicted from the brightness alone (its mean in each of 32 brightness levels); what that leaves
-    is the picture's own colour. A tint keeps most of it (a blend scales it), sepia and grey none.
-    """
-    pixels = pixels[::3]
-    levels = np.clip(pixels[:, 0] / 8, 0, 31).astype(np.int64)
-    counts = np.maximum(np.bincount(levels, minlength=32), 1)
-    left = 0.0
-    for c in (1, 2):
-        chroma = pixels[:, c].astype(np.float64)
-        expected = np.bincount(levels, weights=chroma, minlength=32) / counts
-        left += float(np.abs(chroma - expected[levels]).mean())
-    return left < GREY_CHROMA
 
 
 def _content(channels: np.ndarray) -> np.ndarray:
