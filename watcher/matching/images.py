@@ -154,13 +154,18 @@ def query_views(data: bytes, max_pixels: int) -> list[tuple[str, ImageHashes]]:
     return views
 
 
+def ycc(rgb: np.ndarray) -> np.ndarray:
+    """Brightness (0–255), Cb and Cr (centred on 0) of RGB pixels (…×3, float): JPEG's YCbCr, in rgb's dtype."""
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    luma = 0.299 * r + 0.587 * g + 0.114 * b
+    cb = -0.168736 * r - 0.331264 * g + 0.5 * b
+    cr = 0.5 * r - 0.418688 * g - 0.081312 * b
+    return np.stack([luma, cb, cr], axis=-1)
+
+
 def one_hue(rgb: np.ndarray) -> bool:
     """Grey, sepia or duotone: the colour follows the brightness, so it says nothing of its own."""
-    pixels = np.asarray(rgb, dtype=np.float64).reshape(-1, 3)[::3]
-    r, g, b = pixels[:, 0], pixels[:, 1], pixels[:, 2]
-    luma = 0.299 * r + 0.587 * g + 0.114 * b
-    cb, cr = -0.168736 * r - 0.331264 * g + 0.5 * b, 0.5 * r - 0.418688 * g - 0.081312 * b
-    return one_hue_ycc(np.stack([luma, cb, cr], axis=1))
+    return one_hue_ycc(ycc(np.asarray(rgb, dtype=np.float64).reshape(-1, 3)[::3]))
 
 
 def one_hue_ycc(pixels: np.ndarray) -> bool:
@@ -433,13 +438,13 @@ def _hash_stack(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     small = np.stack([np.asarray(g.resize((9, 8), Image.Resampling.LANCZOS), dtype=np.int16) for g in greys])
     dhash = _pack((small[:, :, 1:] > small[:, :, :-1]).reshape(n, 64))
     rgb = stack.astype(np.float32).reshape(n, 32, 2, 32, 2, 3).mean(axis=(2, 4))  # 32×32 by 2×2 boxes
-    return phash, dhash, _color_hash(rgb[..., 0], rgb[..., 1], rgb[..., 2])
+    return phash, dhash, _color_hash(rgb)
 
 
-def _color_hash(r: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _color_hash(rgb: np.ndarray) -> np.ndarray:
     """Where the colour is, the same whatever the hues: chroma along its main axis, and chroma strength."""
-    cb = -0.168736 * r - 0.331264 * g + 0.5 * b
-    cr = 0.5 * r - 0.418688 * g - 0.081312 * b
+    chroma = ycc(rgb)
+    cb, cr = chroma[..., 1], chroma[..., 2]
     cb_c = cb - cb.mean(axis=(1, 2), keepdims=True)
     cr_c = cr - cr.mean(axis=(1, 2), keepdims=True)
     sxx, syy, sxy = (cb_c**2).mean(axis=(1, 2)), (cr_c**2).mean(axis=(1, 2)), (cb_c * cr_c).mean(axis=(1, 2))

@@ -37,7 +37,7 @@ import numpy as np
 
 from watcher.errors import InputError
 from watcher.matching.decode import open_picture
-from watcher.matching.images import one_hue_ycc
+from watcher.matching.images import one_hue_ycc, ycc
 from watcher.matching.keypoints import MIN_SIDE, Alignment, Features, align, describe_at, extract
 
 MAX_TURN = 30.0  # degrees: copies are turned by up to 15°; a portrait upside down is a chance alignment
@@ -203,11 +203,7 @@ def _channels(data: bytes, max_pixels: int) -> np.ndarray:
     if min(width, height) < MIN_SIDE:
         scale = MIN_SIDE / min(width, height)
         rgb = cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_CUBIC)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    luma = 0.299 * r + 0.587 * g + 0.114 * b
-    cb = -0.168736 * r - 0.331264 * g + 0.5 * b
-    cr = 0.5 * r - 0.418688 * g - 0.081312 * b
-    return np.stack([luma, cb, cr], axis=-1).astype(np.float32)
+    return ycc(rgb).astype(np.float32)
 
 
 def _content(channels: np.ndarray) -> np.ndarray:
