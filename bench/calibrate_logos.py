@@ -121,13 +121,9 @@ def _scores(hits: Iterable[logo_finder.LogoHit], size: tuple[int, int]) -> dict[
     """The best score per method and size band (see ``logo_finder.threshold``)."""
     best = dict.fromkeys(KEYS, -1.0)
     for hit in hits:
-        key = f"{hit.how}:{_band(hit, size)}"
+        key = logo_finder.threshold_key(hit, size)
         best[key] = max(best[key], hit.score)
     return best
-
-
-def _band(hit: logo_finder.LogoHit, size: tuple[int, int]) -> str:
-    return logo_finder.size_band(hit.box, size)
 
 
 def _search(part: Part, models: list[LogoModel], data: bytes) -> dict[str, float]:

@@ -322,9 +322,73 @@ def hexagon_badge(initials: str, motto: str, fill=(200, 50, 220), ring=(120, 140
 
 @pytest.mark.parametrize("degrees", [-8, 7])
 def test_a_flat_badge_used_whole_and_turned_is_found(degrees):
-    """Few keypoints and all alike: the whole picture is compared, tried turned, as ECC alone cannot undo 8°."""
+    """Few keypoints and all alike: where the edge template or the whole picture puts it, it is also tried
+    turned, as ECC alone cannot undo 8°."""
     logo = hexagon_badge("PPCS", "KNOWLEDGE IS POWER")
     model = enrol_logo(png(logo), PIXELS)
     turned = on_white(logo).rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))
     hit = find_logo(model, jpeg(turned, 85), PIXELS)
-    assert hit is not None and hit.how == "whole"
+    assert hit is not None and hit.how in ("edges", "whole")
+
+
+def pasted(logo: Image.Image, background: Image.Image, share: float, anchor: tuple[float, float]) -> Image.Image:
+    """A transparent logo laid on a 400×400 copy of ``background`` at ``share`` of its width, at ``anchor``."""
+    out = background.convert("RGB").resize((400, 400))
+    width = round(400 * share)
+    small = logo.convert("RGBA").resize((width, round(width * logo.height / logo.width)), Image.Resampling.LANCZOS)
+    out.paste(small, (round((400 - small.width) * anchor[0]), round((400 - small.height) * anchor[1])), small)
+    return out
+
+
+def wordmark(name: str, ink=(150, 40, 170), ground=(90, 120, 40)) -> Image.Image:
+    """A district's name as lettering on a band, with a hairline under it: a wordmark, 3.4:1."""
+    image = Image.new("RGBA", (680, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, 679, 199), radius=24, fill=ground)
+    draw.text((340, 80), name, fill=ink, font=ImageFont.load_default(size=76), anchor="mm")
+    draw.line((60, 140, 620, 140), fill=(240, 240, 230), width=3)
+    draw.text((340, 170), "UNIFIED SCHOOL DISTRICT", fill=(240, 240, 230), font=ImageFont.load_default(size=22),
+              anchor="mm")  # fmt: skip
+    return image
+
+
+@pytest.fixture(scope="module")
+def badge_logo() -> Image.Image:
+    return hexagon_badge("PPCS", "KNOWLEDGE IS POWER")
+
+
+@pytest.fixture(scope="module")
+def badge(badge_logo) -> LogoModel:
+    return enrol_logo(png(badge_logo), PIXELS)
+
+
+@pytest.mark.parametrize("share, anchor", [(0.4, (0.9, 0.1)), (0.25, (0.1, 0.8))])
+def test_a_flat_badge_placed_on_a_portrait_is_found_by_its_edges(badge, badge_logo, share, anchor):
+    """Its lettering differs from its ground in colour only, and its corners all look alike: keypoints cannot
+    place it, the colour-edge template can."""
+    hit = find_logo(badge, jpeg(pasted(badge_logo, portrait(4), share, anchor), 80), PIXELS)
+    assert hit is not None and hit.how == "edges"
+    x0, y0, x1, y1 = hit.box
+    left, _, right, _ = badge_logo.getbbox()  # the hexagon, pointed at the top, is narrower than its frame
+    assert x1 - x0 == pytest.approx(share * (right - left) / badge_logo.width, abs=0.03)
+    assert (x0 + x1) / 2 == pytest.approx(share / 2 + (1 - share) * anchor[0], abs=0.05)
+    tall = share * badge_logo.height / badge_logo.width  # of the picture's height
+    assert (y0 + y1) / 2 == pytest.approx(tall / 2 + (1 - tall) * anchor[1], abs=0.05)
+
+
+def test_another_badge_on_the_same_template_is_not_the_district(badge):
+    other = hexagon_badge("MVCS", "LEARN TO LEAD")
+    assert find_logo(badge, jpeg(pasted(other, portrait(4), 0.4, (0.9, 0.1)), 80), PIXELS) is None
+    assert find_logo(badge, jpeg(on_white(other), 85), PIXELS) is None
+
+
+@pytest.mark.parametrize("quality", [85, 40])
+def test_a_wordmark_in_colour_only_lettering_is_found_on_a_photo_through_jpeg(quality):
+    """Violet on olive is one grey: JPEG halves its colour detail, and the comparison sees it as JPEG does."""
+    logo = wordmark("WEST SPRINGS")
+    model = enrol_logo(png(logo), PIXELS)
+    assert find_logo(model, jpeg(pasted(logo, portrait(9), 0.75, (0.5, 0.9)), quality), PIXELS) is not None
+    twin = wordmark("EAST SPRINGS")
+    for share in (0.45, 0.75):
+        assert find_logo(model, jpeg(pasted(twin, portrait(9), share, (0.5, 0.9)), quality), PIXELS) is None
+    assert find_logo(model, jpeg(on_white(twin), quality), PIXELS) is None

@@ -201,7 +201,8 @@ class Matcher:
         if not sightings:
             return None
         best = max(sightings, key=lambda s: s.score)
-        detail = f"{best.inliers} matching points, {best.how}"
+        # a logo found by its edges (colour lettering, a plain outline) has no matching points to speak of
+        detail = f"{best.inliers} matching points, {best.how}" if best.inliers else best.how
         reasons = [f"the {best.where} shows the district logo “{best.label}” ({detail})"]
         if owner is not None:
             reasons.append("on a staff member's own personal account (district guideline 10)")

@@ -39,6 +39,7 @@ STICKER_REACH = 0.3  # ... and a sticker may hide what lies this close (share of
 STICKER_MAX = 0.3  # ... up to this share of the logo's edges
 REFINED_ENOUGH = 0.92  # a candidate scoring this much is not refined further, ...
 WORTH_REFINING = 0.4  # ... nor one whose edges agree this little overall (copies: > 0.4 before refinement)
+CHROMA_BLUR = 1.5  # picture pixels: JPEG's colour resolution (4:2:0 halves it both ways)
 COLOUR_TOLERANCE = 48  # a pixel keeps the logo's colour within this (0–255, any channel): JPEG and blur
 SMALL_COLOUR = 0.8  # share of a small copy's plain pixels (away from edges) that must keep the logo's colour
 ECC_STEPS = 40  # iterations of the edge alignment (5–15 ms on a 192×192 frame; promising candidates only)
@@ -104,14 +105,15 @@ def verify_scores(model: LogoModel, rgb: np.ndarray, valid: np.ndarray, transfor
     reference = model.image
     if scale < 0.9:  # the picture shows the logo smaller than its frame: see the logo as the picture does
         reference = _as_seen(model.image, transform)
-        ref = edge_map(reference, blur)
-    else:
-        ref = model.edges
-    query = edge_map(warped, blur)
+    chroma = CHROMA_BLUR / scale  # JPEG keeps colour at half resolution: compare both at the copy's colour detail
+    ref = edge_map(_chroma_blurred(reference, chroma, model.mask), blur)
+    query = edge_map(_chroma_blurred(warped, chroma, model.mask), blur)
     logo = model.mask | model.rim
     mask = (logo & (seen > 0)).astype(np.float32)
     own = (ref * ref).sum(axis=2) * logo
     dot = (ref * query).sum(axis=2) * mask
+    # on the rim, an edge of what the copy is placed on running against the logo's outline is no disagreement
+    dot = np.where(model.rim, np.maximum(dot, 0.0), dot)
     rr = own * mask
     qq = (query * query).sum(axis=2) * mask
     hidden = 1.0 - float(rr.sum()) / max(float(own.sum()), 1e-9)
@@ -142,15 +144,60 @@ def verify_scores(model: LogoModel, rgb: np.ndarray, valid: np.ndarray, transfor
     score = max(0.0, min(total, floor))
     if hidden > MAX_HIDDEN:  # a caption bar or a round crop hides too much of the logo to vouch for the rest
         score = 0.0
-    inside = model.mask & (seen > 0)
-    flat = inside & ((ref * ref).sum(axis=2) < 0.05)  # away from edges, where blur mixes in the surroundings
-    pixels = flat if flat.sum() >= 0.05 * max(1, inside.sum()) else inside
-    close = np.abs(reference[pixels].astype(np.int16) - warped[pixels]).max(axis=1) <= COLOUR_TOLERANCE
-    colour = float(close.mean()) if len(close) else 0.0
+    colour = _colour_kept(model, reference, warped, seen > 0, ref, transform, chroma)
     small = size_band(logo_box(transform, model.inner, (width, height)), (width, height)) == "small"
     if small and colour < SMALL_COLOUR:
         score = 0.0  # too small to read its lettering: it must keep the logo's own colours too
     return {"global": total, "floor": floor, "hidden": hidden, "window": side, "colour": colour, "score": score}
+
+
+def _colour_kept(
+    model: LogoModel,
+    reference: np.ndarray,
+    warped: np.ndarray,
+    seen: np.ndarray,
+    ref: np.ndarray,
+    transform: np.ndarray,
+    chroma: float,
+) -> float:
+    """Share of the logo's plain pixels (away from its edges; else its core; else all of it) whose colour the
+    copy keeps. A small copy blurs into what it is placed on, so the logo is also tried as blended with the
+    copy's own surroundings, and the better of the two counts."""
+    inside = model.mask & seen
+    flat = inside & ((ref * ref).sum(axis=2) < 0.05)  # away from edges, where blur mixes in the surroundings
+    core = inside & (cv2.erode(model.mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    if flat.sum() >= 0.05 * max(1, inside.sum()):
+        pixels = flat
+    elif core.sum() >= 0.05 * max(1, inside.sum()):
+        pixels = core
+    else:
+        pixels = inside
+    if not pixels.any():
+        return 0.0
+    placed = np.where(model.mask[..., None], model.image, warped)
+    if float(np.hypot(transform[0, 0], transform[1, 0])) < 0.9:
+        placed = _as_seen(placed, transform)
+    copy = _chroma_blurred(warped, chroma).astype(np.int16)
+    best = 0.0
+    for drawn in (reference, placed):
+        close = np.abs(_chroma_blurred(drawn, chroma)[pixels].astype(np.int16) - copy[pixels]).max(axis=1)
+        best = max(best, float((close <= COLOUR_TOLERANCE).mean()))
+    return best
+
+
+def _chroma_blurred(rgb: np.ndarray, sigma: float, inside: np.ndarray | None = None) -> np.ndarray:
+    """``rgb`` with its colour (not its brightness) blurred by ``sigma`` pixels, as JPEG's 4:2:0 sampling
+    blurs it; with ``inside`` (h×w bool), only within it and from it: what a copy is placed on is not
+    blurred into the logo's edges."""
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+    if inside is None:
+        ycc[..., 1:] = cv2.GaussianBlur(ycc[..., 1:], (0, 0), sigma)
+    else:  # a blur normalised by the share of the logo's own area under the kernel
+        weight = inside.astype(np.float32)
+        share = np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-6)[..., None]
+        blurred = cv2.GaussianBlur(ycc[..., 1:] * weight[..., None], (0, 0), sigma) / share
+        ycc[..., 1:] = np.where(inside[..., None], blurred, ycc[..., 1:])
+    return cv2.cvtColor(np.clip(ycc + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
 
 
 def _as_seen(image: np.ndarray, transform: np.ndarray) -> np.ndarray:
@@ -201,8 +248,7 @@ def _sticker_zones(
     A logo placed inside a picture is compared whole."""
     w, h = size
     width, height = picture
-    box = logo_box(transform, (0, 0, w, h), picture)
-    if box[2] - box[0] < WHOLE_SHARE or box[3] - box[1] < WHOLE_SHARE:
+    if not used_whole(transform, size, picture):
         return []
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     px = transform[0, 0] * xs + transform[0, 1] * ys + transform[0, 2]
@@ -210,6 +256,13 @@ def _sticker_zones(
     near_x = (px <= STICKER_REACH * width + reach, px >= (1 - STICKER_REACH) * width - reach)
     near_y = (py <= STICKER_REACH * height + reach, py >= (1 - STICKER_REACH) * height - reach)
     return [near_x[right] & near_y[bottom] for bottom in (0, 1) for right in (0, 1)]
+
+
+def used_whole(transform: np.ndarray, size: tuple[int, int], picture: tuple[int, int]) -> bool:
+    """Whether ``transform`` puts the logo's frame (``size``) over WHOLE_SHARE of the picture both ways: the
+    logo is the avatar itself."""
+    x0, y0, x1, y1 = logo_box(transform, (0, 0, *size), picture)
+    return x1 - x0 >= WHOLE_SHARE and y1 - y0 >= WHOLE_SHARE
 
 
 def size_band(box: tuple[float, ...], size: tuple[int, int]) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from watcher.matching.decode import open_picture
-from watcher.matching.logo_compare import logo_box, size_band, valid_mask, verify
+from watcher.matching.logo_compare import logo_box, size_band, used_whole, valid_mask, verify
 from watcher.matching.logo_model import (
     Keypoints,
     LogoModel,
@@ -34,6 +34,7 @@ from watcher.matching.logo_model import (
     picture_keypoints,
     thumb_edges,
 )
+from watcher.matching.logo_templates import Ladder, proposals
 
 __all__ = [
     "THRESHOLDS",
@@ -47,6 +48,7 @@ __all__ = [
     "picture_features",
     "size_band",
     "threshold",
+    "threshold_key",
 ]
 
 QUERY_SIDE = 512  # a picture is analysed at about QUERY_SIDE² pixels: a logo at 15% of the width keeps ~75 px
@@ -59,14 +61,16 @@ MIN_LOGO_SIDE = 18  # query pixels: a logo smaller than this cannot be verified
 # Thresholds on the verification score, by method and by the logo's size in the analysed picture (below
 # SMALL_SIDE² pixels its lettering is a blur and other institutions' logos on the same template look alike):
 # from bench/calibrate_logos.py, fitted on calibration designs (seeds 0–999) only: the highest score of
-# any other logo, distractor or logo-free picture (another institution's book-and-apple logo with other
-# words, JPEG'd: 0.51; a star emblem with other initials shown small: 0.42), + 0.05.
-THRESHOLDS = {"keypoints:small": 0.468, "keypoints:large": 0.561, "whole:small": 0.471, "whole:large": 0.498}
+# any other logo, distractor or logo-free picture (another institution's plain seal on the same template,
+# placed on a photo: 0.565; a shield on the same template with other words, shown small: 0.54), + 0.05.
+# Edge-template places ("edges") are held to the keypoint thresholds.
+THRESHOLDS = {"keypoints:small": 0.59, "keypoints:large": 0.615, "whole:small": 0.522, "whole:large": 0.572}
 
 
 @dataclass(frozen=True)
 class LogoHit:
-    """Where a logo was found: ``box`` (x0, y0, x1, y1) in fractions of the picture; ``how``: "keypoints" or "whole"."""
+    """Where a logo was found: ``box`` (x0, y0, x1, y1) in fractions of the picture; ``how``: "keypoints",
+    "edges" or "whole"."""
 
     score: float
     inliers: int
@@ -88,6 +92,11 @@ class PictureFeatures:
 
         Only a picture with a candidate needs it, so it is made on first use."""
         return valid_mask(self.rgb)
+
+    @cached_property
+    def ladder(self) -> Ladder:
+        """The picture's colour edges for the template search, made on first use, shared by logos."""
+        return Ladder(self.rgb)
 
     @cached_property
     def content_edges(self) -> np.ndarray | None:
@@ -133,7 +142,13 @@ def find_logo_in(model: LogoModel, picture: PictureFeatures) -> LogoHit | None:
 
 def threshold(hit: LogoHit, size: tuple[int, int]) -> float:
     """The score a candidate needs: by method, and by the logo's size in the picture."""
-    return THRESHOLDS[f"{hit.how}:{size_band(hit.box, size)}"]
+    return THRESHOLDS[threshold_key(hit, size)]
+
+
+def threshold_key(hit: LogoHit, size: tuple[int, int]) -> str:
+    """Which threshold a candidate is held to: edge-template places are verified as keypoint alignments are."""
+    how = "keypoints" if hit.how == "edges" else hit.how
+    return f"{how}:{size_band(hit.box, size)}"
 
 
 def candidates(model: LogoModel, picture: PictureFeatures) -> list[LogoHit]:
@@ -155,6 +170,12 @@ def _proposals(model: LogoModel, picture: PictureFeatures) -> Iterator[tuple[str
         aligned = _aligned_transform(model, picture, *found)
         if aligned is not None:
             yield ("keypoints", *aligned)
+    size = (picture.rgb.shape[1], picture.rgb.shape[0])
+    for transform in proposals(model, picture.ladder):
+        yield "edges", transform, 0
+        if used_whole(transform, model.size, size):  # an avatar that is the logo may be turned
+            for turn in WHOLE_TURNS:
+                yield "edges", _turned(transform, model.size, turn), 0
     whole = _whole_transform(model, picture)
     if whole is not None:
         yield "whole", whole, 0

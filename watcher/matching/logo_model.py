@@ -46,6 +46,8 @@ REPROJECTION = 3.0  # pixels within which a training copy's keypoint is at its r
 EDGE_SATURATION = 48.0  # gradient (0–255 scale) at which an edge counts fully: contrast changes matter less
 EDGE_BLUR = 1.0  # frame pixels: tolerance for the alignment's error
 THUMB = 24  # the whole-picture check first compares THUMB×THUMB edge maps (microseconds)
+TEMPLATE_AREA = 44 * 44  # pixels of the logo's frame as an edge template: a wordmark at 3:1 is 76×25
+TEMPLATE_SMOOTH = 1.0  # template pixels: tolerance for a size or place a little off
 
 _FORMAT = b"LGM2"  # LGM1: before the small-size drawings, the second look and the logo's silhouette
 
@@ -66,6 +68,16 @@ class Keypoints:
         if not len(self):
             return np.zeros((4, 0), np.uint64)
         return np.ascontiguousarray(self.descriptors.view(np.uint64).T)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A logo's colour-edge strength at template size (``LogoModel.template``), zero-mean over the logo's own
+    area and zero outside it, and template pixels per frame pixel."""
+
+    edges: np.ndarray  # float32
+    scale: float
+    spread: float  # the standard deviation of the logo's edges over its own area
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,20 @@ class LogoModel:
         """The logo's own box as a tiny edge map, for the whole-picture check's first look."""
         x0, y0, x1, y1 = self.inner
         return thumb_edges(self.image[y0:y1, x0:x1])
+
+    @cached_property
+    def template(self) -> Template:
+        """The logo's frame at about TEMPLATE_AREA pixels: its colour edges over its own area and its rim."""
+        w, h = self.size
+        scale = float(np.sqrt(TEMPLATE_AREA / (w * h)))
+        size = (max(4, round(w * scale)), max(4, round(h * scale)))
+        edges = cv2.GaussianBlur(cv2.resize(colour_edges(self.image), size, interpolation=cv2.INTER_AREA), (0, 0),
+                                 TEMPLATE_SMOOTH)  # fmt: skip
+        area = cv2.resize((self.mask | self.rim).astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.2
+        # zero-mean inside the logo and zero around it: the picture around a placed logo neither helps nor harms
+        # the correlation's numerator (a masked matchTemplate would be exact, and three times slower)
+        return Template(np.where(area, edges - edges[area].mean(), 0.0).astype(np.float32), scale,
+                        float(edges[area].std()))  # fmt: skip
 
     @cached_property
     def edges(self) -> np.ndarray:
@@ -430,6 +456,16 @@ def edge_map(rgb: np.ndarray, blur: float = EDGE_BLUR) -> np.ndarray:
     strength = np.minimum(mag / (4.0 * EDGE_SATURATION), 1.0)
     vectors = np.stack([(gx * gx - gy * gy) / (mag * mag), 2 * gx * gy / (mag * mag)], axis=2) * strength[..., None]
     return cv2.GaussianBlur(vectors, (0, 0), blur)
+
+
+def colour_edges(rgb: np.ndarray) -> np.ndarray:
+    """Edge strength 0..1 (float32): the strongest channel's gradient, so that a change of colour alone counts
+    (lettering olive on magenta has no edge in grey)."""
+    img = cv2.GaussianBlur(rgb.astype(np.float32), (0, 0), 0.6)
+    gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3)
+    mag = np.sqrt((gx * gx + gy * gy).max(axis=2) if img.ndim == 3 else gx * gx + gy * gy)
+    return np.minimum(mag / (4.0 * EDGE_SATURATION), 1.0).astype(np.float32)
 
 
 def thumb_edges(rgb: np.ndarray) -> np.ndarray:
