@@ -24,7 +24,7 @@ from watcher.matching.affiliation import read_claim
 from watcher.matching.images import PHOTO_LOOSE, query_views, reference_views
 from watcher.matching.logo_finder import enrol_logo, picture_features
 from watcher.matching.photo_check import photo_print, picture
-from watcher.models import Logo, Person
+from watcher.models import Logo, LogoSighting, Person
 from watcher.pictures import LogoSearch
 
 PIXELS = 16_000_000
@@ -114,6 +114,13 @@ def test_logo_sightings_make_logo_misuse_with_where_and_how():
     assert (m.kind, m.rule, m.evidence["logo"], m.evidence["logo_where"]) == ("logo_misuse", "logo", "seal",
                                                                               "profile photo")  # fmt: skip
     assert "top right" in m.evidence["logo_placement"] and m.evidence["logo_points"] >= 7
+
+
+def test_a_logo_found_by_its_edges_is_reported_without_matching_points():
+    sighting = LogoSighting(1, "seal", "banner", 0.8, 0, "at 40% of its width, top right")
+    (m,) = match_profile(profile("SVUSD news"), (), [MARIA, PACO], DISTRICT, SETTINGS, logo_sightings=[sighting])
+    assert m.kind == "logo_misuse" and m.evidence["logo_points"] == 0
+    assert m.evidence["reasons"][0] == "the banner shows the district logo “seal” (at 40% of its width, top right)"
 
 
 def test_namesakes_with_another_face_are_not_findings():
