@@ -1,6 +1,6 @@
 """Calibrate the logo finder on one set of designs and test it on another; print recall, false fires and speed.
 
-    PYTHONPATH=. .venv/bin/python bench/calibrate_logos.py                     # the full run (~20 minutes)
+    PYTHONPATH=. .venv/bin/python bench/calibrate_logos.py                     # the full run (~100 minutes)
     PYTHONPATH=. .venv/bin/python bench/calibrate_logos.py --quick             # one design per kind, fewer negatives
     PYTHONPATH=. .venv/bin/python bench/calibrate_logos.py --calibration-only  # while tuning: never look at TEST
 

@@ -172,15 +172,20 @@ def _proposals(model: LogoModel, picture: PictureFeatures) -> Iterator[tuple[str
             yield ("keypoints", *aligned)
     size = (picture.rgb.shape[1], picture.rgb.shape[0])
     for transform in proposals(model, picture.ladder):
-        yield "edges", transform, 0
         if used_whole(transform, model.size, size):  # an avatar that is the logo may be turned
-            for turn in WHOLE_TURNS:
-                yield "edges", _turned(transform, model.size, turn), 0
+            yield from _with_turns("edges", transform, model.size)
+        else:
+            yield "edges", transform, 0
     whole = _whole_transform(model, picture)
     if whole is not None:
-        yield "whole", whole, 0
-        for turn in WHOLE_TURNS:  # ECC refines a turn of a degree or two, not of ten
-            yield "whole", _turned(whole, model.size, turn), 0
+        yield from _with_turns("whole", whole, model.size)
+
+
+def _with_turns(how: str, transform: np.ndarray, size: tuple[int, int]) -> Iterator[tuple[str, np.ndarray, int]]:
+    """``transform``, then turned by each of WHOLE_TURNS: ECC refines a turn of a degree or two, not of ten."""
+    yield how, transform, 0
+    for turn in WHOLE_TURNS:
+        yield how, _turned(transform, size, turn), 0
 
 
 def _fit(rgb: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ LADDER_TOP = 1.3  # the picture enlarged this much at most (a small avatar)
 LADDER_STEP = 1.15  # between rungs: a copy's size is then within ±7%, which the edge alignment refines
 MIN_SHARE = 0.12  # of the picture's width: a logo placed smaller is not looked for (the corpus places from 15%)
 OVERHANG = 0.15  # of a template's side: how far a logo may run off the picture (a round crop, a tight cut)
+PAD = round(OVERHANG * math.sqrt(TEMPLATE_AREA))  # pixels of zero border around every rung, for OVERHANG
 MIN_SIDE = 18  # picture pixels: nor is a logo narrower than this (it could not be verified)
 PEAKS_PER_RUNG = 2  # best places kept from each size
 PROPOSALS = 2  # candidates passed on to verification, best first, not overlapping
@@ -38,8 +39,7 @@ class Rung:
     """The picture's colour-edge strength resized by ``factor``."""
 
     factor: float
-    edges: np.ndarray  # float32, with a zero border of ``pad`` pixels
-    pad: int
+    edges: np.ndarray  # float32, with a zero border of PAD pixels
     sums: np.ndarray  # the integral image of ``edges`` and of its square (``cv2.integral2``), for windows' spread
     squares: np.ndarray
 
@@ -56,10 +56,9 @@ class Ladder:
         rows, cols = self.edges.shape
         least = max(MIN_SHARE * cols, MIN_SIDE)
         step = max(0, math.ceil(math.log(LADDER_TOP * least / width) / math.log(LADDER_STEP)))
-        pad = 2 * _pad()
         while True:
             factor = LADDER_TOP / LADDER_STEP**step
-            if cols * factor + pad < width or rows * factor + pad < height:
+            if cols * factor + 2 * PAD < width or rows * factor + 2 * PAD < height:
                 return
             yield self._rung(step, factor)
             step += 1
@@ -70,9 +69,8 @@ class Ladder:
             size = (max(1, round(cols * factor)), max(1, round(rows * factor)))
             how = cv2.INTER_LINEAR if factor > 1 else cv2.INTER_AREA
             resized = cv2.GaussianBlur(cv2.resize(self.edges, size, interpolation=how), (0, 0), TEMPLATE_SMOOTH)
-            pad = _pad()
-            edges = cv2.copyMakeBorder(resized, pad, pad, pad, pad, cv2.BORDER_CONSTANT)
-            self._rungs[step] = Rung(factor, edges, pad, *cv2.integral2(edges))
+            edges = cv2.copyMakeBorder(resized, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT)
+            self._rungs[step] = Rung(factor, edges, *cv2.integral2(edges))
         return self._rungs[step]
 
 
@@ -91,7 +89,7 @@ def proposals(model: LogoModel, ladder: Ladder) -> Iterator[np.ndarray]:
             if best < MIN_CORRELATION:
                 break
             scale = shape.scale / rung.factor
-            left, top = (x - rung.pad) / rung.factor, (y - rung.pad) / rung.factor
+            left, top = (x - PAD) / rung.factor, (y - PAD) / rung.factor
             found.append((best, np.array([[scale, 0, left], [0, scale, top]], np.float64)))
             scores[max(0, y - th // 2) : y + th // 2 + 1, max(0, x - tw // 2) : x + tw // 2 + 1] = -1.0
     found.sort(key=lambda item: -item[0])
@@ -114,11 +112,6 @@ def _spread(rung: Rung, width: int, height: int) -> np.ndarray:
     area = width * height
     mean = window(rung.sums) / area
     return np.sqrt(np.maximum(window(rung.squares) / area - mean * mean, 0.0)).astype(np.float32)
-
-
-def _pad() -> int:
-    """Pixels of zero border around every rung: how far a template may run off the picture."""
-    return round(OVERHANG * math.sqrt(TEMPLATE_AREA))
 
 
 def _overlap(a: np.ndarray, b: np.ndarray, size: tuple[int, int]) -> float:
