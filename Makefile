@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format bench eval calibrate clean
+.PHONY: demo test lint format bench bench-scale eval calibrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,9 @@ demo: $(BIN)/python
 	$(BIN)/python -m pip install --quiet .
 	$(BIN)/watcher demo --dir demo-output
 
+# The bench extra too: a small run of the district-scale benchmark is one of the tests.
 test: $(BIN)/python
-	$(BIN)/python -m pip install --quiet ".[test]"
+	$(BIN)/python -m pip install --quiet ".[test,bench]"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -p no:cacheprovider
@@ -31,6 +32,11 @@ format: $(BIN)/python
 bench: $(BIN)/python
 	$(BIN)/python -m pip install --quiet .
 	$(BIN)/python bench/bench_scan.py
+
+# District scale: 75,000 staff, 100,000 profiles a week (about an hour; --small for a few minutes).
+bench-scale: $(BIN)/python
+	$(BIN)/python -m pip install --quiet ".[bench]"
+	$(BIN)/python bench/bench_scale.py
 
 # Precision and recall of matching on the held-out (test) part of the development corpus, at 60 and
 # 240 staff, through the real product; then the per-pair photo false-match rate on that part.

@@ -75,6 +75,7 @@ def faces(part: str, people: int, strangers: int) -> tuple[list[Face], list[Face
 
 
 def run(part: str, people: int, strangers: int) -> tuple[list[Pair], list[Pair], int]:
+    photo_check.COMPARE_ALL = True  # every check measured, so that the sweep can try other thresholds
     rnd = random.Random(f"calibrate:{part}")
     enrolled, others = faces(part, people, strangers)
     photos = [jpeg(face, 90) for face, _ in enrolled]
@@ -84,7 +85,7 @@ def run(part: str, people: int, strangers: int) -> tuple[list[Pair], list[Pair],
     start = time.perf_counter()
     prints = [photo_print(data, PIXELS) for data in photos]
     print_ms = (time.perf_counter() - start) / len(enrolled) * 1000
-    index = HashIndex([(i, name, h) for i, views in enumerate(refs) for name, h in views])
+    index = HashIndex.of([(i, name, h) for i, views in enumerate(refs) for name, h in views])
     print(f"\n== {part}: {people} enrolled ({len(index):,} views), {strangers} strangers; enrolment "
           f"{views_ms + print_ms:.0f} ms per photo (views {views_ms:.0f} + print {print_ms:.0f})")  # fmt: skip
 

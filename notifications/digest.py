@@ -8,7 +8,8 @@ digest stays small whatever the database holds.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from notifications.render import template_environment
 from sources.base import clean_line
 from storage.reports import STRENGTHS, ReportFinding, WeekReport
+from watcher.coverage import SEARCHED_BY, WINDOW, PlatformCoverage, meaning
 
 MAX_ROWS = 200  # per table
 MAX_NAME = 80  # characters of a scraped handle or display name shown
@@ -29,17 +31,26 @@ def digest_subject(report: WeekReport) -> str:
     return f"Identity Watch weekly digest {report.week}: {count} new finding{'s' if count != 1 else ''}"
 
 
-def digest_text(report: WeekReport, *, district: str, now: datetime | None = None) -> str:
+def digest_text(
+    report: WeekReport, *, district: str, now: datetime | None = None, staff: Sequence[PlatformCoverage] = ()
+) -> str:
     """The plain-text digest (also what ``watcher digest`` previews)."""
-    return template_environment().get_template("digest.txt").render(digest_context(report, district=district, now=now))
+    context = digest_context(report, district=district, now=now, staff=staff)
+    return template_environment().get_template("digest.txt").render(context)
 
 
 def render_digest(
-    report: WeekReport, *, sender: str, to: str, district: str, now: datetime | None = None
+    report: WeekReport,
+    *,
+    sender: str,
+    to: str,
+    district: str,
+    now: datetime | None = None,
+    staff: Sequence[PlatformCoverage] = (),
 ) -> EmailMessage:
     """One digest message to one recipient."""
     env = template_environment()
-    context = digest_context(report, district=district, now=now)
+    context = digest_context(report, district=district, now=now, staff=staff)
     message = EmailMessage()
     message["Subject"] = digest_subject(report)
     message["From"] = sender
@@ -52,8 +63,11 @@ def render_digest(
     return message
 
 
-def digest_context(report: WeekReport, *, district: str, now: datetime | None = None) -> dict[str, Any]:
-    """What the templates show: counts, and tables of cleaned rows capped at ``MAX_ROWS``."""
+def digest_context(
+    report: WeekReport, *, district: str, now: datetime | None = None, staff: Sequence[PlatformCoverage] = ()
+) -> dict[str, Any]:
+    """What the templates show: counts, and tables of cleaned rows capped at ``MAX_ROWS``; ``staff``
+    is each source's coverage of enrolled staff (watcher/coverage.py), counted as of the writing."""
     as_of = min(report.end, now or datetime.now(UTC))  # ages at the week's end, or now for a week not over
     new_ids = {f.id for f in report.new}
     impersonation = [f for f in report.new if f.kind == "impersonation"]
@@ -97,8 +111,32 @@ def digest_context(report: WeekReport, *, district: str, now: datetime | None = 
                 for (source, reason), n in sorted(coverage.problems.items())
             ],
         },
+        "staff": _staff(staff, report.start.tzinfo),
         "enrolment": report.enrolment,
         "max_rows": MAX_ROWS,
+    }
+
+
+def _staff(staff: Sequence[PlatformCoverage], tz: tzinfo | None) -> dict[str, Any]:
+    """Per source: how many enrolled people it searched in the window, and the stalest search."""
+    first = staff[0] if staff else None
+    return {
+        "as_of": first.as_of.astimezone(tz).strftime("%Y-%m-%d %H:%M") if first else "",
+        "days": first.window.days if first else WINDOW.days,
+        "meaning": meaning(first.window if first else WINDOW),
+        "sources": [
+            {
+                "name": clean_line(c.source),
+                "searched": c.searched,
+                "enrolled": c.enrolled,
+                "percent": c.percent,
+                "by": SEARCHED_BY[c.searched_by],
+                "stalest": c.stalest,
+                "never": c.never,
+                "summary": c.summary(),
+            }
+            for c in staff
+        ],
     }
 
 

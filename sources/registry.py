@@ -27,6 +27,12 @@ def source_types() -> list[str]:
     return sorted(_BUILT_IN)
 
 
+def default_query_kinds(config: SourceConfig) -> frozenset[str]:
+    """The kinds of query (NAME, HANDLE) an entry's adapter answers by default, read without building
+    it (no token read, no connection); ``probe_handles = true`` may add HANDLE. Empty for an unknown type."""
+    return getattr(_BUILT_IN.get(config.type), "query_kinds", frozenset())
+
+
 def build_source(config: SourceConfig, http: HttpClient) -> Source:
     """The adapter for a ``[[sources]]`` entry; its origin is trusted and rate-limited.
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from storage.hashes import from_columns, pack_views
+
 MIGRATIONS = Migrations("identity_watch")
 
 
@@ -280,3 +282,54 @@ def verified_photos_and_logos(db: Database) -> None:
             avatar_last_modified = NULL
         """,
     )
+
+
+@MIGRATIONS(name="0007_query_answered")
+def query_answered(db: Database) -> None:
+    """When each query last got an answer (found or not found), kept apart from when it last ran: a
+    rate-limited or failed run must not hide that the query was answered the day before. Coverage
+    (who was searched on each platform in the last 7 days) is counted from it."""
+    _run(
+        db,
+        """
+        ALTER TABLE query_state ADD COLUMN last_answered_at TEXT;
+        UPDATE query_state SET last_answered_at = last_run_at WHERE outcome IN ('found', 'not_found')
+        """,
+    )
+
+
+@MIGRATIONS(name="0008_reference_views")
+def reference_views(db: Database) -> None:
+    """One row per enrolled photo instead of one per view: its view names and its hashes packed
+    (24 bytes a view). At 75,000 staff the row-per-view table held 8 million rows of hex text, took
+    minutes to save and most of a scan's start to load; the packed rows load straight into the
+    matcher's arrays. Existing hashes are carried over as they are."""
+    _run(
+        db,
+        """
+        CREATE TABLE reference_views (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            photo INTEGER NOT NULL,
+            views TEXT NOT NULL,
+            hashes BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (person_id, photo)
+        )
+        """,
+    )
+    photos: dict[tuple[int, int], list] = {}
+    created: dict[tuple[int, int], str] = {}
+    for row in db.query(
+        "SELECT person_id, photo, view, phash, dhash, chash, created_at FROM reference_hashes ORDER BY id"
+    ):
+        key = (row["person_id"], row["photo"])
+        photos.setdefault(key, []).append((row["view"], from_columns(row)))
+        created.setdefault(key, row["created_at"])
+    for (person_id, photo), views in photos.items():
+        names, blob = pack_views(tuple(views))
+        db.execute(
+            "INSERT INTO reference_views (person_id, photo, views, hashes, created_at) VALUES (?, ?, ?, ?, ?)",
+            [person_id, photo, names, blob, created[(person_id, photo)]],
+        )
+    db.execute("DROP TABLE reference_hashes")

@@ -12,9 +12,9 @@ from email.parser import BytesParser
 from sqlite_utils import Database
 
 from storage.db import utcnow, write_transaction
-from storage.hashes import from_columns, hash_columns
+from storage.hashes import pack_views, unpack_views, view_table
 from watcher.matching.name_parts import strip_accents
-from watcher.models import Enrolment, ImageHashes, Person
+from watcher.models import Enrolment, ImageHashes, Person, ViewTable
 from watcher.query_plan import handle_candidates, name_variants
 
 
@@ -58,33 +58,30 @@ def save_enrolments(db: Database, enrolments: list[Enrolment]) -> tuple[int, int
                     source, _, handle = account.partition(":")
                     db["accounts"].insert({"person_id": person_id, "source": source, "handle": handle})
             if e.photos:
-                db.execute("DELETE FROM reference_hashes WHERE person_id = ?", [person_id])
+                db.execute("DELETE FROM reference_views WHERE person_id = ?", [person_id])
                 db.execute("DELETE FROM reference_prints WHERE person_id = ?", [person_id])
                 for number, record in enumerate(e.prints, start=1):
                     db["reference_prints"].insert(
                         {"person_id": person_id, "photo": number, "print": record, "created_at": now}
                     )
                 for number, views in enumerate(e.photos, start=1):
-                    for view, hashes in views:
-                        db["reference_hashes"].insert(
-                            {
-                                "person_id": person_id,
-                                "photo": number,
-                                "view": view,
-                                **hash_columns(hashes),
-                                "created_at": now,
-                            }
-                        )
+                    names, packed = pack_views(tuple(views))
+                    row = {"person_id": person_id, "photo": number, "views": names, "hashes": packed, "created_at": now}
+                    db["reference_views"].insert(row)
     return added, updated
 
 
-def list_people(db: Database) -> list[Person]:
+def list_people(db: Database, *, references: bool = True) -> list[Person]:
+    """Everyone enrolled; ``references=False`` leaves out their photos' views (``reference_table``
+    loads those for the matcher, as arrays)."""
     accounts: dict[int, set[str]] = defaultdict(set)
     for row in db.query("SELECT person_id, source, handle FROM accounts"):
         accounts[row["person_id"]].add(f"{row['source']}:{row['handle']}")
-    references: dict[int, list[tuple[str, ImageHashes]]] = defaultdict(list)
-    for row in db.query("SELECT person_id, photo, view, phash, dhash, chash FROM reference_hashes ORDER BY id"):
-        references[row["person_id"]].append((f"photo{row['photo']}:{row['view']}", from_columns(row)))
+    views: dict[int, list[tuple[str, ImageHashes]]] = defaultdict(list)
+    if references:
+        for row in db.query("SELECT person_id, photo, views, hashes FROM reference_views ORDER BY person_id, photo"):
+            prefix = f"photo{row['photo']}:"
+            views[row["person_id"]] += [(prefix + n, h) for n, h in unpack_views(row["views"], row["hashes"])]
     return [
         Person(
             id=row["id"],
@@ -94,10 +91,16 @@ def list_people(db: Database) -> list[Person]:
             school=row["school"],
             opt_in=bool(row["opt_in"]),
             accounts=frozenset(accounts[row["id"]]),
-            references=tuple(references[row["id"]]),
+            references=tuple(views[row["id"]]),
         )
         for row in db.query("SELECT * FROM people ORDER BY name, email")
     ]
+
+
+def reference_table(db: Database) -> ViewTable:
+    """Every enrolled photo's views, as columns (see ``ViewTable``), named as ``list_people`` names them."""
+    rows = db.execute("SELECT person_id, photo, views, hashes FROM reference_views ORDER BY person_id, photo")
+    return view_table((person_id, f"photo{photo}:", names, packed) for person_id, photo, names, packed in rows)
 
 
 def photo_prints(db: Database, person_id: int) -> list[bytes]:
@@ -108,7 +111,7 @@ def photo_prints(db: Database, person_id: int) -> list[bytes]:
 
 def photo_counts(db: Database) -> dict[int, int]:
     """How many photos each person enrolled (hashes only; the photos are gone)."""
-    rows = db.query("SELECT person_id, COUNT(DISTINCT photo) AS n FROM reference_hashes GROUP BY person_id")
+    rows = db.query("SELECT person_id, COUNT(*) AS n FROM reference_views GROUP BY person_id")
     return {row["person_id"]: row["n"] for row in rows}
 
 
@@ -142,13 +145,13 @@ def remove_person(db: Database, email: str) -> dict[str, int] | None:
         row = _person_row(db, email)
         if row is None:
             return None
-        person = next(p for p in list_people(db) if p.id == row["id"])
+        person = next(p for p in list_people(db, references=False) if p.id == row["id"])
         terms = _terms(person)
         counts = {"findings_anonymised": _anonymise_findings(db, person.id, terms)}
         counts |= _drop_messages(db, person, terms)
         counts["searches"] = _drop_searches(db, person, terms)
         counts["audit_redacted"] = _redact_rows(db, "audit", ("actor", "detail"), terms)
-        counts["photo_hashes"] = db.execute("DELETE FROM reference_hashes WHERE person_id = ?", [person.id]).rowcount
+        counts["photos"] = db.execute("DELETE FROM reference_views WHERE person_id = ?", [person.id]).rowcount
         db.execute("DELETE FROM reference_prints WHERE person_id = ?", [person.id])
         counts["handles"] = db.execute("DELETE FROM accounts WHERE person_id = ?", [person.id]).rowcount
         db.execute("DELETE FROM people WHERE id = ?", [person.id])

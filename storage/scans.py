@@ -159,16 +159,36 @@ def save_profile(db: Database, profile: Profile, avatar: AvatarState) -> int:
     return db["profiles"].insert(values).last_pk
 
 
+# Outcomes that are the platform's answer; anything else ("unknown: rate_limited", …) is not.
+ANSWERED = ("found", "not_found")
+
+
 def query_ages(db: Database, source: str) -> dict[tuple[str, str], str]:
     """(kind, query) → when it last ran on this source."""
     rows = db.query("SELECT kind, query, last_run_at FROM query_state WHERE source = ?", [source])
     return {(row["kind"], row["query"]): row["last_run_at"] for row in rows}
 
 
-def record_query(db: Database, source: str, kind: str, query: str, outcome: str) -> None:
+def answered_queries(db: Database, source: str, kind: str | None = None) -> dict[tuple[str, str], str]:
+    """(kind, query) → when this source last answered it (found or not found); never-answered
+    queries are left out. Only queries of ``kind`` when given."""
+    sql = "SELECT kind, query, last_answered_at FROM query_state WHERE source = ? AND last_answered_at IS NOT NULL"
+    params = [source]
+    if kind is not None:
+        sql += " AND kind = ?"
+        params.append(kind)
+    return {(row["kind"], row["query"]): row["last_answered_at"] for row in db.query(sql, params)}
+
+
+def record_query(db: Database, source: str, kind: str, query: str, outcome: str, *, at: str | None = None) -> None:
+    """Remember that a query ran (``at``, default now) and how it ended; an answer also moves
+    ``last_answered_at``, a failure leaves it as it was."""
+    at = at or utcnow()
     db.execute(
-        """INSERT INTO query_state (source, kind, query, last_run_at, outcome) VALUES (?, ?, ?, ?, ?)
+        """INSERT INTO query_state (source, kind, query, last_run_at, outcome, last_answered_at)
+           VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (source, kind, query) DO UPDATE SET last_run_at = excluded.last_run_at,
-           outcome = excluded.outcome""",
-        [source, kind, query, utcnow(), outcome],
+           outcome = excluded.outcome,
+           last_answered_at = COALESCE(excluded.last_answered_at, query_state.last_answered_at)""",
+        [source, kind, query, at, outcome, at if outcome in ANSWERED else None],
     )

@@ -18,7 +18,14 @@ from watcher.config import load_config
 
 TZ = ZoneInfo("America/Los_Angeles")  # the demo config's time zone
 RULES = ("photo", "name+photo", "name+affiliation", "logo")
-SECTIONS = ("NEW IMPERSONATION", "OPEN IMPERSONATION", "RESOLVED THIS WEEK", "LOGO MISUSE", "SCAN COVERAGE")
+SECTIONS = (
+    "NEW IMPERSONATION",
+    "OPEN IMPERSONATION",
+    "RESOLVED THIS WEEK",
+    "LOGO MISUSE",
+    "STAFF SEARCHED",
+    "SCAN COVERAGE",
+)
 
 
 def moment(week: str, day: int, hour: int = 12) -> str:

@@ -38,8 +38,12 @@ def test_photos_are_hashed_and_not_stored(tmp_path, world, watcher):
         for row in db.execute(f"SELECT * FROM {table}"):
             for value in row:
                 assert not (isinstance(value, bytes) and value[:3] == b"\xff\xd8\xff"), f"a JPEG is stored in {table}"
-    views, people = db.execute("SELECT COUNT(*), COUNT(DISTINCT person_id) FROM reference_hashes").fetchone()
-    assert people == 7 and views == 7 * len(reference_views(world.photos["maria.garcia@svusd.example"], 10**8))
+    photos, people = db.execute("SELECT COUNT(*), COUNT(DISTINCT person_id) FROM reference_views").fetchone()
+    assert people == photos == 7
+    # One row per photo, every view in it: names and 24 bytes of hashes a view.
+    expected = len(reference_views(world.photos["maria.garcia@svusd.example"], 10**8))
+    for names, packed in db.execute("SELECT views, hashes FROM reference_views"):
+        assert len(names.split(",")) == expected and len(packed) == 24 * expected
     # One verification record per photo: derived (keypoints and layout signs), and it reads back.
     records = [row[0] for row in db.execute("SELECT print FROM reference_prints")]
     assert len(records) == 7 and all(PhotoPrint.from_bytes(r).features.descriptors.shape[1] == 32 for r in records)
@@ -116,10 +120,10 @@ def test_add_list_remove(tmp_path, watcher, images):
     assert result.exit_code == 1 and "malformed e-mail" in result.output
 
     db = sqlite3.connect(tmp_path / "watcher.db")
-    assert db.execute("SELECT COUNT(DISTINCT photo) FROM reference_hashes").fetchone() == (1,)
+    assert db.execute("SELECT COUNT(DISTINCT photo) FROM reference_views").fetchone() == (1,)
     watcher("people", "remove", "ana@svusd.example")
     assert people_json(watcher) == []
-    for table in ("reference_hashes", "reference_prints", "accounts", "people"):
+    for table in ("reference_views", "reference_prints", "accounts", "people"):
         assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,), table
     result = watcher("people", "remove", "ana@svusd.example", ok=False)
     assert "no enrolled person" in result.output
@@ -147,7 +151,7 @@ def test_init_creates_wal_database(tmp_path, watcher):
     db = sqlite3.connect(tmp_path / "watcher.db")
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"people", "accounts", "reference_hashes", "logos", "profiles", "findings", "outbox", "scan_runs"} <= tables
+    assert {"people", "accounts", "reference_views", "logos", "profiles", "findings", "outbox", "scan_runs"} <= tables
     applied = db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()
     watcher("init")  # idempotent
     assert db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone() == applied
@@ -195,3 +199,63 @@ def test_updates_leave_unmentioned_fields_alone(tmp_path, watcher):
     short.write_text("name,email,opt_in\nAna Ruiz Díaz,ana@svusd.example\n", encoding="utf-8")
     watcher("people", "import", str(short))
     assert people_json(watcher)[0]["opt_in"] is False
+
+
+def test_an_upgrade_packs_each_photos_views_into_one_row(tmp_path):
+    """Databases enrolled before 0008 kept a row per view: the hashes come over unchanged, one row a photo."""
+    from sqlite_utils import Database
+
+    from storage import open_database
+    from storage.hashes import hash_columns
+    from storage.migrations import MIGRATIONS
+    from storage.people import list_people, reference_table
+    from watcher.demo.portraits import jpeg, portrait
+
+    views = reference_views(jpeg(portrait(5)), 10**8)
+    old = Database(tmp_path / "watcher.db")
+    MIGRATIONS.apply(old, stop_before="0008_reference_views")
+    now = "2026-12-01T00:00:00+00:00"
+    pid = (
+        old["people"].insert({"email": "a@x.example", "name": "Ana Ruiz", "created_at": now, "updated_at": now}).last_pk
+    )
+    for photo in (1, 2):
+        old["reference_hashes"].insert_all(
+            {"person_id": pid, "photo": photo, "view": name, **hash_columns(h), "created_at": now} for name, h in views
+        )
+    old.close()
+    db = open_database(tmp_path / "watcher.db")
+    assert "reference_hashes" not in db.table_names()
+    (person,) = list_people(db)
+    assert person.references == tuple((f"photo{n}:{name}", h) for n in (1, 2) for name, h in views)
+    table = reference_table(db)
+    assert len(table) == 2 * len(views) and set(table.owners.tolist()) == {pid}
+    assert [table.names[c] for c in table.codes[: len(views)]] == [f"photo1:{name}" for name, _ in views]
+    assert table.hashes[0].tolist() == [views[0][1].phash, views[0][1].dhash, views[0][1].color]
+    assert list_people(db, references=False)[0].references == ()
+
+
+def test_photos_are_hashed_on_several_processes_and_a_bad_one_rejects_only_its_row(tmp_path):
+    from watcher.demo.portraits import jpeg, portrait
+    from watcher.roster import read_roster
+
+    lines = ["name,email,photos"]
+    for k in range(10):
+        (tmp_path / f"p{k}.jpg").write_bytes(jpeg(portrait(200 + k)))
+        lines.append(f"Person {k},p{k}@x.example,p{k}.jpg")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff not really a JPEG")
+    lines.insert(4, "Broken Photo,broken@x.example,p1.jpg;broken.jpg")
+    lines.append("Missing Photo,missing@x.example,nowhere.jpg")
+    lines.append("Person 0 Again,p0@x.example,p2.jpg")  # a duplicate e-mail, found after hashing
+    (tmp_path / "roster.csv").write_text("\n".join(lines) + "\n")
+
+    result = read_roster(tmp_path / "roster.csv", max_pixels=10**8, workers=2)
+
+    assert [(p.line, p.reason.split(":")[0]) for p in result.problems] == [
+        (5, "photo broken.jpg"),
+        (13, "photo not found"),
+        (14, "e-mail p0@x.example already on line 2"),
+    ]
+    assert [e.email for e in result.enrolments] == [f"p{k}@x.example" for k in range(10)]
+    for k, enrolment in enumerate(result.enrolments):  # each row got its own photo's views, in order
+        assert enrolment.photos == (tuple(reference_views(jpeg(portrait(200 + k)), 10**8)),)
+        assert PhotoPrint.from_bytes(enrolment.prints[0]).features.descriptors.shape[1] == 32

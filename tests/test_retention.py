@@ -192,7 +192,7 @@ def test_people_remove_leaves_no_trace_but_an_anonymised_finding(tmp_path, enrol
         assert (
             count(
                 db,
-                "SELECT COUNT(*) FROM reference_hashes r LEFT JOIN people p ON p.id = r.person_id WHERE p.id IS NULL",
+                "SELECT COUNT(*) FROM reference_views r LEFT JOIN people p ON p.id = r.person_id WHERE p.id IS NULL",
             )
             == 0
         )

@@ -192,7 +192,7 @@ def test_removing_a_person_deletes_their_data_and_alerts(tmp_path, enrolled):
     ):
         assert db.execute(sql, [email]).fetchone() == (0,)
     assert email not in enrolled("findings", "--json").output
-    assert db.execute("SELECT COUNT(*) FROM reference_hashes").fetchone()[0] > 0  # the others keep theirs
+    assert db.execute("SELECT COUNT(*) FROM reference_views").fetchone()[0] > 0  # the others keep theirs
 
 
 def test_broken_avatar_urls_are_recorded_as_unknown(tmp_path, world):

@@ -160,6 +160,8 @@ def test_run_scans_alerts_sends_the_missed_digest_once_and_stops_on_sigterm(tmp_
     assert sum(status["open_findings"]["impersonation"].values()) >= alerted
     (bluesky,) = status["sources"]
     assert bluesky["source"] == "bluesky" and bluesky["last_successful_scan_at"] and bluesky["unknown_7d"] == {}
+    (covered,) = status["coverage"]["sources"]  # a complete scan answered everyone's name
+    assert covered["source"] == "bluesky" and covered["searched"] == covered["enrolled"] > 0
 
     second = subprocess.run(
         [sys.executable, "-c", "from watcher.cli import main; main()", "--config", str(config), "run"],

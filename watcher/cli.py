@@ -7,6 +7,7 @@ import getpass
 import io
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,10 +99,17 @@ def people() -> None:
 
 @people.command("import")
 @click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=lambda: os.cpu_count() or 1,
+    show_default="all cores",
+    help="Processes hashing the photos.",
+)
 @pass_app
-def people_import(app: App, roster: Path) -> None:
+def people_import(app: App, roster: Path, workers: int) -> None:
     """Import or update staff from a roster CSV (name,email,aliases,handles,photos,school,opt_in)."""
-    result, added, updated = pipeline.import_roster(app.config, app.db, roster)
+    result, added, updated = pipeline.import_roster(app.config, app.db, roster, workers)
     for problem in result.problems:
         click.echo(f"{roster}:{problem.line}: {problem.reason}", err=True)
     click.echo(
@@ -141,7 +149,7 @@ def people_add(app: App, name, email, aliases, handles, photos, school, opt_in) 
 @pass_app
 def people_list(app: App, as_json: bool) -> None:
     """List enrolled staff."""
-    everyone = people_store.list_people(app.db)
+    everyone = people_store.list_people(app.db, references=False)
     photos = people_store.photo_counts(app.db)
     rows = [
         {
@@ -175,7 +183,7 @@ def people_remove(app: App, email: str) -> None:
     if counts is None:
         raise InputError(f"no enrolled person with e-mail {email}")
     click.echo(
-        f"removed {_printable(email)}: {counts['handles']} handles, {counts['photo_hashes']} photo hashes, "
+        f"removed {_printable(email)}: {counts['handles']} handles, {counts['photos']} photos' hashes, "
         f"{counts['messages']} messages, {counts['findings_anonymised']} findings anonymised"
     )
 

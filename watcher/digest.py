@@ -18,6 +18,7 @@ from notifications.digest import digest_subject, digest_text, render_digest
 from storage import outbox as outbox_store
 from storage import reports
 from watcher.config import Config
+from watcher.coverage import staff_coverage
 from watcher.errors import ConfigError, InputError
 from watcher.pipeline import DeliveryReport, deliver_outbox
 
@@ -41,27 +42,37 @@ def resolve_week(config: Config, week: str | None) -> str:
     return reports.week_name(reports.parse_week(week))
 
 
-def preview_digest(config: Config, db: Database, week: str) -> str:
+def preview_digest(config: Config, db: Database, week: str, *, now: datetime | None = None) -> str:
     """The plain-text digest with its subject, as the recipients would read it; nothing is queued."""
+    now = now or datetime.now(UTC)
     report = reports.week_report(db, week, ZoneInfo(config.timezone))
-    return f"Subject: {digest_subject(report)}\n\n{digest_text(report, district=config.district.name)}"
+    staff = staff_coverage(config.sources, db, now=now)
+    text = digest_text(report, district=config.district.name, now=now, staff=staff)
+    return f"Subject: {digest_subject(report)}\n\n{text}"
 
 
-def send_digest(config: Config, db: Database, week: str) -> DigestOutcome:
-    """Queue the week's digest for each ``digest.to`` address not sent it yet, then deliver the outbox."""
+def send_digest(config: Config, db: Database, week: str, *, now: datetime | None = None) -> DigestOutcome:
+    """Queue the week's digest for each ``digest.to`` address not sent it yet, then deliver the outbox.
+
+    Staff coverage is counted as of ``now`` (the 7 days before the digest is written): the database
+    keeps only each query's last answer, not a history to count an earlier week from."""
     if not config.digest.to:
         raise ConfigError("no digest recipients: set to = [...] under [digest] in the config file")
+    now = now or datetime.now(UTC)
     tz = ZoneInfo(config.timezone)
     _, end = reports.week_bounds(week, tz)
-    if end > datetime.now(UTC):
+    if end > now:
         raise InputError(f"week {week} is not over yet: a digest covers a whole week (preview it without --send)")
     report = reports.week_report(db, week, tz)
+    staff = staff_coverage(config.sources, db, now=now)
     keys = {address: f"digest:{week}:{parseaddr(address)[1].lower()}" for address in config.digest.to}
     outcome = DigestOutcome(week)
     before = reports.message_states(db, list(keys.values()))
     for address, key in keys.items():
         if key not in before:  # a key queued already (even by a process racing this one) stays as it is
-            message = render_digest(report, sender=config.email.sender, to=address, district=config.district.name)
+            message = render_digest(
+                report, sender=config.email.sender, to=address, district=config.district.name, now=now, staff=staff
+            )
             outbox_store.enqueue_message(db, message, kind="digest", dedupe_key=key)
     outcome.delivery = deliver_outbox(config, db)
     after = reports.message_states(db, list(keys.values()))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,40 @@ class ImageHashes:
 
 
 Views = tuple[tuple[str, ImageHashes], ...]  # (view name, hashes): "original", "mirror", "crop80", …
+
+
+@dataclass(frozen=True)
+class ViewTable:
+    """Many owners' views as columns (one row a view): what the photo index is built from at district
+    size, where a Python object per view would take gigabytes."""
+
+    owners: np.ndarray  # int64: whose view (a person id)
+    codes: np.ndarray  # int32: the view's name, as an index into ``names``
+    names: tuple[str, ...]
+    hashes: np.ndarray  # uint64 n×3: phash, dhash, colour
+
+    def __len__(self) -> int:
+        return len(self.owners)
+
+    @classmethod
+    def empty(cls) -> ViewTable:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int32), (), np.zeros((0, 3), np.uint64))
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[int, str, ImageHashes]]) -> ViewTable:
+        """From (owner, view name, hashes) entries."""
+        number: dict[str, int] = {}
+        rows = [
+            (owner, number.setdefault(name, len(number)), (h.phash, h.dhash, h.color)) for owner, name, h in entries
+        ]
+        if not rows:
+            return cls.empty()
+        return cls(
+            owners=np.array([r[0] for r in rows], dtype=np.int64),
+            codes=np.array([r[1] for r in rows], dtype=np.int32),
+            names=tuple(number),
+            hashes=np.array([r[2] for r in rows], dtype=np.uint64).reshape(-1, 3),
+        )
 
 
 @dataclass(frozen=True)

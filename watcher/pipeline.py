@@ -44,6 +44,7 @@ from watcher.errors import (
 )
 from watcher.links import NOT_A_PROBLEM, UNSUBSCRIBE, link, link_secret
 from watcher.matching import Matcher
+from watcher.matching.images import HashIndex
 from watcher.matching.photo_check import PhotoPrint
 from watcher.pictures import LogoSearch, ProfilePictures
 from watcher.query_plan import Query, plan_queries
@@ -141,9 +142,10 @@ class DeliveryReport:
     stopped: str | None = None  # why the run stopped early (transport unavailable), if it did
 
 
-def import_roster(config: Config, db: Database, path: Path) -> tuple[RosterResult, int, int]:
-    """Read a roster and save its good rows in one transaction. Returns (result, added, updated)."""
-    result = read_roster(path, max_pixels=config.network.max_image_pixels)
+def import_roster(config: Config, db: Database, path: Path, workers: int = 1) -> tuple[RosterResult, int, int]:
+    """Read a roster (photos hashed on ``workers`` processes) and save its good rows in one transaction.
+    Returns (result, added, updated)."""
+    result = read_roster(path, max_pixels=config.network.max_image_pixels, workers=workers)
     added, updated = people_store.save_enrolments(db, result.enrolments)
     return result, added, updated
 
@@ -169,10 +171,11 @@ def run_scan(
     """
     stopping = stop or (lambda: False)
     source_configs = [config.source(only_source)] if only_source else list(config.sources)
-    people = people_store.list_people(db)
+    people = people_store.list_people(db, references=False)
     logos = list_logos(db)
     prints = _PrintLookup(db)
-    matcher = Matcher(people, config.district, config.matching, local_domains(config), prints=prints)
+    photos = HashIndex(people_store.reference_table(db))
+    matcher = Matcher(people, config.district, config.matching, local_domains(config), prints=prints, photos=photos)
     logo_search = LogoSearch(logos)
     queries = plan_queries(people, config.district)
     http = HttpClient(config.network, session)
@@ -440,7 +443,7 @@ def queue_alerts(config: Config, db: Database) -> int:
     A person who already had ``alerts.max_per_person_per_day`` alerts today (district time)
     gets none now: their findings stay unalerted and go into the next message.
     """
-    people = {p.id: p for p in people_store.list_people(db)}
+    people = {p.id: p for p in people_store.list_people(db, references=False)}
     types = {s.name: s.type for s in config.sources}
     base_url = config.web.base_url
     secret = link_secret(db) if base_url else b""

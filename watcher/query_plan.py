@@ -147,3 +147,11 @@ def handle_candidates(person: Person) -> list[str]:
         out += [f"{first}{last}", f"{first}.{last}", f"{first}_{last}", f"{first[0]}{last}", f"{last}{first}"]
     out += [f"{firsts[0]}{full_last}", f"{firsts[0]}-{last}", f"{last}.{firsts[0]}"]
     return [h for h in dict.fromkeys(out) if len(h) >= 3]
+
+
+def first_query(person: Person, kind: str) -> Query | None:
+    """The person's most telling query of ``kind``, ranked first for them by ``plan_queries``: their
+    full name, or their likeliest username. None when no query of that kind can be made for them."""
+    # For names: name_variants(person)[0], without working out the rest.
+    text = " ".join(person.name.split()) if kind == NAME else next(iter(handle_candidates(person)), "")
+    return Query(kind, text, (person.id,)) if text else None

@@ -51,6 +51,7 @@ from sqlite_utils import Database
 from storage import jobs as jobs_store
 from storage import open_database, reports
 from watcher.config import WEEKDAYS, Config, SourceConfig
+from watcher.coverage import coverage_json, staff_coverage
 from watcher.digest import resolve_week, send_digest
 from watcher.errors import AlreadyRunning, WatcherError
 from watcher.pipeline import deliver_outbox, run_scan
@@ -448,10 +449,10 @@ def run_service(config: Config) -> None:
 # -------------------------------------------------------------------------------------- status
 
 
-def service_status(config: Config, db: Database) -> dict[str, Any]:
+def service_status(config: Config, db: Database, *, now: datetime | None = None) -> dict[str, Any]:
     """What ``watcher status`` shows; reads only, so it works beside a running service."""
     pid = service_pid(config)
-    now = datetime.now(ZoneInfo(config.timezone))
+    now = (now or datetime.now(UTC)).astimezone(ZoneInfo(config.timezone))
     runs = jobs_store.job_runs(db)
     jobs = []
     for plan in plan_jobs(config, db, now):
@@ -477,6 +478,7 @@ def service_status(config: Config, db: Database) -> dict[str, Any]:
         "service": {"running": pid is not None, "pid": pid or None, "lock_file": str(lock_path(config))},
         "jobs": jobs,
         "sources": [jobs_store.source_health(db, source.name) for source in config.sources],
+        "coverage": coverage_json(staff_coverage(config.sources, db, now=now), now=now),
         "outbox": jobs_store.outbox_backlog(db),
         "open_findings": jobs_store.open_findings(db),
     }
@@ -507,6 +509,13 @@ def status_lines(status: dict[str, Any]) -> list[str]:
             f"last scan {source['last_scan_status'] or '-'}; {source['scans_7d']} scans, "
             f"{source['queries_7d']} queries, unknown: {unknown}, stopped {source['stopped_7d']} times"
         )
+    coverage = status["coverage"]
+    lines.append(f"staff searched in the last {coverage['window_days']} days (as of {coverage['as_of']}):")
+    for source in coverage["sources"]:
+        lines.append(f"  {source['source']}: {source['summary']}")
+    if not coverage["sources"]:
+        lines.append("  no sources configured")
+    lines.append(f"  ({coverage['searched_means']})")
     backlog = status["outbox"]
     counts = ", ".join(f"{n} {state}" for state, n in backlog["counts"].items()) or "empty"
     oldest = f"; oldest waiting since {backlog['oldest_pending_at']}" if backlog["oldest_pending_at"] else ""

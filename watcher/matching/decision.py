@@ -63,11 +63,13 @@ class Matcher:
         settings: MatchingConfig,
         local_domains: Mapping[str, str] | None = None,
         prints: PrintLookup | None = None,
+        photos: HashIndex | None = None,
     ) -> None:
         """``local_domains``: source name → the domain of its own accounts (a Mastodon server), so
         that a roster handle written without it (``mastodon:jdoe``) still names ``jdoe@server``.
         ``prints``: the enrolled photos' verification records by person (loaded only for candidates);
-        without it, a photo on its own is never a finding."""
+        without it, a photo on its own is never a finding. ``photos``: the enrolled photos' views,
+        indexed (built from the people's ``references`` when not given)."""
         self.people = {p.id: p for p in people}
         self.district = district
         self.settings = settings
@@ -75,7 +77,9 @@ class Matcher:
         candidate = settings.photo_only_distance if settings.photo_only_distance is not None else PHOTO_CANDIDATE
         self.photo_candidate = max(candidate, self.photo_loose)
         self.names = NameIndex(people)
-        self.photos = HashIndex([(p.id, view, h) for p in people for view, h in p.references])
+        self.photos = (
+            photos if photos is not None else HashIndex.of((p.id, v, h) for p in people for v, h in p.references)
+        )
         self.prints = prints or (lambda _person_id: ())
         self.owner_of = {account: p.id for p in people for account in p.accounts}
         self.local_domains = dict(local_domains or {})

@@ -23,14 +23,15 @@ has verified it with local features; logos inside pictures are found by ``logo_f
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
 from watcher.matching.decode import open_picture
-from watcher.models import ImageHashes
+from watcher.models import ImageHashes, ViewTable
 
 HASH_SIZE = 8  # 64-bit hashes
 HASH_BITS = 2 * HASH_SIZE * HASH_SIZE  # the luminance distance counts phash and dhash bits: 0..128
@@ -221,63 +222,111 @@ def _flat_share(grey: np.ndarray) -> float:
 
 
 class HashIndex:
-    """Reference views of many owners, searched with numpy XOR + popcount, one pass per avatar view."""
+    """Reference views of many owners: which are within a distance of an avatar's views.
 
-    def __init__(self, entries: Sequence[tuple[int, str, ImageHashes]]) -> None:
-        self._owners = np.array([owner for owner, _, _ in entries], dtype=np.int64)
-        self._names = [name for _, name, _ in entries]
-        self.phash = np.array([h.phash for _, _, h in entries], dtype=np.uint64)
-        self.dhash = np.array([h.dhash for _, _, h in entries], dtype=np.uint64)
-        colours = np.array([h.color for _, _, h in entries], dtype=np.uint64)
+    A view pair is a candidate when its ``view_distance`` is within the limit *and* the two phashes
+    or the two dhashes agree, within one bit, on one of their four 16-bit quarters. On the test
+    part of bench/calibrate_images.py every true copy within PHOTO_CANDIDATE has such a pair (the
+    gallery makes many near pairs; the phash quarters alone miss 3 in 1,000, crops of 30% and a
+    sepia crop in a border), while a stranger's view meets about 1.3% of an index's rows that way.
+    So a large index is not scanned: each quarter of every reference hash is bucketed, and an avatar
+    view reads the 17 buckets of each of its eight quarters (its value and its 16 one-bit neighbours:
+    multi-index hashing). At 75,000 staff (8 million views) that is about a hundred thousand rows
+    per avatar view instead of 8 million. A small index is scanned with the same rule, so both give
+    the same answer.
+    """
+
+    def __init__(self, table: ViewTable) -> None:
+        self._owners = table.owners
+        self._codes = table.codes
+        self._names = table.names
+        self.phash = np.ascontiguousarray(table.hashes[:, 0])
+        self.dhash = np.ascontiguousarray(table.hashes[:, 1])
+        colours = table.hashes[:, 2]
         self.axis = (colours >> np.uint64(32)).astype(np.uint32)
         self.strength = (colours & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         self.grey = colours == 0
+        self._buckets = None
+        if len(self._owners) >= SCAN_BELOW:
+            self._buckets = [_Buckets(q) for codes in (self.phash, self.dhash) for q in _quarters(codes)]
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[int, str, ImageHashes]]) -> HashIndex:
+        """From (owner, view name, hashes) entries."""
+        return cls(ViewTable.of(entries))
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(self._owners)
 
     def nearest(self, queries: Sequence[tuple[str, ImageHashes]], max_distance: int) -> list[ViewMatch]:
         """The closest view pair per owner within ``max_distance`` (see ``view_distance``), closest first."""
-        found = [
-            (rows, dists, np.full(len(rows), number, dtype=np.int32))
-            for number, (_, query) in enumerate(queries)
-            for rows, dists in [self._within(query, max_distance)]
-            if len(rows)
-        ]
-        if not found:
+        if not len(self._owners) or not queries:
             return []
-        rows, dists, numbers = (np.concatenate(parts) for parts in zip(*found, strict=True))
+        rows, numbers, dists = self._pairs([q for _, q in queries], max_distance)
+        if not len(rows):
+            return []
         owners = self._owners[rows]
         order = np.lexsort((numbers, rows, dists, owners))  # per owner: the closest pair, ties to the first view
         matches = []
         for i in order[np.unique(owners[order], return_index=True)[1]].tolist():
             row, (query_name, query) = int(rows[i]), queries[int(numbers[i])]
             colour = color_distance(self._hashes(row), query)
-            matches.append(ViewMatch(int(owners[i]), int(dists[i]), self._names[row], query_name, colour))
+            name = self._names[self._codes[row]]
+            matches.append(ViewMatch(int(owners[i]), int(dists[i]), name, query_name, colour))
         return sorted(matches, key=lambda m: (m.distance, m.owner))
 
     def _hashes(self, row: int) -> ImageHashes:
         colour = (int(self.axis[row]) << 32) | int(self.strength[row])
         return ImageHashes(int(self.phash[row]), int(self.dhash[row]), colour)
 
-    def _within(self, query: ImageHashes, max_distance: int) -> tuple[np.ndarray, np.ndarray]:
-        """Index rows within ``max_distance`` of the query, and their distances."""
-        if not len(self._names):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int16)
-        # Luminance first: it bounds the distance from below and leaves few rows for the colour.
-        lum = np.bitwise_count(self.phash ^ np.uint64(query.phash)).astype(np.int16)
-        lum += np.bitwise_count(self.dhash ^ np.uint64(query.dhash))
-        at = np.flatnonzero(lum <= max_distance)
-        dist = lum[at]
-        if query.color:
-            axis = np.bitwise_count(self.axis[at] ^ np.uint32(query.color >> 32)).astype(np.int16)
-            strength = np.bitwise_count(self.strength[at] ^ np.uint32(query.color & 0xFFFFFFFF))
-            colour = np.minimum(axis, 32 - axis) + strength
-            dist = dist + np.where(self.grey[at], GREY_CHARGE, COLOR_WEIGHT * colour).astype(np.int16)
-        else:
-            dist = dist + GREY_CHARGE
-        keep = dist <= max_distance
-        return at[keep], dist[keep]
+    def _pairs(self, queries: list[ImageHashes], max_distance: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(index row, query number, distance) of every pair within ``max_distance`` that the quarter rule admits."""
+        phash = np.array([q.phash for q in queries], dtype=np.uint64)
+        dhash = np.array([q.dhash for q in queries], dtype=np.uint64)
+        found = []
+        quarters = np.concatenate([_quarters(phash), _quarters(dhash)]).T  # views × 8
+        for k, mine in enumerate(quarters):
+            if self._buckets is None:
+                rows = np.arange(len(self._owners))
+            else:  # a row met in two buckets is compared twice: cheaper than sorting the rows to drop it
+                rows = np.concatenate([b.rows(q ^ _NEIGHBOURS) for b, q in zip(self._buckets, mine, strict=True)])
+            # Luminance first: it bounds the distance from below and leaves few pairs for the rest.
+            lum = np.bitwise_count(self.phash[rows] ^ phash[k]).astype(np.int16)
+            lum += np.bitwise_count(self.dhash[rows] ^ dhash[k])
+            near = np.flatnonzero(lum <= max_distance)
+            found.append((rows[near], np.full(len(near), k), lum[near]))
+        at, number, dist = (np.concatenate(parts) for parts in zip(*found, strict=True))
+        colours = np.array([q.color for q in queries], dtype=np.uint64)[number]
+        axis = np.bitwise_count(self.axis[at] ^ (colours >> np.uint64(32)).astype(np.uint32)).astype(np.int16)
+        strength = np.bitwise_count(self.strength[at] ^ (colours & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+        colour = COLOR_WEIGHT * (np.minimum(axis, 32 - axis) + strength)
+        dist = dist + np.where(self.grey[at] | (colours == 0), GREY_CHARGE, colour).astype(np.int16)
+        differ = np.concatenate([_quarters(self.phash[at] ^ phash[number]), _quarters(self.dhash[at] ^ dhash[number])])
+        keep = (dist <= max_distance) & (np.bitwise_count(differ).min(axis=0, initial=64) <= QUARTER_SLACK)
+        return at[keep], number[keep], dist[keep]
+
+
+SCAN_BELOW = 20_000  # index rows: a smaller index is scanned, a larger one read by buckets (same answer)
+QUARTER_SLACK = 1  # bits: a candidate pair's phashes or dhashes agree this closely on one 16-bit quarter
+_NEIGHBOURS = np.array([0] + [1 << bit for bit in range(16)], dtype=np.uint16)  # a quarter and its 1-bit neighbours
+
+
+def _quarters(codes: np.ndarray | np.uint64) -> np.ndarray:
+    """The four 16-bit quarters of 64-bit codes (4 × n, uint16)."""
+    return np.stack([(codes >> np.uint64(16 * k)) & np.uint64(0xFFFF) for k in range(4)]).astype(np.uint16)
+
+
+class _Buckets:
+    """Rows by the value of one 16-bit quarter: the rows holding a value are one slice."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self._order = np.argsort(keys, kind="stable").astype(np.int32)
+        self._starts = np.searchsorted(keys[self._order], np.arange((1 << 16) + 1))
+
+    def rows(self, values: np.ndarray) -> np.ndarray:
+        """The rows holding any of these values."""
+        starts, order = self._starts, self._order
+        return np.concatenate([order[starts[v] : starts[v + 1]] for v in values.tolist()])
 
 
 # Views -------------------------------------------------------------------------------------------
@@ -384,41 +433,100 @@ def _caption_rows(pixels: np.ndarray) -> int:
 
 def _hash_frames(image: Image.Image, frames: Sequence[_Frame]) -> list[tuple[str, ImageHashes]]:
     """Render every frame to RENDER×RENDER and hash them all at once."""
-    mirrored = None
-    stack = np.empty((len(frames), RENDER, RENDER, 3), dtype=np.uint8)
-    w, h = image.size
-    for i, frame in enumerate(frames):
-        source = image
-        if frame.mirror:
-            mirrored = mirrored or ImageOps.mirror(image)
-            source = mirrored
-        x0, y0, x1, y1 = frame.box[0] * w, frame.box[1] * h, frame.box[2] * w, frame.box[3] * h
-        if frame.angle:
-            source = source.rotate(
-                frame.angle, resample=Image.Resampling.BILINEAR, center=((x0 + x1) / 2, (y0 + y1) / 2)
-            )
-        over = math.ceil(max(0.0, -x0, -y0, x1 - w, y1 - h))
-        if over:  # a circle reaching past the edge: pad with the picture's mean colour (masked out anyway)
-            fill = tuple(int(v) for v in np.asarray(source).reshape(-1, 3).mean(axis=0))
-            source = ImageOps.expand(source, border=over, fill=fill)
-            x0, y0, x1, y1 = x0 + over, y0 + over, x1 + over, y1 + over
-        view = stack[i]
-        view[:] = np.asarray(source.resize((RENDER, RENDER), Image.Resampling.BILINEAR, box=(x0, y0, x1, y1)))
-        if frame.circle:
-            view[~_CIRCLE] = np.rint(view[_CIRCLE].mean(axis=0))
-        if frame.cover_bottom:
-            top = RENDER - round(RENDER * frame.cover_bottom)
-            view[top:] = np.rint(view[:top].reshape(-1, 3).mean(axis=0))
-    phash, dhash, color = _hash_stack(stack)
+    phash, dhash, color = _hash_stack(_render(image, frames))
     return [
         (frame.name, ImageHashes(p, d, c))
         for frame, p, d, c in zip(frames, phash.tolist(), dhash.tolist(), color.tolist(), strict=True)
     ]
 
 
+def _render(image: Image.Image, frames: Sequence[_Frame]) -> np.ndarray:
+    """Every frame of the picture at RENDER×RENDER (uint8 n×RENDER×RENDER×3).
+
+    Plain crops of one size (the gallery has 25 positions at 80% and at 70%) are windows of one
+    resampled picture, their corners rounded to its pixels: one resize instead of 25."""
+    mirrored = None
+    stack = np.empty((len(frames), RENDER, RENDER, 3), dtype=np.uint8)
+    w, h = image.size
+    scaled: dict[tuple[bool, float], np.ndarray] = {}
+    for i, frame in enumerate(frames):
+        source = image
+        if frame.mirror:
+            mirrored = mirrored or ImageOps.mirror(image)
+            source = mirrored
+        keep = frame.box[2] - frame.box[0]
+        view = stack[i]
+        if _square_inside(frame, keep):
+            key = (frame.mirror, keep)
+            if key not in scaled:
+                side = round(RENDER / keep)
+                scaled[key] = np.asarray(source.resize((side, side), Image.Resampling.BILINEAR))
+            whole = scaled[key]
+            x, y = (min(round(c * len(whole)), len(whole) - RENDER) for c in frame.box[:2])
+            if frame.angle:
+                view[:] = _turned(whole, frame.angle, (x, y))
+            else:
+                view[:] = whole[y : y + RENDER, x : x + RENDER]
+            _fill(view, frame)
+            continue
+        x0, y0, x1, y1 = frame.box[0] * w, frame.box[1] * h, frame.box[2] * w, frame.box[3] * h
+        if frame.angle:
+            turned = _turned(np.asarray(source), frame.angle, (0, 0), ((x0 + x1) / 2, (y0 + y1) / 2), source.size)
+            source = Image.fromarray(turned)
+        over = math.ceil(max(0.0, -x0, -y0, x1 - w, y1 - h))
+        if over:  # a circle reaching past the edge: pad with the picture's mean colour (masked out anyway)
+            fill = tuple(int(v) for v in np.asarray(source).reshape(-1, 3).mean(axis=0))
+            source = ImageOps.expand(source, border=over, fill=fill)
+            x0, y0, x1, y1 = x0 + over, y0 + over, x1 + over, y1 + over
+        view[:] = np.asarray(source.resize((RENDER, RENDER), Image.Resampling.BILINEAR, box=(x0, y0, x1, y1)))
+        _fill(view, frame)
+    return stack
+
+
+def _fill(view: np.ndarray, frame: _Frame) -> None:
+    """Paint what the frame hides (outside its circle, under its caption band) in the view's mean colour."""
+    if frame.circle:
+        view[~_CIRCLE] = np.rint(_CIRCLE_MEAN @ view.reshape(-1, 3))
+    if frame.cover_bottom:
+        top = RENDER - round(RENDER * frame.cover_bottom)
+        view[top:] = np.rint(view[:top].reshape(-1, 3).sum(axis=0, dtype=np.int64) / (top * RENDER))
+
+
+def _square_inside(frame: _Frame, keep: float) -> bool:
+    """A square share of the picture, inside it (every view of the gallery): cut from the picture
+    resampled once per share, so that 110 views cost a few resizes."""
+    return math.isclose(frame.box[3] - frame.box[1], keep) and min(frame.box) >= 0 and max(frame.box) <= 1
+
+
+def _turned(
+    pixels: np.ndarray,
+    angle: float,
+    corner: tuple[float, float],
+    centre: tuple[float, float] | None = None,
+    size: tuple[int, int] = (RENDER, RENDER),
+) -> np.ndarray:
+    """The window of ``size`` at ``corner`` of the picture turned counter-clockwise by ``angle`` about
+    ``centre`` (the window's own centre by default); bilinear, black outside, as Pillow's ``rotate``
+    turns it, but with OpenCV (a gallery has 16 turns)."""
+    if centre is None:
+        centre = (corner[0] + size[0] / 2, corner[1] + size[1] / 2)
+    matrix = cv2.getRotationMatrix2D((centre[0] - 0.5, centre[1] - 0.5), angle, 1.0)
+    matrix[:, 2] -= corner
+    return cv2.warpAffine(pixels, matrix, size, flags=cv2.INTER_LINEAR)
+
+
 def grey_view(view: np.ndarray) -> Image.Image:
     """The 32×32 grey picture a rendered view's phash and dhash are defined on (Pillow's own conversion)."""
     return Image.fromarray(view).convert("L").resize((32, 32), Image.Resampling.BOX)
+
+
+def _grey32(stack: np.ndarray) -> np.ndarray:
+    """``grey_view`` of every view at once, to the bit: Pillow's fixed-point RGB→L, then its 2×2 box
+    (each halving rounds half up, across first, then down)."""
+    wide = stack.astype(np.uint32)
+    grey = (wide[..., 0] * 19595 + wide[..., 1] * 38470 + wide[..., 2] * 7471 + 0x8000) >> 16
+    across = (grey[:, :, 0::2] + grey[:, :, 1::2] + 1) >> 1
+    return ((across[:, 0::2] + across[:, 1::2] + 1) >> 1).astype(np.uint8)
 
 
 def _hash_stack(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -430,14 +538,17 @@ def _hash_stack(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     the dhash is Pillow's Lanczos resize, as imagehash makes it.
     """
     n = len(stack)
-    greys = [grey_view(view) for view in stack]
-    grey = np.stack([np.asarray(g, dtype=np.float64) for g in greys])
-    low = np.round(_DCT8 @ grey @ _DCT8.T, 6)  # n×8×8; rounded, so that a flat picture's zeros tie as scipy's do
+    greys = _grey32(stack)
+    low = np.round(
+        _DCT8 @ greys.astype(np.float64) @ _DCT8.T, 6
+    )  # n×8×8; rounded: a flat picture's zeros tie as scipy's
     flat = low.reshape(n, 64)
     phash = _pack(flat > np.median(flat, axis=1, keepdims=True))
-    small = np.stack([np.asarray(g.resize((9, 8), Image.Resampling.LANCZOS), dtype=np.int16) for g in greys])
+    small = np.stack([np.asarray(Image.fromarray(g).resize((9, 8), Image.Resampling.LANCZOS)) for g in greys])
+    small = small.astype(np.int16)
     dhash = _pack((small[:, :, 1:] > small[:, :, :-1]).reshape(n, 64))
-    rgb = stack.astype(np.float32).reshape(n, 32, 2, 32, 2, 3).mean(axis=(2, 4))  # 32×32 by 2×2 boxes
+    wide = stack.astype(np.float32)
+    rgb = (wide[:, 0::2, 0::2] + wide[:, 1::2, 0::2] + wide[:, 0::2, 1::2] + wide[:, 1::2, 1::2]) / 4  # 2×2 boxes
     return phash, dhash, _color_hash(rgb)
 
 
@@ -497,4 +608,5 @@ _DCT8 = _dct_rows(HASH_SIZE, 32)
 _ZIGZAG32 = sorted(range(1, 64), key=lambda i: (i // 8 + i % 8, i // 8 if (i // 8 + i % 8) % 2 else i % 8))[:32]
 _yy, _xx = np.mgrid[0:RENDER, 0:RENDER]
 _CIRCLE = (_xx - (RENDER - 1) / 2) ** 2 + (_yy - (RENDER - 1) / 2) ** 2 <= (RENDER / 2) ** 2
+_CIRCLE_MEAN = _CIRCLE.ravel() / _CIRCLE.sum()  # the mean colour inside the circle, as one product
 del _yy, _xx

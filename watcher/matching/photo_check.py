@@ -72,6 +72,9 @@ MIN_INLIERS = 10
 MIN_INLIERS_PLAIN = 6  # a plain photo (few corners: a wall, a blurry face) needs 40% of its keypoints, at least this
 PATCH_AGREEMENT = 0.7  # share of the photo's keypoints (that the avatar shows) whose patch is the same
 MIN_COMPARED = 40  # clear brightness steps the avatar covers
+# Checks stop at the first that fails: at district scale an avatar has dozens of candidates, nearly
+# all of them strangers. Calibration sets this to measure every check of every candidate.
+COMPARE_ALL = False
 LUMA_AGREEMENT = 0.86  # share of them the avatar repeats
 ONE_HUE_AGREEMENT = 0.93  # a grey or sepia copy has no colour to check: its brightness layout must agree more
 CHROMA_AGREEMENT = 0.88  # share of the clear colour steps whose sign the avatar keeps
@@ -137,8 +140,7 @@ class Verification:
 
     @property
     def needed(self) -> int:
-        """Inliers a copy of this photo must show: MIN_INLIERS, or 40% of a plain photo's few keypoints."""
-        return min(MIN_INLIERS, max(MIN_INLIERS_PLAIN, math.ceil(0.4 * self.reference_points)))
+        return _needed(self.reference_points)
 
     @property
     def verified(self) -> bool:
@@ -186,10 +188,19 @@ def verify(reference: PhotoPrint, query: Picture) -> Verification | None:
         found = align(reference.features, features, min_scale=0.2, max_scale=6.0, max_turn=MAX_TURN)
         if found is None:
             continue
-        result = _compare(reference, query, mirrored, found)
+        if found.inliers < _needed(len(reference.features)) and not COMPARE_ALL:
+            # Too few keypoints agree for a copy, whatever the layout says: the layout is not compared.
+            result = _unverified(reference, mirrored, found, 0.0, 0)
+        else:
+            result = _compare(reference, query, mirrored, found)
         if best is None or _rank(result) > _rank(best):
             best = result
     return best
+
+
+def _needed(reference_points: int) -> int:
+    """Inliers a copy of a photo must show: MIN_INLIERS, or 40% of a plain photo's few keypoints."""
+    return min(MIN_INLIERS, max(MIN_INLIERS_PLAIN, math.ceil(0.4 * reference_points)))
 
 
 def _rank(check: Verification) -> tuple[bool, float, float, int]:
@@ -315,8 +326,11 @@ def _compare(reference: PhotoPrint, query: Picture, mirrored: bool, found: Align
     back = cv2.invertAffineTransform(found.transform)
     warped = cv2.warpAffine(channels, back, (width, height), flags=cv2.INTER_LINEAR)
     valid = cv2.warpAffine(content, back, (width, height), flags=cv2.INTER_NEAREST)
-    patches, _ = _patches(reference.features, warped[..., 0], valid)
     repeated, compared = _steps(warped[..., 0], valid, reference, 0, strict=True)
+    agreement = repeated / compared if compared else 0.0
+    if not COMPARE_ALL and (agreement < min(LUMA_AGREEMENT, ONE_HUE_AGREEMENT) or compared < MIN_COMPARED):
+        return _unverified(reference, mirrored, found, agreement, compared)  # the costlier checks cannot save it
+    patches, _ = _patches(reference.features, warped[..., 0], valid)
     chroma = [_steps(warped[..., c], valid, reference, c, strict=False) for c in (1, 2)]
     chroma_n = sum(n for _, n in chroma)
     chroma_agreement = None
@@ -326,13 +340,21 @@ def _compare(reference: PhotoPrint, query: Picture, mirrored: bool, found: Align
         inliers=found.inliers,
         reference_points=len(reference.features),
         patches=patches,
-        agreement=repeated / compared if compared else 0.0,
+        agreement=agreement,
         compared=compared,
         chroma_agreement=chroma_agreement,
         mirrored=mirrored,
         scale=found.scale,
         angle=found.angle,
     )
+
+
+def _unverified(
+    reference: PhotoPrint, mirrored: bool, found: Alignment, agreement: float, compared: int
+) -> Verification:
+    """A candidate that failed a check before the others ran: what was measured, the rest zero."""
+    features = len(reference.features)
+    return Verification(found.inliers, features, 0.0, agreement, compared, None, mirrored, found.scale, found.angle)
 
 
 def _patches(features: Features, luma: np.ndarray, valid: np.ndarray) -> tuple[float, int]:
