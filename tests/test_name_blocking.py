@@ -6,7 +6,8 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from watcher.matching.names import NameIndex, name_score
+from watcher.matching.name_index import NameIndex
+from watcher.matching.names import name_score
 from watcher.models import Person
 
 NEAR = 0.77

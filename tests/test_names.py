@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from watcher.matching.name_index import NameIndex
 from watcher.matching.name_parts import canonicals_of, nicknames_of, split_name
-from watcher.matching.names import NameIndex, fold, mentions, name_score, normalise_name
+from watcher.matching.names import fold, mentions, name_score, normalise_name
 from watcher.models import Person
 
 NICKNAMES_CSV = Path(__file__).parent.parent / "watcher" / "data" / "nicknames.csv"

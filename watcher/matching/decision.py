@@ -32,7 +32,8 @@ from sources.base import Profile
 from watcher.config import DistrictConfig, MatchingConfig
 from watcher.matching.affiliation import read_claim, school_core
 from watcher.matching.images import PHOTO_CANDIDATE, PHOTO_LOOSE, HashIndex, ViewMatch
-from watcher.matching.names import SECOND_SURNAME, NameIndex, name_score
+from watcher.matching.name_index import NameIndex
+from watcher.matching.names import SECOND_SURNAME, name_score
 from watcher.matching.photo_check import PhotoPrint, Picture, Verification, verify
 from watcher.models import LogoSighting, Person, Views
 
