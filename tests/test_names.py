@@ -858,3 +858,16 @@ def test_the_nickname_table_is_broad():
     rows = [line.split(",", 1) for line in NICKNAMES_CSV.read_text(encoding="utf-8").splitlines()[1:]]
     assert sum(len(nicks.split(";")) for _, nicks in rows) >= 300
     assert len({name for name, _ in rows}) == len(rows)  # one row per name
+
+
+def test_a_middle_initial_is_part_of_the_given_name_not_a_surname():
+    """ "Patricia K. Anderson": K. is her middle initial. Read as a first surname, it made every
+    Christopher with a middle initial look like "Christopher Walson" (0.85: one of your surnames)."""
+    patricia = Person(1, "p@x.example", "Patricia K. Anderson")
+    christopher = Person(2, "c@x.example", "Christopher U. Calridge")
+    assert split_name("Patricia K. Anderson") == (["Patricia", "K."], ["Anderson"])
+    assert name_score("Patricia Anderson", "", patricia).score == 1.0
+    assert name_score("Patricia K. Anderson", "", patricia).score == 1.0
+    assert name_score("P. Anderson", "", patricia).score >= 0.85
+    assert name_score("Christopher Walson", "", christopher).score < 0.77
+    assert name_score("Christopher Calridge", "", christopher).score == 1.0

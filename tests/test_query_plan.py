@@ -101,3 +101,12 @@ def test_a_limited_budget_gives_the_district_and_everyone_their_best_queries_fir
     assert [q.text for q in people_part[:3]] == ["Jennifer Nguyen", "José Torres", "Ana Cruz"]
     first_seconds = {q.for_people[0]: i for i, q in reversed(list(enumerate(people_part)))}
     assert sorted(first_seconds.values()) == [0, 1, 2]  # each person's first query before anyone's second
+
+
+def test_a_roster_name_with_a_middle_initial_is_also_searched_without_it():
+    """Impostors show "Patricia Anderson", not "Patricia K. Anderson"; "K. Anderson" and "patriciak"
+    (the initial read as a surname) are nobody's name."""
+    person = Person(1, "p@x.example", "Patricia K. Anderson")
+    assert "Patricia Anderson" in name_variants(person)
+    assert "K. Anderson" not in name_variants(person)
+    assert "patriciaanderson" in handle_candidates(person) and "patriciak" not in handle_candidates(person)

@@ -37,6 +37,8 @@ def split_name(name: str) -> tuple[list[str], list[str]]:
             pending = []
     if len(units) < 2:
         return units, []
+    if len(units) >= 3 and _initial(units[-2]):  # "Patricia K. Anderson": a middle initial, not a surname
+        return units[:-1], units[-1:]
     if "-" in units[-1]:
         return units[:-1], [part for part in units[-1].split("-") if part]
     if len(units) == 3 and (_ascii(units[1]) in _COMPOUND_SECOND or _marian(units[0], units[1])):
@@ -44,6 +46,11 @@ def split_name(name: str) -> tuple[list[str], list[str]]:
     if len(units) >= 3:
         return units[:-2], units[-2:]
     return units[:1], units[1:]
+
+
+def _initial(unit: str) -> bool:
+    """A middle initial as rosters write it: one letter, with or without its full stop."""
+    return len(unit.rstrip(".")) == 1 and unit[0].isalpha()
 
 
 def _marian(first: str, second: str) -> bool:
