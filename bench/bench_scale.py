@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import math
 import os
 import random
 import resource
@@ -44,6 +43,7 @@ from rapidfuzz import fuzz
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from calibrate_images import upper95
 from name_frequencies import roster_names, stranger_names
 from photo_edits import PHOTO_EDITS, apply
 from real_photos import RealPhotoPool
@@ -211,18 +211,6 @@ def cpu_ms(function: Callable[[], object], repeat: int = 1) -> float:
     return (time.process_time() - start) / repeat * 1000
 
 
-def upper95(k: int, n: int) -> float:
-    """One-sided 95% upper bound on a rate seen k times in n (exact for k = 0, Wilson otherwise)."""
-    if n == 0:
-        return 1.0
-    if k == 0:
-        return 1 - 0.05 ** (1 / n)
-    z, p = 1.645, k / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (centre + spread) / (1 + z * z / n)
-
-
 def plain_match(profile: Profile, avatar_phash: int, names: list[str], phashes: list[int]) -> int:
     """The plain approach: WRatio against every enrolled name, phash difference against every photo."""
     hits = 0
@@ -294,7 +282,8 @@ def run(sizes: Sizes, workers: int) -> None:
     avatar_data = [p.data for p in avatar_photos] + copy_data
     n_timed = min(200, len(avatar_data))
     timed = avatar_data[:n_timed]
-    query_views(timed[0], PIXELS), imagehash.phash(Image.open(io.BytesIO(timed[0])))  # imports (scipy) done first
+    query_views(timed[0], PIXELS)  # imports done before timing (imagehash loads scipy on its first call)
+    imagehash.phash(Image.open(io.BytesIO(timed[0])))
     hashing = cpu_ms(lambda: [query_views(d, PIXELS) for d in timed])
     phashing = cpu_ms(lambda: [imagehash.phash(Image.open(io.BytesIO(d))) for d in timed])
     print(f"avatar hashing: {hashing / n_timed:.1f} ms per avatar (imagehash.phash of the same files: "
@@ -313,17 +302,16 @@ def run(sizes: Sizes, workers: int) -> None:
           f"(the roster as loaded: {loaded_mb:.0f} MB); peak memory of this benchmark {rss_mb():.0f} MB")  # fmt: skip
     findings: dict[str, Counter] = defaultdict(Counter)
     false_photo_pairs: set[tuple[int, int]] = set()
-    candidates: list[int] = []
     start = time.process_time()
     for obs in strangers:
         data = avatar_data[obs.avatar]
         found = matcher.match(obs.profile, avatar_views[obs.avatar], picture=lambda d=data: picture(d, PIXELS))
-        candidates.append(len(matcher.names.candidates(obs.profile.display_name, obs.profile.handle)))
         for m in found:
             findings[m.rule][obs.avatar] += 1
             if m.rule == "photo":
                 false_photo_pairs.add((obs.avatar, m.person_id))
     match_cpu = (time.process_time() - start) / len(strangers)
+    candidates = [len(matcher.names.candidates(o.profile.display_name, o.profile.handle)) for o in strangers]
     recall: dict[str, list[bool]] = defaultdict(list)
     for obs in copied:
         data = avatar_data[obs.avatar]

@@ -155,7 +155,7 @@ def report(part: str, true_pairs: list[Pair], false_pairs: list[Pair], compared:
     fp_name = sum(map(with_name, false_pairs))
     print(f"\ndifferent-people pairs ({part}): {compared:,}; within the candidate distance: {len(false_pairs):,}")
     for label, fp in (("photo alone", fp_alone), ("with a name", fp_name)):
-        rate, upper = fp / compared, _upper95(fp, compared)
+        rate, upper = fp / compared, upper95(fp, compared)
         print(f"  {label:<12} false matches {fp} → {rate:.2e} per pair (95% upper bound {upper:.2e}); "
               f"at {DISTRICT_STAFF:,} staff × {WEEKLY_PROFILES:,} profiles: "
               f"{upper * DISTRICT_STAFF * WEEKLY_PROFILES:,.0f} expected per weekly pass (bound)")  # fmt: skip
@@ -182,7 +182,7 @@ def sweep(true_pairs: list[Pair], false_pairs: list[Pair], compared: int) -> Non
         setattr(photo_check, name, value)
 
 
-def _upper95(k: int, n: int) -> float:
+def upper95(k: int, n: int) -> float:
     """One-sided 95% upper bound on a rate seen k times in n (exact for k = 0, Wilson otherwise)."""
     if n == 0:
         return 1.0

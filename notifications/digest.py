@@ -17,7 +17,7 @@ from typing import Any
 from notifications.render import template_environment
 from sources.base import clean_line
 from storage.reports import STRENGTHS, ReportFinding, WeekReport
-from watcher.coverage import SEARCHED_BY, WINDOW, PlatformCoverage, meaning
+from watcher.coverage import SEARCHED_BY, WINDOW, PlatformCoverage, age_text, meaning
 
 MAX_ROWS = 200  # per table
 MAX_NAME = 80  # characters of a scraped handle or display name shown
@@ -176,20 +176,11 @@ def _row(f: ReportFinding, as_of: datetime, new: bool) -> dict[str, Any]:
         "own_account": f.own_account,
         "new": new,
         "first_seen": f.first_seen.date().isoformat(),
-        "age": _span(as_of - f.first_seen),
+        "age": age_text(as_of - f.first_seen),
         "resolved_at": f.resolved_at.date().isoformat() if f.resolved_at else "",
-        "lifetime": _span(f.resolved_at - f.first_seen) if f.resolved_at else "",
+        "lifetime": age_text(f.resolved_at - f.first_seen) if f.resolved_at else "",
     }
 
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _span(delta: timedelta) -> str:
-    hours = max(0, int(delta.total_seconds() // 3600))
-    if hours < 1:
-        return "under 1 hour"
-    if hours < 48:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{hours // 24} days"

@@ -159,6 +159,7 @@ def meaning(window: timedelta = WINDOW) -> str:
 
 
 def age_text(delta: timedelta) -> str:
+    """A duration as the digest and status say it: "under 1 hour", "5 hours", "12 days"."""
     hours = max(0, int(delta.total_seconds() // 3600))
     if hours < 1:
         return "under 1 hour"

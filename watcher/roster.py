@@ -103,8 +103,8 @@ def read_roster(path: Path, *, max_pixels: int, workers: int = 1) -> RosterResul
             result.problems.append(RowProblem(start, str(failed)))
             continue
         if done:
-            photos = tuple(tuple(views) for views, _ in done)  # type: ignore[misc]
-            enrolment = replace(enrolment, photos=photos, prints=tuple(record for _, record in done))  # type: ignore[misc]
+            photos = tuple(tuple(views) for views, _ in done)
+            enrolment = replace(enrolment, photos=photos, prints=tuple(record for _, record in done))
         if enrolment.email in first_line_of:
             result.problems.append(
                 RowProblem(start, f"e-mail {enrolment.email} already on line {first_line_of[enrolment.email]}")

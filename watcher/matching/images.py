@@ -405,14 +405,14 @@ def _border(lines: np.ndarray, share: float, limit: int) -> int:
     BORDER_TOLERANCE of the outermost line's colour. One colour throughout, not merely uniform lines:
     a low-contrast picture (sepia, a wall) has many nearly uniform rows of its own."""
     colour = np.median(lines[0], axis=0).astype(np.int16)
-    done = 0
-    for step in (4, limit):  # most pictures have no border: a few lines tell, the rest is not looked at
-        close = (_spread(lines[done:step], colour) <= BORDER_TOLERANCE).mean(axis=1) >= share
-        run = _run(close, step - done)
-        if run < step - done or step >= limit:
-            return min(done + run, limit)
-        done = step
-    return done
+
+    def run(start: int, stop: int) -> int:
+        close = (_spread(lines[start:stop], colour) <= BORDER_TOLERANCE).mean(axis=1) >= share
+        return _run(close, stop - start)
+
+    head = min(4, limit)  # most pictures have no border: a few lines tell, the rest is not looked at
+    first = run(0, head)
+    return first if first < head else head + run(head, limit)
 
 
 def _spread(pixels: np.ndarray, colour: np.ndarray) -> np.ndarray:
@@ -546,9 +546,8 @@ def _hash_stack(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     n = len(stack)
     greys = _grey32(stack)
-    low = np.round(
-        _DCT8 @ greys.astype(np.float64) @ _DCT8.T, 6
-    )  # n×8×8; rounded: a flat picture's zeros tie as scipy's
+    # n×8×8, rounded so that a flat picture's zeros tie as scipy's do
+    low = np.round(_DCT8 @ greys.astype(np.float64) @ _DCT8.T, 6)
     flat = low.reshape(n, 64)
     phash = _pack(flat > np.median(flat, axis=1, keepdims=True))
     small = np.stack([np.asarray(Image.fromarray(g).resize((9, 8), Image.Resampling.LANCZOS)) for g in greys])
