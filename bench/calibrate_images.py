@@ -161,8 +161,9 @@ def report(part: str, true_pairs: list[Pair], false_pairs: list[Pair], compared:
               f"{upper * DISTRICT_STAFF * WEEKLY_PROFILES:,.0f} expected per weekly pass (bound)")  # fmt: skip
     worst = sorted((p.check for p in false_pairs if p.check), key=lambda c: -c.agreement)[:5]
     if worst:
-        closest = [(round(c.agreement, 3), c.inliers, round(c.patches, 2), c.chroma_agreement) for c in worst]
-        print("  closest different-people verifications (agreement, inliers, patches, chroma):", closest)
+        closest = [(round(c.agreement, 3), c.inliers, round(c.patches, 2), c.chroma_agreement, c.colour_fit)
+                   for c in worst]  # fmt: skip
+        print("  closest different-people verifications (agreement, inliers, patches, chroma, colour fit):", closest)
 
 
 def sweep(true_pairs: list[Pair], false_pairs: list[Pair], compared: int) -> None:
@@ -180,6 +181,14 @@ def sweep(true_pairs: list[Pair], false_pairs: list[Pair], compared: int) -> Non
         print(f"  {(*setting, cap)} → {recall:.3f}  {fp} ({fp / compared:.1e})")
     for name, value in zip(names, saved, strict=True):
         setattr(photo_check, name, value)
+    saved_fit = photo_check.COLOUR_FIT
+    print("\nsweep (calibration part): COLOUR_FIT at the other thresholds as they are → recall, false per pair")
+    for fit in (0.0, 0.6, 0.65, 0.7, 0.72, 0.75, 0.8, 0.85):
+        photo_check.COLOUR_FIT = fit
+        recall = sum(map(photo_only, true_pairs)) / len(true_pairs)
+        fp = sum(map(photo_only, false_pairs))
+        print(f"  {fit:.2f} → {recall:.3f}  {fp} ({fp / compared:.1e})")
+    photo_check.COLOUR_FIT = saved_fit
 
 
 def upper95(k: int, n: int) -> float:
@@ -200,7 +209,10 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=120)
     parser.add_argument("--strangers", type=int, default=240)
     parser.add_argument("--sweep", action="store_true", help="print the threshold sweep (calibration part)")
+    parser.add_argument("--colour-residual", type=float, help="try another COLOUR_RESIDUAL (levels)")
     args = parser.parse_args()
+    if args.colour_residual is not None:
+        photo_check.COLOUR_RESIDUAL = args.colour_residual
     parts = ("calibration", "test") if args.part == "both" else (args.part,)
     for part in parts:
         true_pairs, false_pairs, compared = run(part, args.people, args.strangers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import numpy as np
 import pytest
 from conftest import write_roster
 
@@ -259,3 +260,35 @@ def test_photos_are_hashed_on_several_processes_and_a_bad_one_rejects_only_its_r
     for k, enrolment in enumerate(result.enrolments):  # each row got its own photo's views, in order
         assert enrolment.photos == (tuple(reference_views(jpeg(portrait(200 + k)), 10**8)),)
         assert PhotoPrint.from_bytes(enrolment.prints[0]).features.descriptors.shape[1] == 32
+
+
+def test_a_scan_keeps_only_the_most_recent_peoples_prints_decoded(tmp_path):
+    """At district scale a weekly pass verifies most of the roster: decoded prints are kept for the
+    most recently used people only, and one dropped is read again from the database when needed."""
+    from storage import open_database
+    from storage.people import list_people, save_enrolments
+    from watcher.demo.portraits import jpeg, portrait
+    from watcher.matching.photo_check import photo_print
+    from watcher.models import Enrolment
+    from watcher.pipeline import _PrintLookup
+
+    db = open_database(tmp_path / "watcher.db")
+    photos = [jpeg(portrait(300 + k)) for k in range(3)]
+    records = [photo_print(data, 10**8) for data in photos]
+    save_enrolments(
+        db,
+        [
+            Enrolment(f"p{k}@x.example", f"P {k}", photos=(tuple(reference_views(d, 10**8)),), prints=(r.to_bytes(),))
+            for k, (d, r) in enumerate(zip(photos, records, strict=True))
+        ],
+    )
+    ids = [p.id for p in sorted(list_people(db, references=False), key=lambda p: p.email)]
+    lookup = _PrintLookup(db, keep=2)
+    first = lookup(ids[0])
+    assert lookup(ids[0]) is first  # kept
+    lookup(ids[1])
+    lookup(ids[2])  # the least recently used, ids[0], is dropped
+    assert list(lookup.cache) == ids[1:]
+    again = lookup(ids[0])
+    assert again is not first and np.array_equal(again[0].features.descriptors, records[0].features.descriptors)
+    assert list(lookup.cache) == [ids[2], ids[0]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from sources.base import Profile
@@ -23,6 +25,7 @@ from watcher.matching import Matcher, match_profile
 from watcher.matching.affiliation import read_claim
 from watcher.matching.images import PHOTO_LOOSE, query_views, reference_views
 from watcher.matching.logo_finder import enrol_logo, picture_features
+from watcher.matching.name_index import NameIndex
 from watcher.matching.photo_check import photo_print, picture
 from watcher.models import Logo, LogoSighting, Person
 from watcher.pictures import LogoSearch
@@ -56,7 +59,7 @@ def profile(name, handle="someone.bsky.social", bio="", source="bluesky"):
     return Profile(source=source, platform_id=f"did:{handle}", handle=handle, display_name=name, description=bio)
 
 
-def match(p, image=None, people=(MARIA, PACO), logos=(LOGO,), verify=True):
+def match(p, image=None, people=(MARIA, PACO), logos=(LOGO,), verify=True, settings=SETTINGS):
     """Match as a scan does: the avatar's hash views, the logos found in it, and the avatar itself
     when verification asks (``verify=False``: the avatar could not be fetched again)."""
     views = avatar(image) if image is not None else ()
@@ -69,7 +72,7 @@ def match(p, image=None, people=(MARIA, PACO), logos=(LOGO,), verify=True):
         views,
         list(people),
         DISTRICT,
-        SETTINGS,
+        settings,
         prints=lambda person_id: PRINTS.get(person_id, []),
         picture=shown,
         logo_sightings=sightings,
@@ -92,6 +95,22 @@ def test_edited_copies_of_the_photo_still_match(edit):
 def test_photo_alone_under_another_name():
     (m,) = match(profile("Ms. G's class"), recompressed(portrait(101)))
     assert m.rule == "photo" and m.person_id == 1
+
+
+def test_a_photo_candidate_whose_name_blocking_left_out_is_decided_by_verification_alone():
+    """Blocking guarantees such a name scores under 0.77, below any use of it: the name is scored only
+    once the photo is verified, for the evidence, and the finding is the one scoring it first gives
+    (as it does when a lower name threshold makes 0.77 matter)."""
+    assert 1 not in NameIndex([MARIA, PACO]).candidates("Ms. G's class", "someone.bsky.social")
+    lower = dataclasses.replace(SETTINGS, name_threshold=0.84)  # 0.84 - 0.08 < 0.77: every name is scored
+    rules = []
+    for image in (recompressed(portrait(101)), rotated(portrait(101), 8, (255, 255, 255)), portrait(102)):
+        quick, scored = match(profile("Ms. G's class"), image), match(profile("Ms. G's class"), image, settings=lower)
+        assert [(m.person_id, m.rule, m.score, m.evidence) for m in quick] == [
+            (m.person_id, m.rule, m.score, m.evidence) for m in scored
+        ]
+        rules.append([m.rule for m in quick])
+    assert rules == [["photo"], ["photo"], []]
 
 
 def test_a_photo_alone_is_verified_never_taken_on_its_hashes():
@@ -223,3 +242,40 @@ def test_a_matcher_is_built_once_and_reused():
 def test_reading_a_claim(text, staff):
     places = ["Sierra Vista Unified School District", "SVUSD", "Noble Avenue Elementary", "Mesa Verde High School"]
     assert read_claim(text, places).claims_staff is staff
+
+
+def test_an_avatars_photo_candidates_are_verified_on_threads_with_the_same_findings():
+    """Several enrolled people within hash reach of one avatar (here a photo four of them enrolled, as
+    with a team picture): their photos are verified on several threads, read from the lookup in the
+    caller's thread (it may hold a database connection), and the findings are those of one thread."""
+    import threading
+
+    seeds = {k: 100 + k for k in range(1, 9)} | {k: 103 for k in range(9, 12)}
+    people = [
+        Person(id=k, email=f"p{k}@svusd.example", name=f"Person Number{k}", references=avatar(portrait(seed)))
+        for k, seed in seeds.items()
+    ]
+    records = {k: [photo_print(jpeg(portrait(seed)), PIXELS)] for k, seed in seeds.items()}
+    readers = set()
+
+    def prints(person_id):
+        readers.add(threading.current_thread().name)
+        return records[person_id]
+
+    image = rotated(recompressed(portrait(103)), 6, (255, 255, 255))
+    assert len(Matcher(people, DISTRICT, SETTINGS).photos.nearest(avatar(image), 50)) >= 4  # enough for threads
+    results = []
+    for workers in (1, 2):
+        decoded = []
+
+        def shown(decoded=decoded):
+            decoded.append(1)
+            return picture(jpeg(image), PIXELS)
+
+        matcher = Matcher(people, DISTRICT, SETTINGS, prints=prints, workers=workers)
+        found = matcher.match(profile("Room 12 News"), avatar(image), picture=shown)
+        assert decoded == [1]  # the avatar decoded once
+        results.append([(m.person_id, m.rule, m.score, m.evidence) for m in found])
+    assert results[0] == results[1] and {r[1] for r in results[0]} == {"photo"}
+    assert {r[0] for r in results[0]} <= {3, 9, 10, 11}
+    assert readers == {threading.current_thread().name}

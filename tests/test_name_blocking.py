@@ -6,11 +6,11 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from watcher.matching.name_index import NameIndex
+from watcher.matching.name_index import BLOCKING_FLOOR, NameIndex
 from watcher.matching.names import name_score
 from watcher.models import Person
 
-NEAR = 0.77
+NEAR = BLOCKING_FLOOR
 
 GIVEN = (
     "María José Juan Luis Carlos Guadalupe Rosa Ana Jesús Francisco Mario Marta Mariana Marisol Elena Lucía "

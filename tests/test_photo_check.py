@@ -21,7 +21,7 @@ from watcher.demo.portraits import (
     sepia,
 )
 from watcher.errors import ImageError, InputError
-from watcher.matching import keypoints
+from watcher.matching import keypoints, photo_check
 from watcher.matching.keypoints import Features, align, describe_at, extract
 from watcher.matching.photo_check import PhotoPrint, photo_print, picture, verify
 
@@ -135,6 +135,24 @@ def test_two_people_in_front_of_the_same_wall_are_not_the_same_photo():
     assert copy is not None and copy.verified, copy
 
 
+@pytest.mark.parametrize("cast", [((30, 60, 220), 0.45), ((30, 200, 60), 0.5), ((220, 200, 30), 0.5)])
+def test_a_picture_no_single_colour_map_explains_is_not_a_copy(prints, monkeypatch, cast):
+    """The same shapes, its halves recoloured each their own way (as two people posed alike in front
+    of one wall, with other skin, hair and shirt): every step keeps its sign and every patch is the
+    same, but no one colour map takes the photo's colours to the avatar's."""
+    monkeypatch.setattr(photo_check, "COMPARE_ALL", True)  # every check measured, to see which one fails
+    image = portrait(101)
+    w, h = image.size
+    image.paste(colour_cast(image.crop((0, h // 2, w, h)), *cast), (0, h // 2))
+    check = verify(prints[101], picture(jpeg(image), PIXELS))
+    assert check is not None and not check.verified
+    assert check.patches >= photo_check.PATCH_AGREEMENT and check.agreement >= photo_check.LUMA_AGREEMENT
+    assert check.chroma_agreement is not None and check.chroma_agreement >= photo_check.CHROMA_AGREEMENT
+    assert check.colour_fit is not None and check.colour_fit < photo_check.COLOUR_FIT
+    whole = verify(prints[101], picture(jpeg(colour_cast(portrait(101), *cast)), PIXELS))  # one map: a copy
+    assert whole is not None and whole.verified and whole.colour_fit == pytest.approx(1.0, abs=0.05)
+
+
 def test_a_frame_and_a_caption_are_left_out_of_the_comparison():
     """What was laid on the photo (a frame's ring and ribbon, a caption bar) is no part of it."""
     shown = picture(jpeg(framed(portrait(101).resize((320, 320)))), PIXELS)
@@ -166,6 +184,18 @@ def test_a_print_round_trips_and_holds_no_picture(prints):
         PhotoPrint.from_bytes(b"PP2" + blob[3:])
     with pytest.raises(InputError):
         PhotoPrint.from_bytes(blob[:-40])
+    assert again.cells is not None and np.array_equal(again.cells, record.cells)
+
+
+def test_a_print_from_before_cell_colours_is_verified_without_them(prints):
+    """PP3 prints (no cell colours) still read; their copies are verified on everything else."""
+    blob = prints[101].to_bytes()
+    layout = 7 + int.from_bytes(blob[3:7], "little")
+    older = PhotoPrint.from_bytes(b"PP3" + blob[3:layout] + blob[layout + photo_check.COLOUR_GRID**2 * 3 :])
+    assert older.cells is None and np.array_equal(older.features.descriptors, prints[101].features.descriptors)
+    assert older.to_bytes() == b"PP3" + blob[3:layout] + blob[layout + photo_check.COLOUR_GRID**2 * 3 :]
+    check = verify(older, picture(jpeg(colour_cast(portrait(101), (30, 60, 220), 0.45)), PIXELS))
+    assert check is not None and check.verified and check.colour_fit is None
 
 
 def test_verification_is_deterministic(prints):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -175,7 +177,15 @@ def run_scan(
     logos = list_logos(db)
     prints = _PrintLookup(db)
     photos = HashIndex(people_store.reference_table(db))
-    matcher = Matcher(people, config.district, config.matching, local_domains(config), prints=prints, photos=photos)
+    matcher = Matcher(
+        people,
+        config.district,
+        config.matching,
+        local_domains(config),
+        prints=prints,
+        photos=photos,
+        workers=os.cpu_count() or 1,  # an avatar's photo candidates are verified on every core
+    )
     logo_search = LogoSearch(logos)
     queries = plan_queries(people, config.district)
     http = HttpClient(config.network, session)
@@ -413,28 +423,38 @@ def _problem(report: ScanReport, source: str, reason: str, message: str, **extra
         report.problems.append({"source": source, "reason": reason, "message": message, **extra})
 
 
+PRINTS_KEPT = 4096  # people whose decoded photo prints a scan keeps at hand (about 20 KB each)
+
+
 class _PrintLookup:
     """Enrolled photos' verification records, read from the database only for the candidates that need them.
 
     A print written by an older version cannot be read; that photo is left unverified (so it finds
-    nothing on its own) and the people concerned are counted, for the scan to say so.
+    nothing on its own) and the people concerned are counted, for the scan to say so. The most recently
+    used ``keep`` people's prints stay decoded: at district scale a weekly pass verifies most of the
+    roster once, and 75,000 decoded prints would take gigabytes.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, keep: int = PRINTS_KEPT) -> None:
         self.db = db
-        self.cache: dict[int, list[PhotoPrint]] = {}
+        self.keep = keep
+        self.cache: OrderedDict[int, list[PhotoPrint]] = OrderedDict()
         self.stale: set[int] = set()
 
     def __call__(self, person_id: int) -> list[PhotoPrint]:
-        if person_id not in self.cache:
-            prints = []
-            for blob in people_store.photo_prints(self.db, person_id):
-                try:
-                    prints.append(PhotoPrint.from_bytes(blob))
-                except InputError:
-                    self.stale.add(person_id)
-            self.cache[person_id] = prints
-        return self.cache[person_id]
+        if person_id in self.cache:
+            self.cache.move_to_end(person_id)
+            return self.cache[person_id]
+        prints = []
+        for blob in people_store.photo_prints(self.db, person_id):
+            try:
+                prints.append(PhotoPrint.from_bytes(blob))
+            except InputError:
+                self.stale.add(person_id)
+        self.cache[person_id] = prints
+        if len(self.cache) > self.keep:
+            self.cache.popitem(last=False)
+        return prints
 
 
 def queue_alerts(config: Config, db: Database) -> int:

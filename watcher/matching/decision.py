@@ -25,6 +25,7 @@ vectorised hash index, and only its candidates are verified.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,7 @@ from sources.base import Profile
 from watcher.config import DistrictConfig, MatchingConfig
 from watcher.matching.affiliation import read_claim, school_core
 from watcher.matching.images import PHOTO_CANDIDATE, PHOTO_LOOSE, HashIndex, ViewMatch
-from watcher.matching.name_index import NameIndex
+from watcher.matching.name_index import BLOCKING_FLOOR, NameIndex
 from watcher.matching.names import SECOND_SURNAME, name_score
 from watcher.matching.photo_check import PhotoPrint, Picture, Verification, verify
 from watcher.models import LogoSighting, Person, Views
@@ -65,12 +66,14 @@ class Matcher:
         local_domains: Mapping[str, str] | None = None,
         prints: PrintLookup | None = None,
         photos: HashIndex | None = None,
+        workers: int = 1,
     ) -> None:
         """``local_domains``: source name → the domain of its own accounts (a Mastodon server), so
         that a roster handle written without it (``mastodon:jdoe``) still names ``jdoe@server``.
         ``prints``: the enrolled photos' verification records by person (loaded only for candidates);
         without it, a photo on its own is never a finding. ``photos``: the enrolled photos' views,
-        indexed (built from the people's ``references`` when not given)."""
+        indexed (built from the people's ``references`` when not given). ``workers``: threads verifying
+        one avatar's photo candidates at once (OpenCV and numpy do the work outside Python's lock)."""
         self.people = {p.id: p for p in people}
         self.district = district
         self.settings = settings
@@ -82,6 +85,7 @@ class Matcher:
             photos if photos is not None else HashIndex.of((p.id, v, h) for p in people for v, h in p.references)
         )
         self.prints = prints or (lambda _person_id: ())
+        self.workers = workers
         self.owner_of = {account: p.id for p in people for account in p.accounts}
         self.local_domains = dict(local_domains or {})
         self.district_places = (district.name, *district.keywords)
@@ -115,13 +119,16 @@ class Matcher:
             return []
         owner = self._owner(profile)
         photo_hits = {m.owner: m for m in self.photos.nearest(avatar, self.photo_candidate)} if avatar else {}
-        candidates = self.names.candidates(profile.display_name, profile.handle) | set(photo_hits)
+        named = self.names.candidates(profile.display_name, profile.handle)
         verifier = _Verifier(self.prints, picture)
+        if owner is None:  # photos that must speak for themselves, verified together
+            verifier.check_all([i for i in photo_hits if i not in named and i in self.people], self.workers)
         matches = []
-        for person_id in sorted(candidates if owner is None else ()):  # a staff member's own account
+        for person_id in sorted(named | set(photo_hits) if owner is None else ()):  # a staff member's own account
             if person_id not in self.people:  # impersonates nobody, however alike their names are
                 continue
-            found = self._match_person(profile, self.people[person_id], photo_hits.get(person_id), verifier)
+            person, photo = self.people[person_id], photo_hits.get(person_id)
+            found = self._match_person(profile, person, photo, verifier, person_id in named)
             if found:
                 matches.append(found)
         matches = _whose_identity(matches, self.people)
@@ -138,15 +145,23 @@ class Matcher:
         return owner
 
     def _match_person(
-        self, profile: Profile, person: Person, photo: ViewMatch | None, verifier: _Verifier
+        self, profile: Profile, person: Person, photo: ViewMatch | None, verifier: _Verifier, named: bool
     ) -> Match | None:
+        """``named``: blocking found the profile's name may be this person's (``NameIndex``)."""
         settings = self.settings
+        check: Verification | None = None
+        if not named and settings.name_threshold - INITIAL_MARGIN >= BLOCKING_FLOOR:
+            # The name scores under BLOCKING_FLOOR, below any use made of it: only a verified photo can
+            # make a finding, and the name is scored only then, for the evidence. At district scale an
+            # avatar brings dozens of photo candidates whose names are nothing alike.
+            check = verifier.check(person.id) if photo is not None else None
+            if check is None or not check.verified:
+                return None
         name = name_score(profile.display_name, profile.handle, person)
         name_ok = name.score >= settings.name_threshold
         near_name = name.score >= settings.name_threshold - INITIAL_MARGIN  # "T. Pérez", "Ms. García"
         loose = photo is not None and photo.distance <= self.photo_loose
-        check: Verification | None = None
-        if photo is not None and not (name_ok and loose):  # a photo that must speak for itself
+        if check is None and photo is not None and not (name_ok and loose):  # a photo that must speak for itself
             check = verifier.check(person.id)
         verified = check is not None and check.verified
         if not (verified or name_ok or near_name):
@@ -192,6 +207,7 @@ class Matcher:
             "photo_verified": verified,
             "photo_inliers": check.inliers if check else None,
             "photo_agreement": round(check.agreement, 3) if check else None,
+            "photo_colour_fit": round(check.colour_fit, 3) if check and check.colour_fit is not None else None,
             "affiliation": list(claim.places) if claim.claims_staff else [],
             "role_words": list(claim.roles),
             "signals": [
@@ -237,20 +253,37 @@ class _Verifier:
 
     def check(self, person_id: int) -> Verification | None:
         if person_id not in self._done:
-            self._done[person_id] = self._best(person_id)
+            self.check_all([person_id])
         return self._done[person_id]
 
-    def _best(self, person_id: int) -> Verification | None:
-        prints = self._prints(person_id)
-        if not prints or self._source is None:
-            return None
+    def check_all(self, person_ids: Sequence[int], workers: int = 1) -> None:
+        """Verify these people's photos, on up to ``workers`` threads. Their prints are read here, in
+        the caller's thread (the lookup may hold a database connection)."""
+        todo = [i for i in dict.fromkeys(person_ids) if i not in self._done]
+        prints = {i: self._prints(i) for i in todo} if self._source is not None else {}
+        pairs = [(i, p) for i in todo for p in prints.get(i, ())]
+        results: dict[int, list[Verification]] = {i: [] for i in todo}
+        picture = self._avatar() if pairs else None
+        if picture is not None:
+            if workers > 1 and len(pairs) >= PARALLEL_FROM:
+                with ThreadPoolExecutor(workers) as pool:
+                    checks = list(pool.map(lambda pair: verify(pair[1], picture), pairs))
+            else:
+                checks = [verify(p, picture) for _, p in pairs]
+            for (i, _), check in zip(pairs, checks, strict=True):
+                if check is not None:
+                    results[i].append(check)
+        for i, found in results.items():
+            self._done[i] = max(found, key=lambda v: (v.verified, v.agreement, v.inliers), default=None)
+
+    def _avatar(self) -> Picture | None:
         if not self._asked:
             self._asked = True
-            self._picture = self._source()
-        if self._picture is None:
-            return None
-        results = [v for v in (verify(p, self._picture) for p in prints) if v is not None]
-        return max(results, key=lambda v: (v.verified, v.agreement, v.inliers), default=None)
+            self._picture = self._source() if self._source is not None else None
+        return self._picture
+
+
+PARALLEL_FROM = 4  # photos to verify for one avatar before threads are worth starting
 
 
 PHOTO_TIE = 4  # photo matches this close to the best are as good as the best

@@ -25,6 +25,8 @@ from watcher.matching.names import (
 )
 from watcher.models import Person
 
+BLOCKING_FLOOR = 0.77  # everyone whose name may score this or more against a profile is among its candidates
+
 
 class NameIndex:
     """Blocking for names: which people a profile is worth scoring against.

@@ -1,8 +1,9 @@
 """Is this avatar a copy of that enrolled photo? The verification behind a photo-only finding.
 
 A hash index finds the few enrolled photos an avatar resembles; most are portraits posed alike, so
-resemblance is not enough evidence on its own once the roster is large. Verification asks three
-questions a look-alike fails:
+resemblance is not enough evidence on its own once the roster is large. Verification asks four
+questions a look-alike fails (the cheap ones first: at district scale an avatar has dozens of
+candidates, nearly all strangers):
 
 1. **Geometry.** Do ORB keypoints of the enrolled photo land on keypoints of the avatar under one
    similarity transform (``keypoints.align``), directly or mirrored?
@@ -18,12 +19,19 @@ questions a look-alike fails:
    round: the backdrop's edges, the shirt, the hair line. Colour steps only have to keep their sign
    where the avatar has any (a small or recompressed copy keeps little colour detail). A grey (or
    sepia) copy has no colour of its own, and is judged on brightness alone, more strictly.
+4. **Colours.** Do the colours of the photo's cells become the aligned avatar's under one colour
+   map (a tint, a filter, brightness, contrast, grey and sepia all are one)? Two people posed alike
+   keep most step signs (a face is lighter than the hair above it), but their skin, hair, shirt and
+   wall are of independent colours: no single map takes one picture's colours to the other's.
+   The map is fitted to the 8×8 cells' mean colours; a cell it misses by more than COLOUR_RESIDUAL
+   is unexplained (a sticker, or another person's shirt).
 
-What was laid around or over the photo is left out of both comparisons: a uniform fill around it
+What was laid around or over the photo is left out of the comparisons: a uniform fill around it
 (a round mask, a border, an avatar frame's ring), a frame's ribbon, a caption bar.
 
 What is kept of an enrolled photo (``PhotoPrint``) is derived: keypoint positions, orientations and
-binary descriptors, and step signs. The photo itself is never kept.
+binary descriptors, step signs, and the mean colour of each cell of an 8×8 grid (a colour layout
+far too coarse to show a face). The photo itself is never kept.
 """
 
 from __future__ import annotations
@@ -64,8 +72,12 @@ BAR_TOLERANCE = 6  # grey levels
 BAR_EDGE = 0.25  # share of the bar's colour in the rows just past it, at most: it ends in a straight line
 MIN_VALID = 0.8  # share of a cell the warped avatar must cover for the cell to count
 _STEPS = 2 * GRID * (GRID - 1)
+_INSIDE = np.ones((5, 5), np.uint8)  # at half size
+_CHROMA_OFFSET = np.float32([0, 128, 128])  # cells are stored as bytes: Cb and Cr moved to 0–255
 _FLOOD = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
-_FORMAT = b"PP3"  # PP2 (before keypoint orientations were kept) is refused: the photo must be enrolled again
+_FORMAT = b"PP4"
+_NO_CELLS = b"PP3"  # before cell colours were kept: still verified, without the colour check
+# PP2 (before keypoint orientations were kept) is refused: the photo must be enrolled again
 
 # Verified, from bench/calibrate_images.py (calibration part): see the README's matching section.
 MIN_INLIERS = 10
@@ -79,6 +91,12 @@ LUMA_AGREEMENT = 0.86  # share of them the avatar repeats
 ONE_HUE_AGREEMENT = 0.93  # a grey or sepia copy has no colour to check: its brightness layout must agree more
 CHROMA_AGREEMENT = 0.88  # share of the clear colour steps whose sign the avatar keeps
 MIN_CHROMA_COMPARED = 40
+COLOUR_GRID = 8  # cells a side of the colour layout kept (as MPEG-7's colour layout descriptor): no face shows
+COLOUR_FIT = 0.65  # share of the covered cells whose colour one colour map explains, at least
+COLOUR_RESIDUAL = 8.0  # levels (0–255) of YCbCr: a cell's colour within this of the map's is explained
+COLOUR_TRIM = 0.8  # the map is fitted again to this share of the cells it explains best (a sticker is no part)
+COLOUR_COVER = 0.95  # share of a cell the avatar must show for its colour to count (mean over a part ≈ the whole)
+MIN_CELLS = 11  # covered cells, at least (a sixth of them), for the colours to be compared
 
 
 @dataclass(frozen=True)
@@ -88,19 +106,22 @@ class PhotoPrint:
     features: Features
     signs: np.ndarray  # bool 3×_STEPS: brightness, Cb, Cr steps, across then down: brighter (more) to the right/below
     clear: np.ndarray  # bool 3×_STEPS: the step is clear enough to compare
+    cells: np.ndarray | None = None  # uint8 COLOUR_GRID²×3: each cell's mean Y, Cb+128, Cr+128; None from PP3
 
     def to_bytes(self) -> bytes:
         layout = np.packbits(np.concatenate([self.signs.ravel(), self.clear.ravel()])).tobytes()
-        return _FORMAT + struct.pack("<I", len(layout)) + layout + self.features.to_bytes()
+        version, cells = (_NO_CELLS, b"") if self.cells is None else (_FORMAT, self.cells.tobytes())
+        return version + struct.pack("<I", len(layout)) + layout + cells + self.features.to_bytes()
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> PhotoPrint:
         """The stored print; ``InputError`` for bytes of another version (the photo must be enrolled again)
         or none."""
-        if blob[:2] == _FORMAT[:2] and blob[:3] != _FORMAT:
-            version = blob[:3].decode("ascii", "replace")
-            raise InputError(f"a photo print of another version ({version}): import the staff photos again")
-        if blob[:3] != _FORMAT or len(blob) < 7:
+        version = blob[:3]
+        if version[:2] == _FORMAT[:2] and version not in (_FORMAT, _NO_CELLS):
+            name = version.decode("ascii", "replace")
+            raise InputError(f"a photo print of another version ({name}): import the staff photos again")
+        if version not in (_FORMAT, _NO_CELLS) or len(blob) < 7:
             raise InputError("not a photo print")
         (size,) = struct.unpack("<I", blob[3:7])
         if size != (2 * 3 * _STEPS + 7) // 8:
@@ -108,22 +129,51 @@ class PhotoPrint:
         bits = np.unpackbits(np.frombuffer(blob[7 : 7 + size], dtype=np.uint8)).astype(bool)
         n = 3 * _STEPS
         signs, clear = bits[:n].reshape(3, _STEPS), bits[n : 2 * n].reshape(3, _STEPS)
+        start, cells = 7 + size, None
+        if version == _FORMAT:
+            start += COLOUR_GRID * COLOUR_GRID * 3
+            if len(blob) < start:
+                raise InputError("truncated photo print")
+            cells = np.frombuffer(blob[7 + size : start], dtype=np.uint8).reshape(COLOUR_GRID, COLOUR_GRID, 3)
         try:
-            features = Features.from_bytes(blob[7 + size :])
+            features = Features.from_bytes(blob[start:])
         except ValueError:
             raise InputError("truncated photo print") from None
-        return cls(features, signs, clear)
+        return cls(features, signs, clear, cells)
+
+
+@dataclass(frozen=True)
+class Side:
+    """The avatar one way round (as is, or mirrored), as verification warps it into a photo's frame.
+
+    The layout and colours are compared at half size (cell means barely change, and warping a quarter of
+    the pixels is what makes rejecting a stranger cheap); the patches, for the few that get that far, at
+    full size."""
+
+    luma: np.ndarray  # float32 h×w: brightness
+    content: np.ndarray  # float32 h×w: 1 where the avatar shows a picture, 0 where something was laid on it
+    small: np.ndarray  # float32 ⌈h/2⌉×⌈w/2⌉×3: brightness, Cb and Cr times content, at half size
+    small_content: np.ndarray  # float32: content at half size (fractional along its edges)
+
+    @classmethod
+    def of(cls, channels: np.ndarray, content: np.ndarray) -> Side:
+        height, width = content.shape
+        half = ((width + 1) // 2, (height + 1) // 2)
+        small = cv2.resize(channels * content[..., None], half, interpolation=cv2.INTER_AREA)
+        small_content = cv2.resize(content, half, interpolation=cv2.INTER_AREA)
+        return cls(np.ascontiguousarray(channels[..., 0]), content, small, small_content)
 
 
 @dataclass(frozen=True)
 class Picture:
-    """An avatar prepared for verification: its channels at SIDE, and its keypoints as is and mirrored."""
+    """An avatar prepared for verification: its channels at SIDE, and its keypoints, as is and mirrored."""
 
     channels: np.ndarray  # float32 h×w×3: brightness, Cb, Cr
     content: np.ndarray  # float32 h×w: 1 where the avatar shows a picture, 0 where something was laid on it
     grey: bool
     features: Features
     mirrored: Features
+    sides: tuple[Side, Side]  # as is, mirrored: made once rather than per enrolled photo compared
 
 
 @dataclass(frozen=True)
@@ -134,6 +184,7 @@ class Verification:
     agreement: float  # share of the enrolled photo's clear brightness steps the aligned avatar repeats (0–1)
     compared: int  # how many could be compared (the avatar covers only part of a cropped photo)
     chroma_agreement: float | None  # share of its clear colour steps keeping their sign; None when one-hued
+    colour_fit: float | None  # share of the covered cells whose colour one colour map explains; None: a PP3 print
     mirrored: bool
     scale: float
     angle: float
@@ -156,19 +207,23 @@ class Verification:
             and self.compared >= MIN_COMPARED
             and self.agreement >= luma
             and colour_ok
+            and (self.colour_fit is None or self.colour_fit >= COLOUR_FIT)
         )
 
 
 def photo_print(data: bytes, max_pixels: int) -> PhotoPrint:
     """The derived record of an enrolled photo (``ImageError`` if unreadable)."""
     channels = _channels(data, max_pixels)
-    signs, clear = [], []
     full = np.ones(channels.shape[:2], dtype=np.float32)
+    means, ok = _cells(channels, full, GRID)
+    signs, clear = [], []
     for c in range(3):
-        s, k, _ = _layout(channels[..., c], full, STEP[c])
+        s, k, _ = _layout(means[..., c], ok, STEP[c])
         signs.append(s)
         clear.append(k)
-    return PhotoPrint(_features(channels), np.stack(signs), np.stack(clear))
+    colours, _ = _cells(channels, full, COLOUR_GRID)
+    cells = np.clip(np.rint(colours + _CHROMA_OFFSET), 0, 255).astype(np.uint8)
+    return PhotoPrint(_features(channels), np.stack(signs), np.stack(clear), cells)
 
 
 def picture(data: bytes, max_pixels: int) -> Picture:
@@ -178,7 +233,8 @@ def picture(data: bytes, max_pixels: int) -> Picture:
     inner = cv2.erode(content, np.ones((11, 11), np.uint8)) > 0  # past the blend of the picture into a fill
     shown = channels[inner] if inner.any() else channels.reshape(-1, 3)
     mirrored = np.ascontiguousarray(channels[:, ::-1])
-    return Picture(channels, content, one_hue_ycc(shown[::3]), _features(channels), _features(mirrored))
+    sides = (Side.of(channels, content), Side.of(mirrored, np.ascontiguousarray(content[:, ::-1])))
+    return Picture(channels, content, one_hue_ycc(shown[::3]), _features(channels), _features(mirrored), sides)
 
 
 def verify(reference: PhotoPrint, query: Picture) -> Verification | None:
@@ -221,17 +277,32 @@ def _content(channels: np.ndarray) -> np.ndarray:
     """Where the avatar shows a picture: everything but what was laid around or over it. A uniform fill
     around it (a round mask, a border, an avatar frame's ring) shows one colour in all four corners; a
     frame's ribbon is a flat box where the fill meets the picture; a caption bar runs across the top or
-    the bottom. What they hide cannot be compared; a photo's own corners differ, and are all kept."""
-    colour = np.clip(channels + np.float32([0, 128, 128]), 0, 255).astype(np.uint8)
+    the bottom (over a fill too: the corners are then those of the rest). What they hide cannot be
+    compared; a photo's own corners differ, and are all kept."""
+    colour = np.clip(channels + _CHROMA_OFFSET, 0, 255).astype(np.uint8)
+    height = colour.shape[0]
+    content = _around(colour)
+    if content is not None:
+        return content
+    content = np.ones(colour.shape[:2], np.float32)
+    top, bottom = _bar(colour[..., 0]), _bar(colour[::-1, :, 0])
+    if top or bottom:
+        inside = _around(np.ascontiguousarray(colour[top : height - bottom]))
+        if inside is not None:
+            content[top : height - bottom] = inside
+    content[:top] = 0
+    content[height - bottom :] = 0
+    return content
+
+
+def _around(colour: np.ndarray) -> np.ndarray | None:
+    """Where a picture with a uniform fill around it shows the picture (the fill, a frame's ring and
+    ribbon left out); None when its corners are not of one colour."""
     height, width = colour.shape[:2]
     corners = ((0, 0), (width - 1, 0), (0, height - 1), (width - 1, height - 1))
     values = np.array([colour[y, x] for x, y in corners], dtype=np.int16)
     if (values.max(axis=0) - values.min(axis=0)).max() > FILL_TOLERANCE:
-        content = np.ones((height, width), np.float32)
-        top, bottom = _bar(colour[..., 0]), _bar(colour[::-1, :, 0])
-        content[:top] = 0
-        content[height - bottom :] = 0
-        return content
+        return None
     filled = np.zeros((height + 2, width + 2), np.uint8)
     tolerance = (FILL_TOLERANCE,) * 3
     for x, y in corners:
@@ -320,18 +391,28 @@ def _features(channels: np.ndarray) -> Features:
 def _compare(reference: PhotoPrint, query: Picture, mirrored: bool, found: Alignment) -> Verification:
     """Warp the avatar into the enrolled photo's frame; compare the patches at the photo's keypoints and
     the steps of the layout."""
-    channels = np.ascontiguousarray(query.channels[:, ::-1]) if mirrored else query.channels
-    content = np.ascontiguousarray(query.content[:, ::-1]) if mirrored else query.content
+    side = query.sides[mirrored]
     width, height = reference.features.size
     back = cv2.invertAffineTransform(found.transform)
-    warped = cv2.warpAffine(channels, back, (width, height), flags=cv2.INTER_LINEAR)
-    valid = cv2.warpAffine(content, back, (width, height), flags=cv2.INTER_NEAREST)
-    repeated, compared = _steps(warped[..., 0], valid, reference, 0, strict=True)
+    # At half size both ways: x_small = (x - 0.5) / 2 in the photo's frame, x = 2 x_small + 0.5 in the avatar's.
+    half = back.copy()
+    half[:, 2] = (back[:, :2].sum(axis=1) * 0.5 + back[:, 2] - 0.5) / 2
+    size = ((width + 1) // 2, (height + 1) // 2)
+    warped = cv2.warpAffine(side.small, half, size, flags=cv2.INTER_LINEAR)
+    valid = cv2.warpAffine(side.small_content, half, size, flags=cv2.INTER_LINEAR)
+    means, ok = _cells(warped, valid, GRID)
+    repeated, compared = _steps(means[..., 0], ok, reference, 0, strict=True)
     agreement = repeated / compared if compared else 0.0
     if not COMPARE_ALL and (agreement < min(LUMA_AGREEMENT, ONE_HUE_AGREEMENT) or compared < MIN_COMPARED):
         return _unverified(reference, mirrored, found, agreement, compared)  # the costlier checks cannot save it
-    patches, _ = _patches(reference.features, warped[..., 0], valid)
-    chroma = [_steps(warped[..., c], valid, reference, c, strict=False) for c in (1, 2)]
+    inside = (cv2.erode(valid, _INSIDE) > 0.99).astype(np.float32)  # past the blend into what was laid on it
+    fit = _colour_fit(reference.cells, *_cells(warped * inside[..., None], inside, COLOUR_GRID, COLOUR_COVER))
+    if not COMPARE_ALL and fit is not None and fit < COLOUR_FIT:
+        return _unverified(reference, mirrored, found, agreement, compared, fit)
+    luma = cv2.warpAffine(side.luma, back, (width, height), flags=cv2.INTER_LINEAR)
+    shown = cv2.warpAffine(side.content, back, (width, height), flags=cv2.INTER_NEAREST)
+    patches, _ = _patches(reference.features, luma, shown)
+    chroma = [_steps(means[..., c], ok, reference, c, strict=False) for c in (1, 2)]
     chroma_n = sum(n for _, n in chroma)
     chroma_agreement = None
     if not query.grey and chroma_n >= MIN_CHROMA_COMPARED:
@@ -343,6 +424,7 @@ def _compare(reference: PhotoPrint, query: Picture, mirrored: bool, found: Align
         agreement=agreement,
         compared=compared,
         chroma_agreement=chroma_agreement,
+        colour_fit=fit,
         mirrored=mirrored,
         scale=found.scale,
         angle=found.angle,
@@ -350,11 +432,16 @@ def _compare(reference: PhotoPrint, query: Picture, mirrored: bool, found: Align
 
 
 def _unverified(
-    reference: PhotoPrint, mirrored: bool, found: Alignment, agreement: float, compared: int
+    reference: PhotoPrint,
+    mirrored: bool,
+    found: Alignment,
+    agreement: float,
+    compared: int,
+    fit: float | None = None,
 ) -> Verification:
     """A candidate that failed a check before the others ran: what was measured, the rest zero."""
-    features = len(reference.features)
-    return Verification(found.inliers, features, 0.0, agreement, compared, None, mirrored, found.scale, found.angle)
+    features, scale, angle = len(reference.features), found.scale, found.angle
+    return Verification(found.inliers, features, 0.0, agreement, compared, None, fit, mirrored, scale, angle)
 
 
 def _patches(features: Features, luma: np.ndarray, valid: np.ndarray) -> tuple[float, int]:
@@ -371,13 +458,14 @@ def _patches(features: Features, luma: np.ndarray, valid: np.ndarray) -> tuple[f
     return float((bits <= PATCH_DISTANCE).mean()), int(ok.sum())
 
 
-def _steps(channel: np.ndarray, valid: np.ndarray, reference: PhotoPrint, c: int, *, strict: bool) -> tuple[int, int]:
+def _steps(means: np.ndarray, ok: np.ndarray, reference: PhotoPrint, c: int, *, strict: bool) -> tuple[int, int]:
     """How many of the photo's clear steps in channel ``c`` the aligned avatar repeats, of how many it covers.
 
-    ``strict``: a step must be repeated by a step of the avatar's own (at least FLAT) of the same sign;
-    otherwise only the avatar's steps are compared, and the sign is all that counts.
+    ``means``: the avatar's cells in that channel. ``strict``: a step must be repeated by a step of the
+    avatar's own (at least FLAT) of the same sign; otherwise only the avatar's steps are compared, and
+    the sign is all that counts.
     """
-    signs, steps, covered = _layout(channel, valid, FLAT)
+    signs, steps, covered = _layout(means, ok, FLAT)
     same = signs == reference.signs[c]
     compare = reference.clear[c] & covered
     if not strict:
@@ -385,12 +473,38 @@ def _steps(channel: np.ndarray, valid: np.ndarray, reference: PhotoPrint, c: int
     return int((same & steps & compare).sum()), int(compare.sum())
 
 
-def _layout(channel: np.ndarray, valid: np.ndarray, clear_step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _cells(
+    weighted: np.ndarray, valid: np.ndarray, grid: int, cover: float = MIN_VALID
+) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of each channel over each cell of a grid×grid grid, where ``valid``; and which cells
+    it covers (``cover`` of them, at least). ``weighted``: the channels already times ``valid``."""
+    cells = cv2.resize(weighted, (grid, grid), interpolation=cv2.INTER_AREA)
+    covered = cv2.resize(valid, (grid, grid), interpolation=cv2.INTER_AREA)
+    return cells / np.maximum(covered, 1e-6)[..., None], covered >= cover
+
+
+def _colour_fit(reference: np.ndarray | None, means: np.ndarray, ok: np.ndarray) -> float | None:
+    """Of the cells the avatar covers, the share whose colour one affine colour map (fitted to the
+    cells it explains best, so that a sticker or a caption does not bend it) takes from the photo's to
+    the avatar's within COLOUR_RESIDUAL. None for a print without cell colours."""
+    if reference is None:
+        return None
+    shown = ok.ravel()
+    if shown.sum() < MIN_CELLS:
+        return 0.0
+    source = reference.reshape(-1, 3)[shown].astype(np.float64) - _CHROMA_OFFSET
+    target = means.reshape(-1, 3)[shown].astype(np.float64)
+    source = np.hstack([source, np.ones((len(source), 1))])
+    keep = np.ones(len(source), bool)
+    for _ in range(3):
+        colour_map, *_ = np.linalg.lstsq(source[keep], target[keep], rcond=None)
+        residual = np.linalg.norm(source @ colour_map - target, axis=1)
+        keep = residual <= np.quantile(residual, COLOUR_TRIM)
+    return float((residual <= COLOUR_RESIDUAL).mean())
+
+
+def _layout(means: np.ndarray, ok: np.ndarray, clear_step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Signs of the steps between neighbouring cells, which are at least ``clear_step``, and which are covered."""
-    cells = cv2.resize(channel * valid, (GRID, GRID), interpolation=cv2.INTER_AREA)
-    covered = cv2.resize(valid, (GRID, GRID), interpolation=cv2.INTER_AREA)
-    means = cells / np.maximum(covered, 1e-6)
-    ok = covered >= MIN_VALID
     across, down = np.diff(means, axis=1), np.diff(means, axis=0)
     signs = np.concatenate([(across > 0).ravel(), (down > 0).ravel()])
     clear = np.concatenate([(np.abs(across) >= clear_step).ravel(), (np.abs(down) >= clear_step).ravel()])
