@@ -135,16 +135,20 @@ def test_two_people_in_front_of_the_same_wall_are_not_the_same_photo():
     assert copy is not None and copy.verified, copy
 
 
+def two_toned(image: Image.Image, cast: tuple[tuple[int, int, int], float]) -> Image.Image:
+    """The picture with its lower half tinted: each half's colours follow their own map."""
+    w, h = image.size
+    image.paste(colour_cast(image.crop((0, h // 2, w, h)), *cast), (0, h // 2))
+    return image
+
+
 @pytest.mark.parametrize("cast", [((30, 60, 220), 0.45), ((30, 200, 60), 0.5), ((220, 200, 30), 0.5)])
 def test_a_picture_no_single_colour_map_explains_is_not_a_copy(prints, monkeypatch, cast):
     """The same shapes, its halves recoloured each their own way (as two people posed alike in front
     of one wall, with other skin, hair and shirt): every step keeps its sign and every patch is the
     same, but no one colour map takes the photo's colours to the avatar's."""
     monkeypatch.setattr(photo_check, "COMPARE_ALL", True)  # every check measured, to see which one fails
-    image = portrait(101)
-    w, h = image.size
-    image.paste(colour_cast(image.crop((0, h // 2, w, h)), *cast), (0, h // 2))
-    check = verify(prints[101], picture(jpeg(image), PIXELS))
+    check = verify(prints[101], picture(jpeg(two_toned(portrait(101), cast)), PIXELS))
     assert check is not None and not check.verified
     assert check.patches >= photo_check.PATCH_AGREEMENT and check.agreement >= photo_check.LUMA_AGREEMENT
     assert check.chroma_agreement is not None and check.chroma_agreement >= photo_check.CHROMA_AGREEMENT
@@ -194,7 +198,8 @@ def test_a_print_from_before_cell_colours_is_verified_without_them(prints):
     older = PhotoPrint.from_bytes(b"PP3" + blob[3:layout] + blob[layout + photo_check.COLOUR_GRID**2 * 3 :])
     assert older.cells is None and np.array_equal(older.features.descriptors, prints[101].features.descriptors)
     assert older.to_bytes() == b"PP3" + blob[3:layout] + blob[layout + photo_check.COLOUR_GRID**2 * 3 :]
-    check = verify(older, picture(jpeg(colour_cast(portrait(101), (30, 60, 220), 0.45)), PIXELS))
+    image = two_toned(portrait(101), ((30, 60, 220), 0.45))  # only the colour check tells it from a copy
+    check = verify(older, picture(jpeg(image), PIXELS))
     assert check is not None and check.verified and check.colour_fit is None
 
 
