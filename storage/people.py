@@ -74,14 +74,22 @@ def save_enrolments(db: Database, enrolments: list[Enrolment]) -> tuple[int, int
 def list_people(db: Database, *, references: bool = True) -> list[Person]:
     """Everyone enrolled; ``references=False`` leaves out their photos' views (``reference_table``
     loads those for the matcher, as arrays)."""
+    return _people(db, None, references=references)
+
+
+def _people(db: Database, person_id: int | None, *, references: bool) -> list[Person]:
+    """Everyone, or the one person with this id (at district scale, not everyone to find one)."""
+    only, args = ("WHERE person_id = ?", [person_id]) if person_id is not None else ("", [])
     accounts: dict[int, set[str]] = defaultdict(set)
-    for row in db.query("SELECT person_id, source, handle FROM accounts"):
+    for row in db.query(f"SELECT person_id, source, handle FROM accounts {only}", args):
         accounts[row["person_id"]].add(f"{row['source']}:{row['handle']}")
     views: dict[int, list[tuple[str, ImageHashes]]] = defaultdict(list)
     if references:
-        for row in db.query("SELECT person_id, photo, views, hashes FROM reference_views ORDER BY person_id, photo"):
+        query = f"SELECT person_id, photo, views, hashes FROM reference_views {only} ORDER BY person_id, photo"
+        for row in db.query(query, args):
             prefix = f"photo{row['photo']}:"
             views[row["person_id"]] += [(prefix + n, h) for n, h in unpack_views(row["views"], row["hashes"])]
+    rows = db.query(f"SELECT * FROM people {only.replace('person_id', 'id')} ORDER BY name, email", args)
     return [
         Person(
             id=row["id"],
@@ -93,7 +101,7 @@ def list_people(db: Database, *, references: bool = True) -> list[Person]:
             accounts=frozenset(accounts[row["id"]]),
             references=tuple(views[row["id"]]),
         )
-        for row in db.query("SELECT * FROM people ORDER BY name, email")
+        for row in rows
     ]
 
 
@@ -145,7 +153,7 @@ def remove_person(db: Database, email: str) -> dict[str, int] | None:
         row = _person_row(db, email)
         if row is None:
             return None
-        person = next(p for p in list_people(db, references=False) if p.id == row["id"])
+        (person,) = _people(db, row["id"], references=False)
         terms = _terms(person)
         counts = {"findings_anonymised": _anonymise_findings(db, person.id, terms)}
         counts |= _drop_messages(db, person, terms)
