@@ -267,13 +267,13 @@ def run(sizes: Sizes, workers: int) -> None:
     print(f"loading the roster: {loaded:.1f} s; peak memory so far {rss_mb():.0f} MB")
     prints_cache: dict[int, list[PhotoPrint]] = {}
     verified: Counter = Counter()  # enrolled people verified, by the origin of the avatar asking
-    asking = [""]
+    asking = ""  # the origin of the avatar being matched
 
     position = {pid: k for k, pid in enumerate(ids)}
 
     def prints(person_id: int) -> list[PhotoPrint]:
         real = ids[position[person_id] % sizes.photos]  # a derived person has the record of the photo it reuses
-        verified[asking[0]] += 1
+        verified[asking] += 1
         if real not in prints_cache:
             prints_cache[real] = [PhotoPrint.from_bytes(b) for b in blobs[real]]
         return prints_cache[real]
@@ -309,8 +309,8 @@ def run(sizes: Sizes, workers: int) -> None:
     shown = Counter()
     for obs in strangers:
         data = avatar_data[obs.avatar]
-        asking[0] = avatar_photos[obs.avatar].origin
-        shown[asking[0]] += 1
+        asking = avatar_photos[obs.avatar].origin
+        shown[asking] += 1
         found = matcher.match(obs.profile, avatar_views[obs.avatar], picture=lambda d=data: picture(d, PIXELS))
         for m in found:
             findings[m.rule][obs.avatar] += 1
@@ -320,7 +320,7 @@ def run(sizes: Sizes, workers: int) -> None:
     match_wall = (time.perf_counter() - wall) / len(strangers)
     candidates = [len(matcher.names.candidates(o.profile.display_name, o.profile.handle)) for o in strangers]
     recall: dict[str, list[bool]] = defaultdict(list)
-    asking[0] = "copy"  # not counted below
+    asking = "copy"  # not counted below
     for obs in copied:
         data = avatar_data[obs.avatar]
         found = matcher.match(obs.profile, avatar_views[obs.avatar], picture=lambda d=data: picture(d, PIXELS))

@@ -79,7 +79,8 @@ def list_people(db: Database, *, references: bool = True) -> list[Person]:
 
 def _people(db: Database, person_id: int | None, *, references: bool) -> list[Person]:
     """Everyone, or the one person with this id (at district scale, not everyone to find one)."""
-    only, args = ("WHERE person_id = ?", [person_id]) if person_id is not None else ("", [])
+    one = person_id is not None
+    only, only_id, args = ("WHERE person_id = ?", "WHERE id = ?", [person_id]) if one else ("", "", [])
     accounts: dict[int, set[str]] = defaultdict(set)
     for row in db.query(f"SELECT person_id, source, handle FROM accounts {only}", args):
         accounts[row["person_id"]].add(f"{row['source']}:{row['handle']}")
@@ -89,7 +90,7 @@ def _people(db: Database, person_id: int | None, *, references: bool) -> list[Pe
         for row in db.query(query, args):
             prefix = f"photo{row['photo']}:"
             views[row["person_id"]] += [(prefix + n, h) for n, h in unpack_views(row["views"], row["hashes"])]
-    rows = db.query(f"SELECT * FROM people {only.replace('person_id', 'id')} ORDER BY name, email", args)
+    rows = db.query(f"SELECT * FROM people {only_id} ORDER BY name, email", args)
     return [
         Person(
             id=row["id"],

@@ -86,6 +86,9 @@ class Matcher:
         )
         self.prints = prints or (lambda _person_id: ())
         self.workers = workers
+        # Blocking leaves out only names scoring under BLOCKING_FLOOR: when no use is made of such a
+        # score, a photo candidate the blocking left out is decided by verification alone.
+        self.unnamed_need_photo = settings.name_threshold - INITIAL_MARGIN >= BLOCKING_FLOOR
         self.owner_of = {account: p.id for p in people for account in p.accounts}
         self.local_domains = dict(local_domains or {})
         self.district_places = (district.name, *district.keywords)
@@ -121,7 +124,7 @@ class Matcher:
         photo_hits = {m.owner: m for m in self.photos.nearest(avatar, self.photo_candidate)} if avatar else {}
         named = self.names.candidates(profile.display_name, profile.handle)
         verifier = _Verifier(self.prints, picture)
-        if owner is None:  # photos that must speak for themselves, verified together
+        if owner is None and self.unnamed_need_photo:  # photos that must speak for themselves, verified together
             verifier.check_all([i for i in photo_hits if i not in named and i in self.people], self.workers)
         matches = []
         for person_id in sorted(named | set(photo_hits) if owner is None else ()):  # a staff member's own account
@@ -150,10 +153,9 @@ class Matcher:
         """``named``: blocking found the profile's name may be this person's (``NameIndex``)."""
         settings = self.settings
         check: Verification | None = None
-        if not named and settings.name_threshold - INITIAL_MARGIN >= BLOCKING_FLOOR:
-            # The name scores under BLOCKING_FLOOR, below any use made of it: only a verified photo can
-            # make a finding, and the name is scored only then, for the evidence. At district scale an
-            # avatar brings dozens of photo candidates whose names are nothing alike.
+        if not named and self.unnamed_need_photo:
+            # Only a verified photo can make a finding; the name is scored only then, for the evidence.
+            # At district scale an avatar brings dozens of photo candidates whose names are nothing alike.
             check = verifier.check(person.id) if photo is not None else None
             if check is None or not check.verified:
                 return None

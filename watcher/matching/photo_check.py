@@ -166,14 +166,17 @@ class Side:
 
 @dataclass(frozen=True)
 class Picture:
-    """An avatar prepared for verification: its channels at SIDE, and its keypoints, as is and mirrored."""
+    """An avatar prepared for verification: its keypoints and what is warped, as is and mirrored."""
 
-    channels: np.ndarray  # float32 h×w×3: brightness, Cb, Cr
-    content: np.ndarray  # float32 h×w: 1 where the avatar shows a picture, 0 where something was laid on it
     grey: bool
     features: Features
     mirrored: Features
     sides: tuple[Side, Side]  # as is, mirrored: made once rather than per enrolled photo compared
+
+    @property
+    def content(self) -> np.ndarray:
+        """float32 h×w: 1 where the avatar shows a picture, 0 where something was laid on it."""
+        return self.sides[0].content
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,7 @@ def picture(data: bytes, max_pixels: int) -> Picture:
     shown = channels[inner] if inner.any() else channels.reshape(-1, 3)
     mirrored = np.ascontiguousarray(channels[:, ::-1])
     sides = (Side.of(channels, content), Side.of(mirrored, np.ascontiguousarray(content[:, ::-1])))
-    return Picture(channels, content, one_hue_ycc(shown[::3]), _features(channels), _features(mirrored), sides)
+    return Picture(one_hue_ycc(shown[::3]), _features(channels), _features(mirrored), sides)
 
 
 def verify(reference: PhotoPrint, query: Picture) -> Verification | None:
