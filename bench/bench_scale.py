@@ -53,8 +53,9 @@ from storage import open_database
 from storage.people import list_people, photo_prints, reference_table, save_enrolments
 from watcher.config import DistrictConfig, MatchingConfig
 from watcher.demo.portraits import jpeg, portrait
-from watcher.matching import Matcher
+from watcher.matching import Matcher, photo_check
 from watcher.matching.images import HashIndex, query_views, reference_views
+from watcher.matching.keypoints import align
 from watcher.matching.photo_check import PhotoPrint, photo_print, picture
 from watcher.models import Enrolment
 
@@ -267,6 +268,7 @@ def run(sizes: Sizes, workers: int) -> None:
     print(f"loading the roster: {loaded:.1f} s; peak memory so far {rss_mb():.0f} MB")
     prints_cache: dict[int, list[PhotoPrint]] = {}
     verified: Counter = Counter()  # enrolled people verified, by the origin of the avatar asking
+    aligned: Counter = Counter()  # keypoint alignments (two per photo placed plausibly), by that origin
     asking = ""  # the origin of the avatar being matched
 
     position = {pid: k for k, pid in enumerate(ids)}
@@ -292,6 +294,12 @@ def run(sizes: Sizes, workers: int) -> None:
     print(f"avatar hashing: {hashing / n_timed:.1f} ms per avatar (imagehash.phash of the same files: "
           f"{phashing / n_timed:.1f} ms)")  # fmt: skip
     avatar_views = [tuple(query_views(d, PIXELS)) for d in avatar_data]
+
+    def counted_align(*args: object, **kwargs: object) -> object:
+        aligned[asking] += 1
+        return align(*args, **kwargs)
+
+    photo_check.align = counted_align  # how many candidates got past their placement to keypoints
 
     # Matching
     originals = np.array([name.endswith(":original") for name in table.names])[table.codes]
@@ -337,8 +345,9 @@ def run(sizes: Sizes, workers: int) -> None:
     report(sizes, match_cpu, plain_cpu, hashing / n_timed, candidates, findings, false_photo_pairs, recall)
     print(f"  matching on {workers} threads (verification): {match_wall * 1000:.1f} ms per profile elapsed; "
           f"a weekly pass {WEEKLY_PROFILES * match_wall / 60:.1f} min")  # fmt: skip
-    print("  enrolled people verified per stranger's profile, by its avatar: " + ", ".join(
-        f"{origin} {verified[origin] / n:.1f}" for origin, n in sorted(shown.items())))  # fmt: skip
+    print("  enrolled people verified per stranger's profile, by its avatar (of them, matched by keypoints): "
+          + ", ".join(f"{origin} {verified[origin] / n:.1f} ({aligned[origin] / 2 / n:.1f})"
+                      for origin, n in sorted(shown.items())))  # fmt: skip
     print(f"peak memory: {rss_mb():.0f} MB")
 
 

@@ -94,9 +94,12 @@ def run(part: str, people: int, strangers: int) -> tuple[list[Pair], list[Pair],
     for i, (face, origin) in enumerate(enrolled):
         for edit in PHOTO_EDITS:
             data = jpeg(apply(edit, face, rnd), 90)
-            hits = {m.owner: m.distance for m in index.nearest(query_views(data, PIXELS), PHOTO_CANDIDATE)}
-            check = _timed(clock, "verify", verify, prints[i], _timed(clock, "picture", picture, data, PIXELS))
-            true_pairs.append(Pair(edit, hits.get(i), check, origin))
+            hits = {m.owner: m for m in index.nearest(query_views(data, PIXELS), PHOTO_CANDIDATE)}
+            hit = hits.get(i)
+            views = (hit.reference_view, hit.query_view) if hit else None  # where the product verifies it
+            shown = _timed(clock, "picture", picture, data, PIXELS)
+            check = _timed(clock, "verify", verify, prints[i], shown, views)
+            true_pairs.append(Pair(edit, hit.distance if hit else None, check, origin))
     each = {key: seconds / len(true_pairs) * 1000 for key, seconds in clock.items()}
     print(f"{len(true_pairs)} true copies; per avatar {each['picture']:.1f} ms to prepare it for verification, "
           f"{each['verify']:.1f} ms per enrolled photo verified")  # fmt: skip
@@ -115,7 +118,8 @@ def run(part: str, people: int, strangers: int) -> tuple[list[Pair], list[Pair],
                     continue
                 shown = shown or picture(data, PIXELS)
                 pair = f"{origin} ~ {enrolled[hit.owner][1]}"
-                check = _timed(clock, "verify_other", verify, prints[hit.owner], shown)
+                views = (hit.reference_view, hit.query_view)
+                check = _timed(clock, "verify_other", verify, prints[hit.owner], shown, views)
                 false_pairs.append(Pair(edit, hit.distance, check, pair))
     if false_pairs:
         print(f"{len(false_pairs):,} candidates of different people verified, "
@@ -159,6 +163,9 @@ def report(part: str, true_pairs: list[Pair], false_pairs: list[Pair], compared:
         print(f"  {label:<12} false matches {fp} → {rate:.2e} per pair (95% upper bound {upper:.2e}); "
               f"at {DISTRICT_STAFF:,} staff × {WEEKLY_PROFILES:,} profiles: "
               f"{upper * DISTRICT_STAFF * WEEKLY_PROFILES:,.0f} expected per weekly pass (bound)")  # fmt: skip
+    for label, pairs in (("copies", [p for p in true_pairs if p.distance is not None]), ("strangers", false_pairs)):
+        kept = sum(p.check is not None and (p.check.placed is None or p.check.placed.plausible) for p in pairs)
+        print(f"  before keypoints, where the matched views place the avatar: {label} kept {kept}/{len(pairs)}")
     worst = sorted((p.check for p in false_pairs if p.check), key=lambda c: -c.agreement)[:5]
     if worst:
         closest = [(round(c.agreement, 3), c.inliers, round(c.patches, 2), c.chroma_agreement, c.colour_fit)
@@ -189,6 +196,18 @@ def sweep(true_pairs: list[Pair], false_pairs: list[Pair], compared: int) -> Non
         fp = sum(map(photo_only, false_pairs))
         print(f"  {fit:.2f} → {recall:.3f}  {fp} ({fp / compared:.1e})")
     photo_check.COLOUR_FIT = saved_fit
+    print("\nsweep (calibration part): PLAUSIBLE_AGREEMENT, PLAUSIBLE_FIT → recall, false per pair, "
+          "share of strangers' candidates left for keypoints")  # fmt: skip
+    saved_place = photo_check.PLAUSIBLE_AGREEMENT, photo_check.PLAUSIBLE_FIT
+    for agreement, fit in itertools.product((0.0, 0.3, 0.4, 0.5, 0.6), (0.0, 0.2, 0.3, 0.4, 0.5)):
+        photo_check.PLAUSIBLE_AGREEMENT, photo_check.PLAUSIBLE_FIT = agreement, fit
+        recall = sum(map(photo_only, true_pairs)) / len(true_pairs)
+        fp = sum(map(photo_only, false_pairs))
+        left = sum(p.check is not None and (p.check.placed is None or p.check.placed.plausible) for p in false_pairs)
+        print(
+            f"  ({agreement}, {fit}) → {recall:.3f}  {fp} ({fp / compared:.1e})  {left / max(len(false_pairs), 1):.2f}"
+        )
+    photo_check.PLAUSIBLE_AGREEMENT, photo_check.PLAUSIBLE_FIT = saved_place
 
 
 def upper95(k: int, n: int) -> float:

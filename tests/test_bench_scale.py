@@ -30,6 +30,7 @@ def test_the_district_scale_benchmark_prints_every_figure():
         r"a weekly pass of 100,000 profiles at this roster size: [\d.]+ min of CPU",
         r"name candidates per profile: mean [\d.]+, p95 \d+, max \d+",
         r"expected per weekly pass at 75,000 × 100,000: [\d.]+ \(bound \d+\)",
+        r"verified per stranger's profile, by its avatar \(of them, matched by keypoints\): \w+ [\d.]+ \([\d.]+\)",
         r"peak memory: \d+ MB",
     ):
         assert re.search(figure, out), f"missing: {figure}\n{out}"

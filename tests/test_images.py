@@ -36,9 +36,11 @@ from watcher.matching.images import (
     hash_image,
     is_placeholder,
     load_image,
+    query_geometry,
     query_views,
     reference_views,
     view_distance,
+    view_transform,
 )
 from watcher.models import ImageHashes
 
@@ -208,6 +210,16 @@ def test_phash_and_dhash_are_imagehash_bit_for_bit():
         assert d == int(str(imagehash.dhash(grey)), 16)
 
 
+def test_the_dhash_resize_is_pillows_lanczos_to_the_bit():
+    """Noise overshoots (Lanczos lobes are negative): Pillow's rounding and clipping are reproduced."""
+    rng = np.random.default_rng(7)
+    greys = np.concatenate([rng.integers(0, 256, (100, 32, 32)), rng.integers(0, 2, (100, 32, 32)) * 255])
+    greys = greys.astype(np.uint8)
+    ours = images._lanczos_9x8(greys)
+    for grey, mine in zip(greys, ours, strict=True):
+        assert np.array_equal(mine, np.asarray(Image.fromarray(grey).resize((9, 8), Image.Resampling.LANCZOS)))
+
+
 def test_empty_index_and_empty_queries():
     assert HashIndex.of([]).nearest([("as-is", ImageHashes(1, 2, 3))], 50) == []
     assert HashIndex.of([(1, "original", ImageHashes(1, 2, 3))]).nearest([], 50) == []
@@ -261,3 +273,47 @@ def test_grey_copies_of_photos_are_rarely_placeholders():
     """A grey photo is all blends of black and white; it must keep counting as a photo."""
     flagged = sum(is_placeholder(jpeg(grayscale(portrait(seed))), PIXELS) for seed in range(800, 900))
     assert flagged <= 3
+
+
+# Where a copy was cut from: a photo point, its expected place in the copy (unit squares).
+CUTS = {
+    "crop20-off": (lambda im: cropped_at(im, 0.2, (0.9, 0.2)), lambda x, y: ((x - 0.18) / 0.8, (y - 0.04) / 0.8)),
+    "mirror": (mirrored, lambda x, y: (1 - x, y)),
+    "mirror-crop10": (
+        lambda im: mirrored(cropped_at(im, 0.1, (0.5, 0.5))),
+        lambda x, y: (1 - (x - 0.05) / 0.9, (y - 0.05) / 0.9),
+    ),
+    "border": (lambda im: padded(im, 0.1, (255, 255, 255)), lambda x, y: ((x + 0.1) / 1.2, (y + 0.1) / 1.2)),
+    "turned": (lambda im: rotated(im, 8, None), None),  # turned about its centre: the centre stays put
+}
+
+
+@pytest.mark.parametrize("cut", CUTS)
+def test_the_views_that_matched_say_where_the_copy_was_cut_from(photo_index, cut):
+    """The closest pair of views places the copy within about half a gallery step (a few hundredths of
+    the picture): what ``photo_check.place`` compares layouts and colours at, before any keypoint."""
+    edit, expected = CUTS[cut]
+    for seed in PEOPLE:
+        data = jpeg(edit(portrait(seed)), 85)
+        best = photo_index.nearest(query_views(data, PIXELS), 999)[0]
+        assert best.owner == seed
+        unit = view_transform(best.reference_view, best.query_view, query_geometry(data, PIXELS))
+        assert unit is not None, best
+        for x, y in ((0.5, 0.5), (0.35, 0.4), (0.65, 0.6), (0.4, 0.65)):
+            got = unit @ (x, y, 1.0)
+            want = expected(x, y) if expected else (0.5, 0.5) if (x, y) == (0.5, 0.5) else None
+            if want is not None:
+                assert np.hypot(got[0] - want[0], got[1] - want[1]) <= 0.05, (seed, best, (x, y), got, want)
+
+
+def test_a_view_not_known_has_no_place(photo_index):
+    data = jpeg(portrait(101))
+    assert view_transform("original", "as-is", query_geometry(data, PIXELS)) is not None
+    assert np.array_equal(  # as the roster names them: which of a person's photos, then the view
+        view_transform("photo1:crop80@lq", "as-is", query_geometry(data, PIXELS)),
+        view_transform("crop80@lq", "as-is", query_geometry(data, PIXELS)),
+    )
+    assert view_transform("no-such-view", "as-is", query_geometry(data, PIXELS)) is None
+    assert view_transform("original", "no-such-view", query_geometry(data, PIXELS)) is None
+    grey = query_geometry(jpeg(sepia(portrait(101))), PIXELS)  # a one-hue avatar's views without colour
+    assert np.array_equal(grey["as-is-as-grey"], grey["as-is"])

@@ -279,3 +279,29 @@ def test_an_avatars_photo_candidates_are_verified_on_threads_with_the_same_findi
     assert results[0] == results[1] and {r[1] for r in results[0]} == {"photo"}
     assert {r[0] for r in results[0]} <= {3, 9, 10, 11}
     assert readers == {threading.current_thread().name}
+
+
+def test_photo_candidates_are_placed_before_their_keypoints_are_matched(monkeypatch):
+    """Views named as the roster names them ("photo0:original"): the pair that matched places the
+    avatar in the photo. A stranger drawn from the same template (hash distance 45) shows other colours
+    there and is turned away before any keypoint is matched; a copy is placed, aligned and verified."""
+    from watcher.matching import keypoints, photo_check
+
+    enrolled = jpeg(portrait(603), 90)
+    person = Person(
+        id=7,
+        email="p7@svusd.example",
+        name="Person Number7",
+        references=tuple((f"photo0:{name}", h) for name, h in reference_views(enrolled, PIXELS)),
+    )
+    records = {7: [photo_print(enrolled, PIXELS)]}
+    aligned = []
+    monkeypatch.setattr(photo_check, "align", lambda *a, **k: aligned.append(1) or keypoints.align(*a, **k))
+    matcher = Matcher([person], DISTRICT, SETTINGS, prints=lambda i: records[i])
+    for image, copy in ((portrait(436), False), (rotated(tinted(portrait(603)), 5, None), True)):
+        aligned.clear()
+        near = matcher.photos.nearest(avatar(image), 50)
+        assert [m.owner for m in near] == [7] and near[0].reference_view.startswith("photo0:")
+        found = matcher.match(profile("Room 12 News"), avatar(image), picture=lambda i=image: picture(jpeg(i), PIXELS))
+        assert [m.rule for m in found] == (["photo"] if copy else [])
+        assert len(aligned) == (2 if copy else 0)

@@ -22,8 +22,9 @@ from watcher.demo.portraits import (
 )
 from watcher.errors import ImageError, InputError
 from watcher.matching import keypoints, photo_check
+from watcher.matching.images import PHOTO_CANDIDATE, HashIndex, query_views, reference_views
 from watcher.matching.keypoints import Features, align, describe_at, extract
-from watcher.matching.photo_check import PhotoPrint, photo_print, picture, verify
+from watcher.matching.photo_check import PhotoPrint, photo_print, picture, place, verify
 
 PIXELS = 16_000_000
 OWNERS = (101, 102, 103)
@@ -155,6 +156,59 @@ def test_a_picture_no_single_colour_map_explains_is_not_a_copy(prints, monkeypat
     assert check.colour_fit is not None and check.colour_fit < photo_check.COLOUR_FIT
     whole = verify(prints[101], picture(jpeg(colour_cast(portrait(101), *cast)), PIXELS))  # one map: a copy
     assert whole is not None and whole.verified and whole.colour_fit == pytest.approx(1.0, abs=0.05)
+
+
+@pytest.fixture(scope="module")
+def view_index() -> HashIndex:
+    return HashIndex.of([(seed, n, h) for seed in OWNERS for n, h in reference_views(jpeg(portrait(seed), 90), PIXELS)])
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_where_the_matched_views_place_a_copy_it_is_plausible(prints, view_index, edit):
+    """Before keypoints: the closest pair of views places the copy, and there its layout and colours
+    are the photo's. Verification then goes on as before."""
+    for seed in OWNERS:
+        data = jpeg(EDITS[edit](portrait(seed)), 80)
+        hit = next(m for m in view_index.nearest(query_views(data, PIXELS), PHOTO_CANDIDATE) if m.owner == seed)
+        shown = picture(data, PIXELS)
+        placed = place(prints[seed], shown, hit.reference_view, hit.query_view)
+        assert placed is not None and placed.plausible, (seed, hit, placed)
+        check = verify(prints[seed], shown, (hit.reference_view, hit.query_view))
+        assert check is not None and check.verified and check.placed == placed
+
+
+def test_strangers_posed_alike_are_mostly_turned_away_before_keypoints(monkeypatch):
+    """Portraits drawn from one template come within the hash distance of each other; where their
+    views place them, most show other colours, and their keypoints are never matched."""
+    enrolled = {seed: jpeg(portrait(seed), 90) for seed in range(600, 680)}
+    index = HashIndex.of([(seed, n, h) for seed, data in enrolled.items() for n, h in reference_views(data, PIXELS)])
+    asked = []
+    monkeypatch.setattr(photo_check, "align", lambda *a, **k: asked.append(1) or keypoints.align(*a, **k))
+    near = placed_ok = 0
+    for seed in range(400, 560):
+        data = jpeg(portrait(seed))
+        shown = picture(data, PIXELS)
+        for hit in index.nearest(query_views(data, PIXELS), PHOTO_CANDIDATE):
+            near += 1
+            enrolled_print = photo_print(enrolled[hit.owner], PIXELS)
+            views = (hit.reference_view, hit.query_view)
+            before = len(asked)
+            check = verify(enrolled_print, shown, views)
+            if place(enrolled_print, shown, *views).plausible:
+                placed_ok += 1
+                assert len(asked) == before + 2  # both ways round, as before
+            else:
+                assert check is None and len(asked) == before  # no keypoint matched
+            assert check is None or not check.verified
+    assert near >= 8 and placed_ok <= 0.4 * near, (near, placed_ok)
+
+
+def test_views_of_unknown_places_leave_verification_as_it_was(prints):
+    shown = picture(jpeg(cropped_at(portrait(101), 0.2, (0.3, 0.3))), PIXELS)
+    assert place(prints[101], shown, "no-such-view", "as-is") is None
+    check = verify(prints[101], shown, ("no-such-view", "as-is"))
+    assert check is not None and check.verified and check.placed is None
+    assert check == verify(prints[101], shown)
 
 
 def test_a_frame_and_a_caption_are_left_out_of_the_comparison():

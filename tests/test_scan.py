@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
 import io
-import itertools
 import json
 import mailbox
 import sqlite3
@@ -232,7 +232,9 @@ def test_a_scan_keeps_each_hosts_rate_and_never_reaches_refused_addresses(tmp_pa
         assert canary.requests == []
     times = mastodon.request_times
     assert len(times) > 20
-    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.1 - 0.01
+    # At most 10 in any second: counted over windows, not gaps, since a request held up on its way
+    # (a busy machine) arrives close to the next one without the client having sent them closer.
+    assert max(bisect.bisect_left(times, t + 0.9) - k for k, t in enumerate(times)) <= 10
     stats = report["by_source"]["mastodon"]
     assert stats["queries"] == stats["found"] + stats["not_found"] + sum(stats["unknown"].values())
     db = sqlite3.connect(tmp_path / "watcher.db")

@@ -123,7 +123,7 @@ class Matcher:
         owner = self._owner(profile)
         photo_hits = {m.owner: m for m in self.photos.nearest(avatar, self.photo_candidate)} if avatar else {}
         named = self.names.candidates(profile.display_name, profile.handle)
-        verifier = _Verifier(self.prints, picture)
+        verifier = _Verifier(self.prints, picture, photo_hits)
         if owner is None and self.unnamed_need_photo:  # photos that must speak for themselves, verified together
             verifier.check_all([i for i in photo_hits if i not in named and i in self.people], self.workers)
         matches = []
@@ -244,11 +244,13 @@ class Matcher:
 
 
 class _Verifier:
-    """Verification for one profile: the avatar decoded at most once, each person checked at most once."""
+    """Verification for one profile: the avatar decoded at most once, each person checked at most once,
+    first where the views that matched place the avatar (``photo_check.place``)."""
 
-    def __init__(self, prints: PrintLookup, picture: PictureSource | None) -> None:
+    def __init__(self, prints: PrintLookup, picture: PictureSource | None, hits: Mapping[int, ViewMatch]) -> None:
         self._prints = prints
         self._source = picture
+        self._views = {i: (m.reference_view, m.query_view) for i, m in hits.items()}
         self._picture: Picture | None = None
         self._asked = False
         self._done: dict[int, Verification | None] = {}
@@ -267,11 +269,12 @@ class _Verifier:
         results: dict[int, list[Verification]] = {i: [] for i in todo}
         picture = self._avatar() if pairs else None
         if picture is not None:
+            views = self._views
             if workers > 1 and len(pairs) >= PARALLEL_FROM:
                 with ThreadPoolExecutor(workers) as pool:
-                    checks = list(pool.map(lambda pair: verify(pair[1], picture), pairs))
+                    checks = list(pool.map(lambda pair: verify(pair[1], picture, views.get(pair[0])), pairs))
             else:
-                checks = [verify(p, picture) for _, p in pairs]
+                checks = [verify(p, picture, views.get(i)) for i, p in pairs]
             for (i, _), check in zip(pairs, checks, strict=True):
                 if check is not None:
                     results[i].append(check)

@@ -22,8 +22,9 @@ has verified it with local features; logos inside pictures are found by ``logo_f
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -241,15 +242,11 @@ class HashIndex:
         self._owners = table.owners
         self._codes = table.codes
         self._names = table.names
-        self.phash = np.ascontiguousarray(table.hashes[:, 0])
-        self.dhash = np.ascontiguousarray(table.hashes[:, 1])
-        colours = table.hashes[:, 2]
-        self.axis = (colours >> np.uint64(32)).astype(np.uint32)
-        self.strength = (colours & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        self.grey = colours == 0
+        self._luminance = np.ascontiguousarray(table.hashes[:, :2])  # phash, dhash: read together, 16 bytes a row
+        self._colour = np.ascontiguousarray(table.hashes[:, 2])
         self._buckets = None
         if len(self._owners) >= SCAN_BELOW:
-            self._buckets = [_Buckets(q) for codes in (self.phash, self.dhash) for q in _quarters(codes)]
+            self._buckets = [_Buckets(q) for c in (0, 1) for q in _quarters(self._luminance[:, c])]
 
     @classmethod
     def of(cls, entries: Iterable[tuple[int, str, ImageHashes]]) -> HashIndex:
@@ -277,34 +274,44 @@ class HashIndex:
         return sorted(matches, key=lambda m: (m.distance, m.owner))
 
     def _hashes(self, row: int) -> ImageHashes:
-        colour = (int(self.axis[row]) << 32) | int(self.strength[row])
-        return ImageHashes(int(self.phash[row]), int(self.dhash[row]), colour)
+        phash, dhash = self._luminance[row].tolist()
+        return ImageHashes(phash, dhash, int(self._colour[row]))
 
     def _pairs(self, queries: list[ImageHashes], max_distance: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(index row, query number, distance) of every pair within ``max_distance`` that the quarter rule admits."""
-        phash = np.array([q.phash for q in queries], dtype=np.uint64)
-        dhash = np.array([q.dhash for q in queries], dtype=np.uint64)
+        """(index row, query number, distance) of every pair within ``max_distance`` that the quarter rule admits.
+
+        At district scale an avatar view meets a hundred thousand rows in its buckets, scattered over
+        the table, and reading them is most of the cost: a row's two luminance hashes are read at once
+        (they bound the distance from below), the colour only of the rows they leave."""
+        mine = np.array([(q.phash, q.dhash) for q in queries], dtype=np.uint64)
+        colours = np.array([q.color for q in queries], dtype=np.uint64)
+        quarters = np.concatenate([_quarters(mine[:, 0]), _quarters(mine[:, 1])]).T  # views × 8
         found = []
-        quarters = np.concatenate([_quarters(phash), _quarters(dhash)]).T  # views × 8
-        for k, mine in enumerate(quarters):
+        for k in range(len(queries)):
             if self._buckets is None:
-                rows = np.arange(len(self._owners))
-            else:  # a row met in two buckets is compared twice: cheaper than sorting the rows to drop it
-                rows = np.concatenate([b.rows(q ^ _NEIGHBOURS) for b, q in zip(self._buckets, mine, strict=True)])
-            # Luminance first: it bounds the distance from below and leaves few pairs for the rest.
-            lum = np.bitwise_count(self.phash[rows] ^ phash[k]).astype(np.int16)
-            lum += np.bitwise_count(self.dhash[rows] ^ dhash[k])
+                rows, differ = np.arange(len(self._owners)), self._luminance ^ mine[k]
+            else:  # a row in two buckets is met twice: cheaper than sorting the rows to drop it
+                rows = np.concatenate(
+                    [b.rows(q ^ _NEIGHBOURS) for b, q in zip(self._buckets, quarters[k], strict=True)]
+                )
+                differ = self._luminance[rows] ^ mine[k]
+            bits = np.bitwise_count(differ)  # numpy sums a 2-wide axis slowly: added as columns
+            lum = bits[:, 0].astype(np.int16) + bits[:, 1]
             near = np.flatnonzero(lum <= max_distance)
-            found.append((rows[near], np.full(len(near), k), lum[near]))
+            rows, lum = rows[near], lum[near]
+            theirs = self._colour[rows]
+            diff = theirs ^ colours[k]
+            axis = np.bitwise_count(diff >> np.uint64(32)).astype(np.int16)
+            colour = COLOR_WEIGHT * (np.minimum(axis, 32 - axis) + np.bitwise_count(diff & np.uint64(0xFFFFFFFF)))
+            dist = lum + np.where((theirs == 0) | (colours[k] == 0), GREY_CHARGE, colour).astype(np.int16)
+            keep = dist <= max_distance
+            if self._buckets is None:  # scanned: the rule the buckets apply by construction
+                close = differ[near[keep]]
+                agree = np.bitwise_count(np.concatenate([_quarters(close[:, 0]), _quarters(close[:, 1])]))
+                keep[keep] = agree.min(axis=0, initial=64) <= QUARTER_SLACK
+            found.append((rows[keep], np.full(int(keep.sum()), k), dist[keep]))
         at, number, dist = (np.concatenate(parts) for parts in zip(*found, strict=True))
-        colours = np.array([q.color for q in queries], dtype=np.uint64)[number]
-        axis = np.bitwise_count(self.axis[at] ^ (colours >> np.uint64(32)).astype(np.uint32)).astype(np.int16)
-        strength = np.bitwise_count(self.strength[at] ^ (colours & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-        colour = COLOR_WEIGHT * (np.minimum(axis, 32 - axis) + strength)
-        dist = dist + np.where(self.grey[at] | (colours == 0), GREY_CHARGE, colour).astype(np.int16)
-        differ = np.concatenate([_quarters(self.phash[at] ^ phash[number]), _quarters(self.dhash[at] ^ dhash[number])])
-        keep = (dist <= max_distance) & (np.bitwise_count(differ).min(axis=0, initial=64) <= QUARTER_SLACK)
-        return at[keep], number[keep], dist[keep]
+        return at, number, dist
 
 
 SCAN_BELOW = 20_000  # index rows: a smaller index is scanned, a larger one read by buckets (same answer)
@@ -383,6 +390,51 @@ def _query_frames(image: Image.Image) -> list[_Frame]:
         inner = (x0 + cut * (x1 - x0), y0 + cut * (y1 - y0), x1 - cut * (x1 - x0), y1 - cut * (y1 - y0))
         frames.append(_Frame(f"framed{round(keep * 100)}", inner, circle=True, cover_bottom=CAPTION_COVER))
     return frames
+
+
+def query_geometry(data: bytes, max_pixels: int) -> dict[str, np.ndarray]:
+    """Where each of an avatar's query views is cut from it (``view_geometry``), by view name."""
+    image = load_image(data, max_pixels)
+    frames = {frame.name: view_geometry(frame) for frame in _query_frames(image)}
+    return frames | {f"{name}-as-grey": matrix for name, matrix in frames.items()}  # same place, colour left out
+
+
+@functools.cache
+def _reference_geometry() -> dict[str, np.ndarray]:
+    return {frame.name: view_geometry(frame) for frame in _reference_frames()}
+
+
+def view_transform(reference_view: str, query_view: str, queries: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    """Where a point of the enrolled photo falls in the avatar, if the two views that matched show the
+    same thing (3×3, unit square to unit square, mirroring included); None for a view not known here.
+
+    The closest pair of views already says how a copy was cut: "crop80@lq" of the photo matched the
+    avatar "trimmed" of its border. That places the avatar within about half a gallery step, enough to
+    compare coarse layouts and colours before any keypoint is matched (``photo_check.place``)."""
+    reference = _reference_geometry().get(reference_view.rpartition(":")[2])  # "photo1:crop80": photo 1's view
+    query = queries.get(query_view)
+    if reference is None or query is None:
+        return None
+    return query @ np.linalg.inv(reference)
+
+
+def view_geometry(frame: _Frame) -> np.ndarray:
+    """3×3: a point of the rendered view (unit square) → the same point of the picture (unit square,
+    before any mirroring). As ``_render`` cuts it: a turned view is the window of the picture resampled
+    square, turned about the window's centre."""
+    x0, y0, x1, y1 = frame.box
+    if frame.angle:
+        side = RENDER / (x1 - x0)
+        corner = (x0 * side, y0 * side)
+        turn = cv2.getRotationMatrix2D((corner[0] + RENDER / 2 - 0.5, corner[1] + RENDER / 2 - 0.5), frame.angle, 1.0)
+        turn[:, 2] -= corner
+        back = np.vstack([cv2.invertAffineTransform(turn), (0.0, 0.0, 1.0)])
+        matrix = np.diag([1 / side, 1 / side, 1.0]) @ back @ np.diag([RENDER, RENDER, 1.0])
+    else:
+        matrix = np.array([[x1 - x0, 0.0, x0], [0.0, y1 - y0, y0], [0.0, 0.0, 1.0]])
+    if frame.mirror:
+        matrix = np.array([[-1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]) @ matrix
+    return matrix
 
 
 def _trim(pixels: np.ndarray, share: float) -> tuple[int, int, int, int]:
@@ -528,10 +580,10 @@ def grey_view(view: np.ndarray) -> Image.Image:
 
 
 def _grey32(stack: np.ndarray) -> np.ndarray:
-    """``grey_view`` of every view at once, to the bit: Pillow's fixed-point RGB→L, then its 2×2 box
-    (each halving rounds half up, across first, then down)."""
-    wide = stack.astype(np.uint32)
-    grey = (wide[..., 0] * 19595 + wide[..., 1] * 38470 + wide[..., 2] * 7471 + 0x8000) >> 16
+    """``grey_view`` of every view at once, to the bit: Pillow's fixed-point RGB→L (its sums are whole
+    numbers below 2²⁴, exact in float32), then its 2×2 box (each halving rounds half up, across first,
+    then down)."""
+    grey = np.floor((stack.astype(np.float32) @ _PILLOW_L + 32768.0) * (1 / 65536)).astype(np.uint16)
     across = (grey[:, :, 0::2] + grey[:, :, 1::2] + 1) >> 1
     return ((across[:, 0::2] + across[:, 1::2] + 1) >> 1).astype(np.uint8)
 
@@ -542,7 +594,7 @@ def _hash_stack(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     phash and dhash are imagehash's of ``grey_view``: the DCT is a matrix product here (scaled
     unlike scipy's, which does not move any coefficient across the median; where two coefficients
     tie at the median, as in a perfect ramp, float noise decides in either), and the 9×8 picture of
-    the dhash is Pillow's Lanczos resize, as imagehash makes it.
+    the dhash is Pillow's Lanczos resize, as imagehash makes it, to the bit (``_lanczos_9x8``).
     """
     n = len(stack)
     greys = _grey32(stack)
@@ -550,11 +602,10 @@ def _hash_stack(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     low = np.round(_DCT8 @ greys.astype(np.float64) @ _DCT8.T, 6)
     flat = low.reshape(n, 64)
     phash = _pack(flat > np.median(flat, axis=1, keepdims=True))
-    small = np.stack([np.asarray(Image.fromarray(g).resize((9, 8), Image.Resampling.LANCZOS)) for g in greys])
-    small = small.astype(np.int16)
+    small = _lanczos_9x8(greys).astype(np.int16)
     dhash = _pack((small[:, :, 1:] > small[:, :, :-1]).reshape(n, 64))
-    wide = stack.astype(np.float32)
-    rgb = (wide[:, 0::2, 0::2] + wide[:, 1::2, 0::2] + wide[:, 0::2, 1::2] + wide[:, 1::2, 1::2]) / 4  # 2×2 boxes
+    rows = stack[:, 0::2].astype(np.uint16) + stack[:, 1::2]  # 2×2 boxes: whole sums, then their means
+    rgb = (rows[:, :, 0::2] + rows[:, :, 1::2]).astype(np.float32) * np.float32(0.25)
     return phash, dhash, _color_hash(rgb)
 
 
@@ -604,6 +655,40 @@ def _colour_near(pixels: np.ndarray, codes: np.ndarray, among: np.ndarray) -> np
     return pixels[among & (np.abs(pixels - centre).max(axis=1) <= 24)].mean(axis=0)
 
 
+def _lanczos_9x8(greys: np.ndarray) -> np.ndarray:
+    """Pillow's Lanczos resize of n 32×32 grey pictures to 9×8, to the bit, as two matrix products
+    (a Python call per view cost a third of an enrolment). Pillow resizes across, then down, each
+    pass in fixed point: weights scaled by 2²² and rounded, sums rounded half up, clipped to 0–255.
+    In float64 every such sum is an exact integer (below 2⁵³), so flooring gives Pillow's bytes."""
+    half, one = float(1 << (_PRECISION_BITS - 1)), float(1 << _PRECISION_BITS)
+    across = np.clip(np.floor((greys.astype(np.float64) @ _LANCZOS_ACROSS.T + half) / one), 0, 255)
+    return np.clip(np.floor((_LANCZOS_DOWN @ across + half) / one), 0, 255).astype(np.uint8)
+
+
+def _lanczos_weights(size: int, out: int) -> np.ndarray:
+    """Pillow's fixed-point Lanczos weights (out × size) for resizing ``size`` pixels to ``out``: each
+    output pixel's window spans three input pixels per side, widened by the scale; weights are
+    normalised to sum to one, then scaled by 2²² and rounded half away from zero."""
+    scale = size / out
+    support = 3.0 * max(scale, 1.0)
+    weights = np.zeros((out, size))
+    for i in range(out):
+        centre = (i + 0.5) * scale
+        first = max(int(centre - support + 0.5), 0)
+        last = min(int(centre + support + 0.5), size)
+        taps = np.array([_lanczos((x - centre + 0.5) / max(scale, 1.0)) for x in range(first, last)])
+        taps /= taps.sum()
+        weights[i, first:last] = np.trunc(taps * (1 << _PRECISION_BITS) + np.where(taps < 0, -0.5, 0.5))
+    return weights
+
+
+def _lanczos(x: float) -> float:
+    """The Lanczos window of three lobes: sinc(x)·sinc(x/3) inside ±3."""
+    if not -3.0 <= x < 3.0:
+        return 0.0
+    return float(np.sinc(x) * np.sinc(x / 3.0))
+
+
 def _dct_rows(n: int, size: int) -> np.ndarray:
     k = np.arange(n)[:, None]
     x = np.arange(size)[None, :]
@@ -611,6 +696,10 @@ def _dct_rows(n: int, size: int) -> np.ndarray:
 
 
 _DCT8 = _dct_rows(HASH_SIZE, 32)
+_PILLOW_L = np.array([19595, 38470, 7471], dtype=np.float32)  # Pillow's RGB→L weights, in 65536ths
+_PRECISION_BITS = 22  # Pillow's fixed point for 8-bit resampling: 32 bits less 8 for the pixel and 2 spare
+_LANCZOS_ACROSS = _lanczos_weights(32, HASH_SIZE + 1)
+_LANCZOS_DOWN = _lanczos_weights(32, HASH_SIZE)
 _ZIGZAG32 = sorted(range(1, 64), key=lambda i: (i // 8 + i % 8, i // 8 if (i // 8 + i % 8) % 2 else i % 8))[:32]
 _yy, _xx = np.mgrid[0:RENDER, 0:RENDER]
 _CIRCLE = (_xx - (RENDER - 1) / 2) ** 2 + (_yy - (RENDER - 1) / 2) ** 2 <= (RENDER / 2) ** 2

@@ -1,10 +1,14 @@
 """Is this avatar a copy of that enrolled photo? The verification behind a photo-only finding.
 
 A hash index finds the few enrolled photos an avatar resembles; most are portraits posed alike, so
-resemblance is not enough evidence on its own once the roster is large. Verification asks four
+resemblance is not enough evidence on its own once the roster is large. Verification asks five
 questions a look-alike fails (the cheap ones first: at district scale an avatar has dozens of
 candidates, nearly all strangers):
 
+0. **Place.** The hash views that matched already say how the avatar was cut from the photo (a
+   crop, a turn, a mirror, a border trimmed): placed there, at a quarter of the size, are its coarse
+   layout and colours the photo's (``place``)? Loose, because that place is only roughly right, and
+   cheap: most strangers' candidates stop here, before any keypoint is matched.
 1. **Geometry.** Do ORB keypoints of the enrolled photo land on keypoints of the avatar under one
    similarity transform (``keypoints.align``), directly or mirrored?
 2. **Patches.** Brought into the enrolled photo's frame by that transform, does the avatar show the
@@ -36,8 +40,10 @@ far too coarse to show a face). The photo itself is never kept.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import cv2
@@ -45,7 +51,7 @@ import numpy as np
 
 from watcher.errors import InputError
 from watcher.matching.decode import open_picture
-from watcher.matching.images import one_hue_ycc, ycc
+from watcher.matching.images import one_hue_ycc, query_geometry, view_transform, ycc
 from watcher.matching.keypoints import MIN_SIDE, Alignment, Features, align, describe_at, extract
 
 MAX_TURN = 30.0  # degrees: copies are turned by up to 15°; a portrait upside down is a chance alignment
@@ -97,6 +103,12 @@ COLOUR_RESIDUAL = 8.0  # levels (0–255) of YCbCr: a cell's colour within this 
 COLOUR_TRIM = 0.8  # the map is fitted again to this share of the cells it explains best (a sticker is no part)
 COLOUR_COVER = 0.95  # share of a cell the avatar must show for its colour to count (mean over a part ≈ the whole)
 MIN_CELLS = 11  # covered cells, at least (a sixth of them), for the colours to be compared
+# Before keypoints: where the matched views place the avatar (``place``). Loose, since that place is
+# only within about half a gallery step: on the calibration part of bench/calibrate_images.py (its
+# PLAUSIBLE sweep) photo-alone recall goes from 0.967 to 0.966 while half of the strangers' candidates
+# are turned away, and four in five of the synthetic portraits posed alike of bench_scale.py.
+PLAUSIBLE_AGREEMENT = 0.3  # share of the photo's clear brightness steps repeated there, at least
+PLAUSIBLE_FIT = 0.3  # share of the covered cells one colour map explains there, at least
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,8 @@ class Side:
     content: np.ndarray  # float32 h×w: 1 where the avatar shows a picture, 0 where something was laid on it
     small: np.ndarray  # float32 ⌈h/2⌉×⌈w/2⌉×3: brightness, Cb and Cr times content, at half size
     small_content: np.ndarray  # float32: content at half size (fractional along its edges)
+    tiny: np.ndarray  # the same at a quarter of the size, for the check before keypoints (``place``)
+    tiny_content: np.ndarray
 
     @classmethod
     def of(cls, channels: np.ndarray, content: np.ndarray) -> Side:
@@ -161,7 +175,10 @@ class Side:
         half = ((width + 1) // 2, (height + 1) // 2)
         small = cv2.resize(channels * content[..., None], half, interpolation=cv2.INTER_AREA)
         small_content = cv2.resize(content, half, interpolation=cv2.INTER_AREA)
-        return cls(np.ascontiguousarray(channels[..., 0]), content, small, small_content)
+        quarter = ((half[0] + 1) // 2, (half[1] + 1) // 2)
+        tiny = cv2.resize(small, quarter, interpolation=cv2.INTER_AREA)
+        tiny_content = cv2.resize(small_content, quarter, interpolation=cv2.INTER_AREA)
+        return cls(np.ascontiguousarray(channels[..., 0]), content, small, small_content, tiny, tiny_content)
 
 
 @dataclass(frozen=True)
@@ -172,6 +189,7 @@ class Picture:
     features: Features
     mirrored: Features
     sides: tuple[Side, Side]  # as is, mirrored: made once rather than per enrolled photo compared
+    views: Mapping[str, np.ndarray]  # where each of its hash views is cut from it (``images.query_geometry``)
 
     @property
     def content(self) -> np.ndarray:
@@ -191,6 +209,7 @@ class Verification:
     mirrored: bool
     scale: float
     angle: float
+    placed: Placed | None = None  # the avatar where the matched views place it (``place``); None: not asked
 
     @property
     def needed(self) -> int:
@@ -205,7 +224,8 @@ class Verification:
         else:
             colour_ok, luma = self.chroma_agreement >= CHROMA_AGREEMENT, LUMA_AGREEMENT
         return (
-            self.inliers >= self.needed
+            (self.placed is None or self.placed.plausible)
+            and self.inliers >= self.needed
             and self.patches >= PATCH_AGREEMENT
             and self.compared >= MIN_COMPARED
             and self.agreement >= luma
@@ -237,11 +257,19 @@ def picture(data: bytes, max_pixels: int) -> Picture:
     shown = channels[inner] if inner.any() else channels.reshape(-1, 3)
     mirrored = np.ascontiguousarray(channels[:, ::-1])
     sides = (Side.of(channels, content), Side.of(mirrored, np.ascontiguousarray(content[:, ::-1])))
-    return Picture(one_hue_ycc(shown[::3]), _features(channels), _features(mirrored), sides)
+    views = query_geometry(data, max_pixels)
+    return Picture(one_hue_ycc(shown[::3]), _features(channels), _features(mirrored), sides, views)
 
 
-def verify(reference: PhotoPrint, query: Picture) -> Verification | None:
-    """The best agreement of the avatar (as is or mirrored) with an enrolled photo, or None."""
+def verify(reference: PhotoPrint, query: Picture, views: tuple[str, str] | None = None) -> Verification | None:
+    """The best agreement of the avatar (as is or mirrored) with an enrolled photo, or None.
+
+    ``views``: the names of the enrolled photo's view and the avatar's view that matched in the hash
+    index. Where they place the avatar, it must first be plausible (``place``): matching keypoints is what
+    costs, and at district scale nearly all candidates are strangers posed alike."""
+    placed = None if views is None else place(reference, query, *views)
+    if placed is not None and not placed.plausible and not COMPARE_ALL:
+        return None
     best: Verification | None = None
     for mirrored, features in ((False, query.features), (True, query.mirrored)):
         found = align(reference.features, features, min_scale=0.2, max_scale=6.0, max_turn=MAX_TURN)
@@ -254,7 +282,51 @@ def verify(reference: PhotoPrint, query: Picture) -> Verification | None:
             result = _compare(reference, query, mirrored, found)
         if best is None or _rank(result) > _rank(best):
             best = result
-    return best
+    return best if best is None or placed is None else dataclasses.replace(best, placed=placed)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The avatar where the two matched views place it, against the photo: its coarse brightness
+    layout and its colours, at a quarter of the size (a fraction of a millisecond; matching keypoints
+    costs several). True copies nearly all are plausible there; strangers posed alike mostly are not,
+    their skin, hair, shirt and wall being of other colours."""
+
+    agreement: float | None  # share of the photo's clear brightness steps repeated; None: too few shown there
+    colour_fit: float | None  # share of the cells one colour map explains; None: too few shown, or a PP3 print
+
+    @property
+    def plausible(self) -> bool:
+        return (self.agreement is None or self.agreement >= PLAUSIBLE_AGREEMENT) and (
+            self.colour_fit is None or self.colour_fit >= PLAUSIBLE_FIT
+        )
+
+
+def place(reference: PhotoPrint, query: Picture, reference_view: str, query_view: str) -> Placed | None:
+    """The avatar placed where the views that matched in the hash index say (``Placed``); None when
+    their places are not known."""
+    unit = view_transform(reference_view, query_view, query.views)
+    if unit is None:
+        return None
+    side = query.sides[0]  # a mirrored view's place includes the mirroring
+    width, height = reference.features.size
+    avatar_height, avatar_width = side.luma.shape
+    # Photo pixels → avatar pixels, then both at a quarter: x_quarter = (x - 1.5) / 4 on either side.
+    pixels = np.diag([avatar_width, avatar_height, 1.0]) @ unit @ np.diag([1 / width, 1 / height, 1.0])
+    quarter = np.array([[4.0, 0.0, 1.5], [0.0, 4.0, 1.5], [0.0, 0.0, 1.0]])
+    back = np.linalg.inv(np.linalg.inv(quarter) @ pixels @ quarter)[:2]  # avatar quarter → photo quarter
+    size = ((width + 3) // 4, (height + 3) // 4)
+    warped = cv2.warpAffine(side.tiny, back, size, flags=cv2.INTER_LINEAR)
+    valid = cv2.warpAffine(side.tiny_content, back, size, flags=cv2.INTER_LINEAR)
+    means, ok = _cells(warped, valid, GRID)
+    repeated, compared = _steps(means[..., 0], ok, reference, 0, strict=True)
+    agreement = repeated / compared if compared >= MIN_COMPARED else None
+    if agreement is not None and agreement < PLAUSIBLE_AGREEMENT and not COMPARE_ALL:
+        return Placed(agreement, None)  # the colours cannot save it
+    colours, shown = _cells(warped, valid, COLOUR_GRID, COLOUR_COVER)
+    if reference.cells is None or shown.sum() < MIN_CELLS:
+        return Placed(agreement, None)  # too little shown there to judge: the keypoints decide
+    return Placed(agreement, _colour_fit(reference.cells, colours, shown))
 
 
 def _needed(reference_points: int) -> int:
@@ -499,11 +571,22 @@ def _colour_fit(reference: np.ndarray | None, means: np.ndarray, ok: np.ndarray)
     target = means.reshape(-1, 3)[shown].astype(np.float64)
     source = np.hstack([source, np.ones((len(source), 1))])
     keep = np.ones(len(source), bool)
+    kth = int(COLOUR_TRIM * (len(source) - 1))  # np.quantile's order statistic: the same cells kept
     for _ in range(3):
-        colour_map, *_ = np.linalg.lstsq(source[keep], target[keep], rcond=None)
+        colour_map = _least_squares(source[keep], target[keep])
         residual = np.linalg.norm(source @ colour_map - target, axis=1)
-        keep = residual <= np.quantile(residual, COLOUR_TRIM)
+        keep = residual <= np.partition(residual, kth)[kth]
     return float((residual <= COLOUR_RESIDUAL).mean())
+
+
+def _least_squares(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The affine colour map (4×3) fitting source to target: the normal equations, a 4×4 system (a
+    general solver costs several times more, and a photo verifies dozens of candidates). A grey or
+    one-hued photo makes them singular: a ridge of a billionth of their size keeps them solvable and
+    moves no fitted colour by a visible amount."""
+    gram = source.T @ source
+    gram[np.diag_indices_from(gram)] += 1e-9 * np.trace(gram)
+    return np.linalg.solve(gram, source.T @ target)
 
 
 def _layout(means: np.ndarray, ok: np.ndarray, clear_step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
