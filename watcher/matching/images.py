@@ -340,7 +340,8 @@ class _Buckets:
 # Views -------------------------------------------------------------------------------------------
 
 
-def _reference_frames() -> list[_Frame]:
+@functools.cache
+def _reference_frames() -> tuple[_Frame, ...]:
     """The gallery: what an impostor's edit would leave, for the photo and its mirror image."""
     frames: list[_Frame] = []
     for mirror in (False, True):
@@ -363,7 +364,7 @@ def _reference_frames() -> list[_Frame]:
                     frames.append(
                         _Frame(f"{tag}crop{round(keep * 100)}{where}", (x0, y0, x0 + keep, y0 + keep), mirror=mirror)
                     )
-    return frames
+    return tuple(frames)
 
 
 def _query_frames(image: Image.Image) -> list[_Frame]:
@@ -503,24 +504,23 @@ def _render(image: Image.Image, frames: Sequence[_Frame]) -> np.ndarray:
     """Every frame of the picture at RENDER×RENDER (uint8 n×RENDER×RENDER×3).
 
     Plain crops of one size (the gallery has 25 positions at 80% and at 70%) are windows of one
-    resampled picture, their corners rounded to its pixels: one resize instead of 25."""
+    resampled picture, their corners rounded to its pixels: one resize instead of 25. A mirror
+    image's resample is the resample's mirror image (Pillow's weights are symmetric), not a resize
+    of its own."""
     mirrored = None
     stack = np.empty((len(frames), RENDER, RENDER, 3), dtype=np.uint8)
     w, h = image.size
     scaled: dict[tuple[bool, float], np.ndarray] = {}
     for i, frame in enumerate(frames):
-        source = image
-        if frame.mirror:
-            mirrored = mirrored or ImageOps.mirror(image)
-            source = mirrored
         keep = frame.box[2] - frame.box[0]
         view = stack[i]
         if _square_inside(frame, keep):
-            key = (frame.mirror, keep)
-            if key not in scaled:
+            if (False, keep) not in scaled:
                 side = round(RENDER / keep)
-                scaled[key] = np.asarray(source.resize((side, side), Image.Resampling.BILINEAR))
-            whole = scaled[key]
+                scaled[False, keep] = np.asarray(image.resize((side, side), Image.Resampling.BILINEAR))
+            if frame.mirror and (True, keep) not in scaled:
+                scaled[True, keep] = np.ascontiguousarray(scaled[False, keep][:, ::-1])
+            whole = scaled[frame.mirror, keep]
             x, y = (min(round(c * len(whole)), len(whole) - RENDER) for c in frame.box[:2])
             if frame.angle:
                 view[:] = _turned(whole, frame.angle, (x, y))
@@ -528,6 +528,10 @@ def _render(image: Image.Image, frames: Sequence[_Frame]) -> np.ndarray:
                 view[:] = whole[y : y + RENDER, x : x + RENDER]
             _fill(view, frame)
             continue
+        source = image
+        if frame.mirror:
+            mirrored = mirrored or ImageOps.mirror(image)
+            source = mirrored
         x0, y0, x1, y1 = frame.box[0] * w, frame.box[1] * h, frame.box[2] * w, frame.box[3] * h
         if frame.angle:
             turned = _turned(np.asarray(source), frame.angle, (0, 0), ((x0 + x1) / 2, (y0 + y1) / 2), source.size)
