@@ -138,6 +138,11 @@ def photo_only(pair: Pair) -> bool:
     return pair.distance is not None and pair.check is not None and pair.check.verified
 
 
+def left_for_keypoints(pair: Pair) -> bool:
+    """Verified past its placement (or not placed at all): its keypoints were matched."""
+    return pair.check is not None and (pair.check.placed is None or pair.check.placed.plausible)
+
+
 def with_name(pair: Pair) -> bool:
     return pair.distance is not None and (pair.distance <= PHOTO_LOOSE or photo_only(pair))
 
@@ -164,7 +169,7 @@ def report(part: str, true_pairs: list[Pair], false_pairs: list[Pair], compared:
               f"at {DISTRICT_STAFF:,} staff × {WEEKLY_PROFILES:,} profiles: "
               f"{upper * DISTRICT_STAFF * WEEKLY_PROFILES:,.0f} expected per weekly pass (bound)")  # fmt: skip
     for label, pairs in (("copies", [p for p in true_pairs if p.distance is not None]), ("strangers", false_pairs)):
-        kept = sum(p.check is not None and (p.check.placed is None or p.check.placed.plausible) for p in pairs)
+        kept = sum(map(left_for_keypoints, pairs))
         print(f"  before keypoints, where the matched views place the avatar: {label} kept {kept}/{len(pairs)}")
     worst = sorted((p.check for p in false_pairs if p.check), key=lambda c: -c.agreement)[:5]
     if worst:
@@ -203,7 +208,7 @@ def sweep(true_pairs: list[Pair], false_pairs: list[Pair], compared: int) -> Non
         photo_check.PLAUSIBLE_AGREEMENT, photo_check.PLAUSIBLE_FIT = agreement, fit
         recall = sum(map(photo_only, true_pairs)) / len(true_pairs)
         fp = sum(map(photo_only, false_pairs))
-        left = sum(p.check is not None and (p.check.placed is None or p.check.placed.plausible) for p in false_pairs)
+        left = sum(map(left_for_keypoints, false_pairs))
         print(
             f"  ({agreement}, {fit}) → {recall:.3f}  {fp} ({fp / compared:.1e})  {left / max(len(false_pairs), 1):.2f}"
         )

@@ -81,6 +81,8 @@ _STEPS = 2 * GRID * (GRID - 1)
 _INSIDE = np.ones((5, 5), np.uint8)  # at half size
 _CHROMA_OFFSET = np.float32([0, 128, 128])  # cells are stored as bytes: Cb and Cr moved to 0–255
 _FLOOD = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
+_TO_QUARTER = np.array([[4.0, 0.0, 1.5], [0.0, 4.0, 1.5], [0.0, 0.0, 1.0]])  # a quarter-size pixel's full-size place
+_FROM_QUARTER = np.linalg.inv(_TO_QUARTER)
 _FORMAT = b"PP4"
 _NO_CELLS = b"PP3"  # before cell colours were kept: still verified, without the colour check
 # PP2 (before keypoint orientations were kept) is refused: the photo must be enrolled again
@@ -166,8 +168,6 @@ class Side:
     content: np.ndarray  # float32 h×w: 1 where the avatar shows a picture, 0 where something was laid on it
     small: np.ndarray  # float32 ⌈h/2⌉×⌈w/2⌉×3: brightness, Cb and Cr times content, at half size
     small_content: np.ndarray  # float32: content at half size (fractional along its edges)
-    tiny: np.ndarray  # the same at a quarter of the size, for the check before keypoints (``place``)
-    tiny_content: np.ndarray
 
     @classmethod
     def of(cls, channels: np.ndarray, content: np.ndarray) -> Side:
@@ -175,10 +175,16 @@ class Side:
         half = ((width + 1) // 2, (height + 1) // 2)
         small = cv2.resize(channels * content[..., None], half, interpolation=cv2.INTER_AREA)
         small_content = cv2.resize(content, half, interpolation=cv2.INTER_AREA)
-        quarter = ((half[0] + 1) // 2, (half[1] + 1) // 2)
-        tiny = cv2.resize(small, quarter, interpolation=cv2.INTER_AREA)
-        tiny_content = cv2.resize(small_content, quarter, interpolation=cv2.INTER_AREA)
-        return cls(np.ascontiguousarray(channels[..., 0]), content, small, small_content, tiny, tiny_content)
+        return cls(np.ascontiguousarray(channels[..., 0]), content, small, small_content)
+
+    def quartered(self) -> tuple[np.ndarray, np.ndarray]:
+        """``small`` and ``small_content`` halved again: what ``place`` compares."""
+        height, width = self.small_content.shape
+        size = ((width + 1) // 2, (height + 1) // 2)
+        return (
+            cv2.resize(self.small, size, interpolation=cv2.INTER_AREA),
+            cv2.resize(self.small_content, size, interpolation=cv2.INTER_AREA),
+        )
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,7 @@ class Picture:
     mirrored: Features
     sides: tuple[Side, Side]  # as is, mirrored: made once rather than per enrolled photo compared
     views: Mapping[str, np.ndarray]  # where each of its hash views is cut from it (``images.query_geometry``)
+    quarter: tuple[np.ndarray, np.ndarray]  # the as-is side at a quarter of the size (``Side.quartered``)
 
     @property
     def content(self) -> np.ndarray:
@@ -258,7 +265,8 @@ def picture(data: bytes, max_pixels: int) -> Picture:
     mirrored = np.ascontiguousarray(channels[:, ::-1])
     sides = (Side.of(channels, content), Side.of(mirrored, np.ascontiguousarray(content[:, ::-1])))
     views = query_geometry(data, max_pixels)
-    return Picture(one_hue_ycc(shown[::3]), _features(channels), _features(mirrored), sides, views)
+    features = (_features(channels), _features(mirrored))
+    return Picture(one_hue_ycc(shown[::3]), *features, sides, views, sides[0].quartered())
 
 
 def verify(reference: PhotoPrint, query: Picture, views: tuple[str, str] | None = None) -> Verification | None:
@@ -308,16 +316,17 @@ def place(reference: PhotoPrint, query: Picture, reference_view: str, query_view
     unit = view_transform(reference_view, query_view, query.views)
     if unit is None:
         return None
-    side = query.sides[0]  # a mirrored view's place includes the mirroring
     width, height = reference.features.size
-    avatar_height, avatar_width = side.luma.shape
-    # Photo pixels → avatar pixels, then both at a quarter: x_quarter = (x - 1.5) / 4 on either side.
+    avatar_height, avatar_width = (
+        query.content.shape
+    )  # the as-is avatar: a mirrored view's place includes the mirroring
     pixels = np.diag([avatar_width, avatar_height, 1.0]) @ unit @ np.diag([1 / width, 1 / height, 1.0])
-    quarter = np.array([[4.0, 0.0, 1.5], [0.0, 4.0, 1.5], [0.0, 0.0, 1.0]])
-    back = np.linalg.inv(np.linalg.inv(quarter) @ pixels @ quarter)[:2]  # avatar quarter → photo quarter
+    to_avatar = (_FROM_QUARTER @ pixels @ _TO_QUARTER)[:2]  # the same between the quarter-size pictures
     size = ((width + 3) // 4, (height + 3) // 4)
-    warped = cv2.warpAffine(side.tiny, back, size, flags=cv2.INTER_LINEAR)
-    valid = cv2.warpAffine(side.tiny_content, back, size, flags=cv2.INTER_LINEAR)
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP  # each photo pixel reads where it falls in the avatar
+    tiny, tiny_content = query.quarter
+    warped = cv2.warpAffine(tiny, to_avatar, size, flags=flags)
+    valid = cv2.warpAffine(tiny_content, to_avatar, size, flags=flags)
     means, ok = _cells(warped, valid, GRID)
     repeated, compared = _steps(means[..., 0], ok, reference, 0, strict=True)
     agreement = repeated / compared if compared >= MIN_COMPARED else None
