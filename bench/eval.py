@@ -4,7 +4,9 @@ The corpus (``bench/corpus.py``) is served by the local Bluesky and Mastodon sta
 through the same commands a district uses: ``people import``, ``logos add`` (one per district
 logo, labelled "<kind> <n>"), ``scan``, ``findings --json``. Nothing is asserted; figures are
 printed per class, per name disguise, per photo edit, per photo origin, per logo kind and edit.
-The Mastodon source is signed in (``token_env``), as the README advises, so its search pages.
+The Mastodon source is signed in (``token_env``), as the README advises, so its search pages,
+and reads 25 pages of the server's directory (2,000 accounts, more than the corpus has), as a
+district would for a server it knows to be that small.
 
 Recall is printed twice: over everything expected (R), and over the profiles search reached (R*),
 which is matching alone; the per-edit and per-kind tables count only what search reached.
@@ -39,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import calibrate_images
 from corpus import NAME_DISGUISES, PARTS, PHOTO_EDITS, Corpus, CorpusProfile, build_corpus
 from logo_designs import LOGO_EDITS
+from search_reach import print_reach
 
 from watcher.cli import cli
 from watcher.demo.appview import FakeAppView
@@ -58,6 +61,7 @@ def _extension(data: bytes) -> str:
 
 
 EVAL_TOKEN = "eval-token"
+DIRECTORY_PAGES = 25  # 2,000 accounts: more than the corpus's Mastodon server has
 TOKEN_ENV = "IDENTITY_WATCH_EVAL_MASTODON_TOKEN"
 
 
@@ -86,6 +90,9 @@ def serve(corpus: Corpus) -> tuple[FakeAppView, FakeMastodon, dict[str, Key]]:
             accounts.append(account(n, p.handle, p.name, f"<p>{p.bio}</p>" if p.bio else "", avatar, **extra))
     mastodon = FakeMastodon(accounts, mastodon_images)
     mastodon.token = EVAL_TOKEN  # a district that follows the README signs in, so search pages further
+    # What search can return is measured here, not how long a week's budget takes (README, Coverage):
+    # the scan is not paced at 300 requests per 5 minutes, so the stand-in does not count them.
+    mastodon.limit_per_window = 10**9
     return FakeAppView(actors, images), mastodon, owners
 
 
@@ -130,6 +137,7 @@ base_url = "{mastodon_url}"
 token_env = "{TOKEN_ENV}"
 page_size = 40
 max_pages = 10
+directory_pages = {DIRECTORY_PAGES}
 rate_limit = "1000/1s,burst=1000"
 [email]
 maildir = "outbox"
@@ -208,6 +216,12 @@ def report(corpus: Corpus, result: dict[str, Any]) -> dict[str, Any]:
         headline[kind] = (precision, recall, recall_reached)
         print(f"{kind:<14} precision {precision:.3f}  recall {recall:.3f}  ({tp} right, {len(got) - tp} wrong, "
               f"{len(exp) - tp} missed); recall over what search reached {recall_reached:.3f}")  # fmt: skip
+
+    for source in ("bluesky", "mastodon"):
+        exp = {e for e in expected if e[1] == "impersonation" and e[0][0] == source}
+        tp = len(exp & predicted)
+        headline[f"impersonation_{source}"] = (tp, len(exp))
+        print(f"  impersonation recall on {source:<9} {tp / len(exp) if exp else 1:.3f} ({_ratio(tp, len(exp))})")
 
     def found(p: CorpusProfile, *, only_reached: bool = False) -> tuple[int, int]:
         if only_reached and not reached(p):
@@ -332,6 +346,7 @@ def main() -> None:
         start = time.perf_counter()
         corpus = build_corpus(args.seed, staff, strangers, part=args.part)
         describe(corpus, strangers, time.perf_counter() - start)
+        print_reach(corpus, DIRECTORY_PAGES)
         with tempfile.TemporaryDirectory() as tmp:
             summary.append((staff, report(corpus, evaluate(corpus, Path(tmp)))))
         print()

@@ -102,6 +102,7 @@ def digest_context(
                     "name": clean_line(name),
                     "stats": stats,
                     "unknown_total": sum(stats.unknown.values()),
+                    "degraded": clean_line(stats.degraded_reason),
                     "unknown": ", ".join(f"{n} {clean_line(reason)}" for reason, n in sorted(stats.unknown.items())),
                 }
                 for name, stats in sorted(coverage.sources.items())
@@ -173,6 +174,7 @@ def _row(f: ReportFinding, as_of: datetime, new: bool) -> dict[str, Any]:
         "strength": f.strength,
         "rule": f.rule,
         "status": f.status,
+        "moderation": ", ".join(clean_line(v) for v in f.moderation),
         "own_account": f.own_account,
         "new": new,
         "first_seen": f.first_seen.date().isoformat(),

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from watcher.config import SourceConfig
@@ -50,6 +50,10 @@ class Profile:
     labels: tuple[str, ...] = field(default=())
     banner_url: str | None = None
     links: tuple[str, ...] = field(default=())  # websites and verified links the profile shows
+    # The platform's own moderation verdicts on the account, in effect now (e.g. IMPERSONATION
+    # from Bluesky's moderation service, LIMITED by a Mastodon server's moderators). Only what the
+    # platform or its moderators said, never what the account says of itself.
+    moderation: tuple[str, ...] = field(default=())
     raw: str = field(default="", compare=False, repr=False)  # the answer as fetched (JSON or HTML), for evidence
     raw_type: str = field(default="", compare=False, repr=False)  # "application/json" or "text/html"
 
@@ -61,8 +65,23 @@ class Profile:
 
 NAME = "name"
 HANDLE = "handle"
+# Moderation verdicts (``Profile.moderation``), spelled the same by every adapter.
+IMPERSONATION = "impersonation"  # the platform's moderators say the account impersonates someone
+LIMITED = "limited"  # the platform's moderators limited (hid or silenced) the account
+SPAM = "spam or fraud"  # the platform marks the account as spam or fraud
 JSON = "application/json"
 HTML = "text/html"
+
+
+@dataclass(frozen=True)
+class SearchRule:
+    """How a platform's account search matches a query (see platform-notes), so that planning
+    sends each name in the forms this platform needs and no others."""
+
+    any_order: bool = True  # "Anderson Patricia" finds "Patricia Anderson"
+    folds_accents: bool = True  # "Garcia" finds "García"
+    handles: bool = False  # a query word can match a handle: handle-shaped queries find accounts
+    names: bool = True  # display names are searched at all
 
 
 def name_query_kinds(config: SourceConfig) -> frozenset[str]:
@@ -70,11 +89,20 @@ def name_query_kinds(config: SourceConfig) -> frozenset[str]:
     return frozenset({NAME, HANDLE}) if config.options.get("probe_handles") is True else frozenset({NAME})
 
 
+@runtime_checkable
+class Browsable(Protocol):
+    """A source that also lists accounts whatever their name (Mastodon's profile directory): the
+    one way to meet an impostor whose name and handle say nothing of the person."""
+
+    def directory(self) -> Iterator[Profile]: ...
+
+
 class Source(Protocol):
     """A public source, built from its ``[[sources]]`` entry and the shared HttpClient."""
 
     name: str
     query_kinds: frozenset[str]  # which of NAME and HANDLE it answers
+    search_rule: SearchRule  # how its name search matches (for NAME queries)
 
     def search(self, query: str) -> Iterator[Profile]: ...
 
@@ -85,19 +113,32 @@ class Source(Protocol):
 
 def clean_line(value: Any) -> str:
     """Scraped text for one line: a string, no control or bidi characters, bounded length."""
+    return _one_line(value)[:MAX_LINE]
+
+
+def clean_text(value: Any) -> str:
+    """Scraped text that may span lines (a bio): like ``clean_line`` but keeps line breaks, and
+    bounds the whole text, not each line (a school named late in a one-line bio is kept)."""
+    if not isinstance(value, str):
+        return ""
+    lines = (_one_line(line[: MAX_TEXT * 2]) for line in value[: MAX_TEXT * 4].replace("\r\n", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)[:MAX_TEXT]
+
+
+def _one_line(value: Any) -> str:
     if not isinstance(value, str):
         return ""
     text = _BIDI.sub("", value)
     text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
-    return " ".join(text.split())[:MAX_LINE]
+    return " ".join(text.split())
 
 
-def clean_text(value: Any) -> str:
-    """Scraped text that may span lines (a bio): like ``clean_line`` but keeps line breaks."""
-    if not isinstance(value, str):
-        return ""
-    lines = (clean_line(line) for line in value.replace("\r\n", "\n").split("\n"))
-    return "\n".join(line for line in lines if line)[:MAX_TEXT]
+def count_option(config: SourceConfig, key: str, default: int) -> int:
+    """A whole-number option of the entry (0 or more), ``default`` when it is not set."""
+    value = config.options.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"source {config.name!r}: {key} must be a whole number, 0 or more")
+    return value
 
 
 def read_token(config: SourceConfig) -> str | None:

@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from sources.base import JSON, NAME, Profile, clean_line, clean_text
+from sources.base import IMPERSONATION, JSON, NAME, SPAM, Profile, SearchRule, clean_line, clean_text, web_url
 from sources.http import HttpClient, Rate, Response, check_status
 from watcher.config import SourceConfig
 from watcher.errors import ParseError, SourceBlocked
 
-PROFILE_PAGE = "https://bsky.app/profile/{handle}"
+PROFILE_PAGE = "https://bsky.app/profile/{actor}"
 # Accounts with this self-label ask not to be shown to logged-out viewers.
 NO_UNAUTHENTICATED = "!no-unauthenticated"
+# What the AppView serves for an account whose handle does not verify; many DIDs share it.
+INVALID_HANDLE = "handle.invalid"
+# The DID syntax of atproto's packages/syntax (did.ts).
+DID = re.compile(r"did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]")
+MAX_DID = 2048
 MAX_PAGE_SIZE = 100
 # getProfile's errors (HTTP 400) for an account that is gone: taken down by moderation, or
 # deactivated by its owner. An unknown actor is an InvalidRequest "Profile not found".
 GONE_ERRORS = frozenset({"AccountTakedown", "AccountDeactivated"})
+# Label values that are moderation verdicts when another labeler (not the account) applies them;
+# Bluesky's label definitions flag them "no-self". "scam" is fraud, which SPAM covers.
+MODERATION = {"impersonation": IMPERSONATION, "spam": SPAM, "scam": SPAM}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class BlueskySource:
@@ -28,53 +42,45 @@ class BlueskySource:
     # Name search also matches handles, so probing handle permutations would only cost requests;
     # lookup() serves re-checks of known profiles.
     query_kinds = frozenset({NAME})
+    # Bluesky's search service wants every query word, whole, case- and accent-folded, over handle,
+    # display name and bio; the AppView as published matches only a substring of the handle.
+    search_rule = SearchRule(any_order=True, folds_accents=True, handles=True)
 
-    def __init__(self, config: SourceConfig, http: HttpClient) -> None:
+    def __init__(self, config: SourceConfig, http: HttpClient, clock: Callable[[], datetime] = utc_now) -> None:
         self.name = config.name
         self.config = config
         self.http = http
+        self.clock = clock  # "now" for label expiry, an aware datetime
         self.search_url = f"{config.base_url}/xrpc/app.bsky.actor.searchActors"
         self.profile_url = f"{config.base_url}/xrpc/app.bsky.actor.getProfile"
 
     def lookup(self, handle: str) -> Profile | None:
         """``getProfile``: a 400 "Profile not found" (or a takedown) means missing; other errors are unknown."""
         actor = handle if "." in handle or handle.startswith("did:") else f"{handle}.bsky.social"
-        response = self._get_profile(actor)
-        if response is None:
-            return None
-        body = response.json()
-        profile = self.to_profile(body, raw=response.text)
-        if profile is None and isinstance(body, dict) and NO_UNAUTHENTICATED not in str(body.get("labels")):
-            raise ParseError(f"{self.name}: getProfile answer is not a profile")
-        return profile
+        return self._read_profile(actor, handle)
 
     def fetch(self, platform_id: str, handle: str) -> Profile | None:
-        """Re-check a known account by its DID (a handle can change hands, a DID cannot).
+        """Re-check a known account by its DID (a handle can change hands, a DID cannot)."""
+        return self._read_profile(platform_id if platform_id.startswith("did:") else handle, handle)
 
-        None only when the AppView says the account is gone ("Profile not found", a takedown,
-        a deactivation); an account that now asks not to be shown is unknown, not gone.
-        """
-        actor = platform_id if platform_id.startswith("did:") else handle
-        response = self._get_profile(actor)
-        if response is None:
-            return None
-        body = response.json()
-        profile = self.to_profile(body, raw=response.text)
-        if profile is not None:
-            return profile
-        if isinstance(body, dict) and NO_UNAUTHENTICATED in str(body.get("labels")):
-            raise SourceBlocked(f"{self.name}: @{clean_line(handle)} now asks not to be shown to logged-out viewers")
-        raise ParseError(f"{self.name}: getProfile answer is not a profile")
-
-    def _get_profile(self, actor: str) -> Response | None:
-        """A 200 answer of ``getProfile``, or None when the AppView says the actor is gone."""
+    def _read_profile(self, actor: str, handle: str) -> Profile | None:
+        """None only when the AppView says the account is gone ("Profile not found", a takedown,
+        a deactivation). ``getProfile`` still answers for an account that asks not to be shown to
+        logged-out viewers: it exists, so that is "blocked", never "missing"."""
         response = self.http.get(self.profile_url, {"actor": actor}, headers={"Accept": JSON})
         if response.status == 400 and _says_gone(response):
             return None
         check_status(response)
-        return response
+        body = response.json()
+        profile = self.to_profile(body, raw=response.text)
+        if profile is not None:
+            return profile
+        if isinstance(body, dict) and NO_UNAUTHENTICATED in {label["val"] for label in self._labels(body)}:
+            raise SourceBlocked(f"{self.name}: @{clean_line(handle)} asks not to be shown to logged-out viewers")
+        raise ParseError(f"{self.name}: getProfile answer is not a profile")
 
     def search(self, query: str) -> Iterator[Profile]:
+        """Pages on while each answer brings a new cursor: a page may be short, or empty, and still have one."""
         cursor: str | None = None
         seen_cursors: set[str] = set()
         for _ in range(max(1, self.config.max_pages)):
@@ -89,29 +95,29 @@ class BlueskySource:
                 if profile is not None:
                     yield profile
             cursor = body.get("cursor")
-            if not cursor or not isinstance(cursor, str) or cursor in seen_cursors or not body["actors"]:
+            if not cursor or not isinstance(cursor, str) or cursor in seen_cursors:
                 return
             seen_cursors.add(cursor)
 
     def to_profile(self, actor: Any, *, raw: str | None = None) -> Profile | None:
         """Turn a ``profileView`` into a Profile; None for unusable or opted-out actors.
 
+        An account without a valid handle gets its DID as handle and link: ``handle.invalid``
+        is shared by many accounts, so it would merge them into one ``Profile.account``.
         ``raw``: the answer as fetched; by default the profileView itself, as JSON text.
         """
         if not isinstance(actor, dict):
             return None
         did, handle = actor.get("did"), clean_line(actor.get("handle")).lower()
-        if not isinstance(did, str) or not did.startswith("did:") or not handle or " " in handle:
+        if not isinstance(did, str) or len(did) > MAX_DID or not DID.fullmatch(did) or " " in handle:
             return None
-        raw_labels = actor.get("labels")
-        labels = tuple(
-            label["val"]
-            for label in (raw_labels if isinstance(raw_labels, list) else [])
-            if isinstance(label, dict) and isinstance(label.get("val"), str)
-        )
-        if NO_UNAUTHENTICATED in labels:
+        if handle in ("", INVALID_HANDLE):
+            handle = did
+        labels = self._labels(actor)
+        values = tuple(label["val"] for label in labels)
+        if NO_UNAUTHENTICATED in values:
             return None
-        avatar, banner = actor.get("avatar"), actor.get("banner")
+        avatar, banner, website = actor.get("avatar"), actor.get("banner"), web_url(actor.get("website"))
         return Profile(
             source=self.name,
             platform_id=did,
@@ -119,12 +125,51 @@ class BlueskySource:
             display_name=clean_line(actor.get("displayName")),
             description=clean_text(actor.get("description")),
             avatar_url=avatar if isinstance(avatar, str) and avatar else None,
-            profile_url=PROFILE_PAGE.format(handle=quote(handle, safe=".-_")),
-            labels=labels,
+            profile_url=PROFILE_PAGE.format(actor=did if handle == did else quote(handle, safe=".-_")),
+            labels=values,
             banner_url=banner if isinstance(banner, str) and banner else None,
+            links=(website,) if website else (),
+            moderation=_moderation(labels, did),
             raw=raw if raw is not None else json.dumps(actor, ensure_ascii=False),
             raw_type=JSON,
         )
+
+    def _labels(self, actor: dict[str, Any]) -> list[dict[str, Any]]:
+        return labels_in_effect(actor.get("labels"), self.clock())
+
+
+def labels_in_effect(raw: Any, now: datetime) -> list[dict[str, Any]]:
+    """The labels of a ``com.atproto.label.defs#label`` list that apply at ``now``.
+
+    A negation (``neg: true``) cancels the labels with its ``src`` and ``val``, and applies
+    nothing itself; a label whose ``exp`` has passed no longer applies. An ``exp`` we cannot read
+    leaves the label in effect.
+    """
+    labels = [
+        x for x in (raw if isinstance(raw, list) else []) if isinstance(x, dict) and isinstance(x.get("val"), str)
+    ]
+    negated = {(x.get("src"), x["val"]) for x in labels if x.get("neg") is True}
+    return [
+        x
+        for x in labels
+        if x.get("neg") is not True and (x.get("src"), x["val"]) not in negated and not _expired(x.get("exp"), now)
+    ]
+
+
+def _expired(exp: Any, now: datetime) -> bool:
+    if not isinstance(exp, str):
+        return False
+    try:
+        when = datetime.fromisoformat(exp)
+    except ValueError:
+        return False
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)) <= now
+
+
+def _moderation(labels: list[dict[str, Any]], did: str) -> tuple[str, ...]:
+    """Verdicts from labelers other than the account itself: a self-label is never moderation."""
+    verdicts = (MODERATION.get(x["val"]) for x in labels if isinstance(x.get("src"), str) and x["src"] != did)
+    return tuple(dict.fromkeys(v for v in verdicts if v))
 
 
 def _says_gone(response: Response) -> bool:

@@ -1,27 +1,49 @@
 """Mastodon: one ``[[sources]]`` entry per server, searched through its public API.
 
 Anonymous account search (Mastodon 4.0+) gives one page of the accounts that server
-already knows: ``offset`` or ``resolve`` without a token get a 401, so neither is sent
-then. With a token, search pages with ``offset`` up to ``max_pages``.
+already knows: ``offset`` or ``resolve`` without a signed-in user get a 401, so neither is
+sent then. With a token, search pages with ``offset`` up to ``max_pages``; an app-only token
+is no signed-in user, so its first 401 on a later page ends paging for this source.
+
+``discoverable`` is about the profile directory, not about reading a public profile, and a
+remote account carries ``false`` whenever its own server does not publish the flag: such
+accounts are kept. ``suspended: true`` is the one answer that means gone.
 
 Options of the entry:
 
 - ``token_env``: the name of an environment variable holding an access token;
 - ``account_domain``: the domain in this server's handles when it is not the API host
-  (``example.com`` for a server at ``social.example.com``).
+  (``example.com`` for a server at ``social.example.com``);
+- ``directory_pages``: pages of the server's profile directory read per scan, newest local
+  accounts first (default 5, 80 accounts a page; 0 turns it off). Search matches names and
+  usernames only, never bios: the directory is how a scan meets an impostor whose name says
+  nothing of the person (a photo under another name). It lists only accounts that opted in.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bs4 import BeautifulSoup
 
-from sources.base import JSON, NAME, Profile, clean_line, clean_text, name_query_kinds, read_token, web_url
+from sources.base import (
+    JSON,
+    LIMITED,
+    NAME,
+    Profile,
+    SearchRule,
+    clean_line,
+    clean_text,
+    count_option,
+    name_query_kinds,
+    read_token,
+    web_url,
+)
 from sources.http import HttpClient, Rate, Response, check_status
 from watcher.config import SourceConfig
 from watcher.errors import ConfigError, ParseError, SourceBlocked, SourceError
@@ -32,28 +54,44 @@ MAX_PAGE_SIZE = 40
 # What a server shows for an account that never uploaded an avatar or header.
 DEFAULT_AVATAR = "/avatars/original/missing.png"
 DEFAULT_HEADER = "/headers/original/missing.png"
+# Mastodon's CustomEmoji::SCAN_RE: ``:code:`` of 2+ ASCII letters, digits or ``_``, not touching
+# a letter, digit or colon. Every such token is an emoji shortcode to Mastodon, listed in
+# ``emojis[]`` or not: a remote name carries the text whether or not this server kept the image.
+SHORTCODE = re.compile(r"(?<![^\W_])(?<!:):[A-Za-z0-9_]{2,}:(?![^\W_])(?!:)")
+DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[0-9]{1,5})?")
+
+
+DIRECTORY_PAGE = 80  # the most /api/v1/directory gives at once
+DEFAULT_DIRECTORY_PAGES = 5
 
 
 class MastodonSource:
     # Mastodon's default limit: 300 API requests per 5 minutes per IP, in small bursts.
     default_rate = Rate(300, 300, burst=5)
     query_kinds = frozenset({NAME})  # search matches usernames too; probe_handles = true adds lookups
+    # The database search: the query as one phrase of word prefixes, in order, over display name,
+    # username and domain; case is folded, accents are not.
+    search_rule = SearchRule(any_order=False, folds_accents=False, handles=True)
 
     def __init__(self, config: SourceConfig, http: HttpClient) -> None:
         self.name = config.name
         self.config = config
         self.http = http
         self.query_kinds = name_query_kinds(config)
-        base = config.base_url.rstrip("/")
-        self.search_url = f"{base}/api/v2/search"
-        self.lookup_url = f"{base}/api/v1/accounts/lookup"
-        self.accounts_url = f"{base}/api/v1/accounts"
+        self.base_url = config.base_url.rstrip("/")
+        self.search_url = f"{self.base_url}/api/v2/search"
+        self.lookup_url = f"{self.base_url}/api/v1/accounts/lookup"
+        self.accounts_url = f"{self.base_url}/api/v1/accounts"
+        self.directory_url = f"{self.base_url}/api/v1/directory"
+        self.directory_pages = count_option(config, "directory_pages", DEFAULT_DIRECTORY_PAGES)
         domain = config.options.get("account_domain")
         if domain is not None and (not isinstance(domain, str) or not domain.strip()):
             raise ConfigError(f"source {config.name!r}: account_domain must be a domain name")
-        self.domain = (domain or urlsplit(base).hostname or "").strip().lower()
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        self.domain = (domain or host).strip().lower()
+        self.local_domains = {self.domain, host}  # Mastodon's LOCAL_DOMAIN and WEB_DOMAIN
         token = read_token(config)
-        self.authenticated = token is not None
+        self.can_page = token is not None  # until the server says the token is no signed-in user
         self.headers = {"Accept": "application/json"}
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
@@ -61,13 +99,18 @@ class MastodonSource:
     def search(self, query: str) -> Iterator[Profile]:
         """Accounts matching ``query``: one page anonymously, up to ``max_pages`` with a token."""
         limit = min(self.config.page_size, MAX_PAGE_SIZE)
-        pages = max(1, self.config.max_pages) if self.authenticated else 1
+        pages = max(1, self.config.max_pages) if self.can_page else 1
         seen: set[str] = set()
         for page in range(pages):
             params: dict[str, Any] = {"q": query, "type": "accounts", "limit": limit}
             if page:
                 params["offset"] = page * limit
-            body = self.http.get_json(self.search_url, params, headers=self.headers)
+            response = self.http.get(self.search_url, params, headers=self.headers)
+            if page and response.status == 401:
+                self._paging_refused(response)
+                return
+            check_status(response)
+            body = response.json()
             accounts = body.get("accounts") if isinstance(body, dict) else None
             if not isinstance(accounts, list):
                 raise ParseError(f"{self.name}: search answer has no 'accounts' list")
@@ -84,11 +127,48 @@ class MastodonSource:
             if len(accounts) < limit or not fresh:
                 return
 
+    def directory(self) -> Iterator[Profile]:
+        """The newest local accounts of the server's profile directory (``GET /api/v1/directory``
+        with ``local``, ``order=new``, ``limit``, ``offset``: public, an array of Accounts)."""
+        for page in range(self.directory_pages):
+            params = {"local": "true", "order": "new", "limit": DIRECTORY_PAGE, "offset": page * DIRECTORY_PAGE}
+            body = self.http.get_json(self.directory_url, params, headers=self.headers)
+            if not isinstance(body, list):
+                raise ParseError(f"{self.name}: directory answer is not a list of accounts")
+            for account in body:
+                profile = self.to_profile(account)
+                if profile is not None:
+                    yield profile
+            if len(body) < DIRECTORY_PAGE:
+                return
+
+    def _paging_refused(self, response: Response) -> None:
+        """Page 1 worked with this token, a later page got 401: Mastodon pages only for a signed-in
+        user, and an app-only token is none. Keep what came, stop paging, say so once."""
+        self.can_page = False
+        log.warning(
+            "%s: the token does not allow paging search results (%s); searching one page per query",
+            self.name,
+            response.error_text(),
+        )
+
     def lookup(self, handle: str) -> Profile | None:
-        """``accounts/lookup``: a JSON 404 means missing; an opted-out account is not shown either."""
+        """``accounts/lookup``: a JSON 404 for a local account means missing.
+
+        A remote account (another domain) answers 404 whenever this server has never fetched it:
+        lookup never asks the remote server (``skip_webfinger``). That is "unknown here", not
+        missing: ``SourceBlocked``, the server answered but withholds what we asked (not
+        ``SourceUnavailable``: it did answer; not ``ParseError``: the answer is understood).
+        """
         acct = handle.strip().lstrip("@")
         response = self.http.get(self.lookup_url, {"acct": acct}, headers=self.headers)
         if response.status == 404 and _is_json_error(response):
+            _user, _at, domain = acct.lower().partition("@")
+            if domain and domain not in self.local_domains:
+                raise SourceBlocked(
+                    f"{self.name}: @{clean_line(acct)} is not known to this server, which looks up only "
+                    "remote accounts it has already fetched; unknown, not missing"
+                )
             return None
         check_status(response)
         body = response.json()
@@ -97,7 +177,7 @@ class MastodonSource:
         if body.get("suspended") is True:
             return None
         profile = self.to_profile(body, raw=response.text)
-        if profile is None and body.get("discoverable") is not False:
+        if profile is None:
             raise ParseError(f"{self.name}: accounts/lookup answer is not a usable account")
         return profile
 
@@ -106,7 +186,7 @@ class MastodonSource:
 
         Gone: a JSON 404 ``Record not found`` (deleted), a JSON 410 (older servers' suspension),
         or an account with ``suspended: true`` (Mastodon 3.3+ shows suspended accounts empty).
-        An account that turned ``discoverable: false`` still exists: unknown, not gone.
+        ``discoverable: false`` changes nothing: the profile is still public.
         """
         response = self.http.get(f"{self.accounts_url}/{quote(platform_id, safe='')}", headers=self.headers)
         if response.status in (404, 410) and _is_json_error(response):
@@ -118,41 +198,72 @@ class MastodonSource:
         if body.get("suspended") is True:
             return None
         profile = self.to_profile(body, raw=response.text)
-        if profile is not None:
-            return profile
-        if body.get("discoverable") is False:
-            raise SourceBlocked(f"{self.name}: @{clean_line(handle)} is no longer discoverable; not shown")
-        raise ParseError(f"{self.name}: accounts/:id answer is not a usable account")
+        if profile is None:
+            raise ParseError(f"{self.name}: accounts/:id answer is not a usable account")
+        return profile
 
     def to_profile(self, account: Any, *, raw: str | None = None) -> Profile | None:
-        """Turn an ``Account`` into a Profile; None for unusable, suspended or non-discoverable accounts.
+        """Turn an ``Account`` into a Profile; None for unusable or suspended accounts.
 
         ``raw``: the answer as fetched; by default the Account itself, as JSON text.
         """
         account_id = _account_id(account)
-        if account_id is None or account.get("discoverable") is False or account.get("suspended") is True:
+        if account_id is None or account.get("suspended") is True:
             return None
-        acct = clean_line(account.get("acct")).lower()
-        user, at, domain = acct.partition("@")
-        if not user or " " in acct or "@" in domain or (at and not domain):
+        acct = self._acct(account)
+        if acct is None:
             return None
-        handle = acct if at else f"{user}@{self.domain}"
+        user, domain = acct
         avatar = _image(account.get("avatar_static"), DEFAULT_AVATAR) or _image(account.get("avatar"), DEFAULT_AVATAR)
         banner = _image(account.get("header_static"), DEFAULT_HEADER) or _image(account.get("header"), DEFAULT_HEADER)
+        moved = self._moved_url(account.get("moved"))
+        links = field_links(account.get("fields"))
         return Profile(
             source=self.name,
             platform_id=account_id,
-            handle=handle,
-            display_name=clean_line(account.get("display_name")),
+            handle=f"{user}@{domain or self.domain}".lower(),
+            display_name=display_name(account.get("display_name")),
             description=html_to_text(account.get("note")),
             avatar_url=avatar,
-            profile_url=web_url(account.get("url")) or "",
-            labels=("bot",) if account.get("bot") is True else (),
+            profile_url=web_url(account.get("url")) or self._profile_url(user, domain),
+            labels=_labels(account, moved=moved is not None),
             banner_url=banner,
-            links=field_links(account.get("fields")),
+            links=(moved, *(link for link in links if link != moved)) if moved else links,
+            moderation=(LIMITED,) if account.get("limited") is True else (),
             raw=raw if raw is not None else json.dumps(account, ensure_ascii=False),
             raw_type=JSON,
         )
+
+    def _acct(self, account: dict[str, Any]) -> tuple[str, str] | None:
+        """``acct`` as (username, domain); the domain is "" for this server's own accounts."""
+        user, at, domain = clean_line(account.get("acct")).partition("@")
+        domain = domain.lower()
+        if not user or " " in user or (at and not DOMAIN.fullmatch(domain)):
+            return None
+        return user, domain
+
+    def _profile_url(self, user: str, domain: str) -> str:
+        """The profile page when ``url`` is null or unusable, built as Mastodon shows accounts."""
+        return f"https://{domain}/@{quote(user, safe='')}" if domain else f"{self.base_url}/@{quote(user, safe='')}"
+
+    def _moved_url(self, moved: Any) -> str | None:
+        """``moved`` is the Account it moved to (null when suspended): that account's page."""
+        if not isinstance(moved, dict):
+            return None
+        acct = self._acct(moved)
+        return web_url(moved.get("url")) or (self._profile_url(*acct) if acct else None)
+
+
+def display_name(value: Any) -> str:
+    """The display name without custom-emoji shortcodes (``:verified: Ana Ruiz :flag_mx:``)."""
+    return clean_line(SHORTCODE.sub(" ", clean_line(value)))
+
+
+def _labels(account: dict[str, Any], *, moved: bool) -> tuple[str, ...]:
+    """What the account's own server says of it, besides moderation."""
+    flags = {"bot": account.get("bot"), "group": account.get("group"), "memorial": account.get("memorial")}
+    labels = [name for name, value in flags.items() if value is True]
+    return (*labels, "moved") if moved else tuple(labels)
 
 
 def html_to_text(html: Any) -> str:

@@ -1,18 +1,25 @@
 """Sites with public profile pages, probed by handle. The sites are data: ``sources/sites.json``.
 
 A probe has three outcomes, decided by the site's own fingerprints: *found* (the page has the
-``exists`` status and text), *missing* (the page has the ``missing`` status, and text if given),
-and *unknown* for anything else — a challenge page, a login wall, a 403, a changed layout. Unknown
-is raised as a ``SourceError`` with a reason; it is never guessed into found or missing.
+``exists`` status and text, or states one of the site's ``moderation`` verdicts), *missing* (the
+page has the ``missing`` status, and text if given), and *unknown* for anything else — a challenge
+page, a login wall, a 403, a changed layout. Unknown is raised as a ``SourceError`` with a reason;
+it is never guessed into found or missing. A site with any ``protection`` (Cloudflare, a captcha,
+a proof-of-work wall…) is refused when the source is built: it is never probed.
+
+What a site's page says is read from Open Graph, JSON-LD, Twitter cards and rel=me, except where
+the site's entry says otherwise: ``avatar_from`` names where its real profile photo is (not every
+``og:image`` is one), and ``moderation`` names the elements in which the site itself states a
+verdict on the account (kept in ``Profile.moderation``, never taken from what the owner wrote).
 
 A ``[[sources]]`` entry::
 
     [[sources]]
-    name = "devto"
+    name = "lichess"
     type = "profile_pages"
-    site = "devto"                  # a key of sites.json
-    base_url = "https://dev.to"     # replaces the site's default (tests point it at 127.0.0.1)
-    # sites_file = "my-sites.json"  # optional; default: the bundled list
+    site = "lichess"                 # a key of sites.json
+    base_url = "https://lichess.org" # replaces the site's default (tests point it at 127.0.0.1)
+    # sites_file = "my-sites.json"   # optional; default: the bundled list
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -29,7 +36,18 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, UnusualUsageWarning
 
-from sources.base import HANDLE, HTML, Profile, clean_line, clean_text, web_url
+from sources.base import (
+    HANDLE,
+    HTML,
+    IMPERSONATION,
+    LIMITED,
+    SPAM,
+    Profile,
+    SearchRule,
+    clean_line,
+    clean_text,
+    web_url,
+)
 from sources.http import HttpClient, Rate, Response
 from watcher.config import SourceConfig
 from watcher.errors import ConfigError, ParseError, SourceBlocked, SourceError
@@ -51,13 +69,22 @@ REQUIRED_KEYS = (
     "protection",
     "terms",
 )
-OPTIONAL_KEYS = ("notes",)
+OPTIONAL_KEYS = ("notes", "avatar_from", "moderation")
 SITE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Handles no site pattern may accept: they would walk the URL path instead of naming a profile.
 UNSAFE_HANDLES = ("", ".", "..", "../admin", "a/b", "a\\b")
 # Statuses that mean "you may not see this", as opposed to "this page is not what we expected".
 REFUSED = frozenset({401, 403, 407, 429, 451})
 MAX_LINKS = 20
+# Where a page may show its owner's photo; a site's ``avatar_from`` lists places in the order to
+# try, and may also name an element ({"selector": …, "attribute": …}). Without it: all three, in order.
+OG_IMAGE = "og:image"
+JSON_LD = "json-ld"  # the image of the page's JSON-LD Person (or ProfilePage's mainEntity)
+TWITTER_IMAGE = "twitter:image"  # or its older spelling twitter:image:src
+AVATAR_PLACES = (OG_IMAGE, JSON_LD, TWITTER_IMAGE)
+# A site's ``moderation`` verdicts, as sites.json spells them, to ``Profile.moderation``.
+VERDICTS = {"spam": SPAM, "impersonation": IMPERSONATION, "limited": LIMITED}
+MODERATION_KEYS = ("status", "selector", "text", "verdict")
 
 
 # --- the site list ----------------------------------------------------------
@@ -136,6 +163,10 @@ def validate_site(entry: Any) -> list[str]:
         protection = entry["protection"]
         if not isinstance(protection, list) or not all(_text(p) for p in protection):
             problems.append("'protection' must be a list of strings (empty when the site has none)")
+    if "avatar_from" in entry:
+        problems += _avatar_from_problems(entry["avatar_from"])
+    if "moderation" in entry:
+        problems += _moderation_problems(entry["moderation"], entry.get("missing"))
     return problems
 
 
@@ -178,28 +209,116 @@ def _rule_problems(entry: Mapping[str, Any], key: str, *, needs_text: bool) -> l
         wanted = "'status' and 'contains'" if needs_text else "'status'"
         return [f"'{key}' must be an object with {wanted}"]
     problems = [f"'{key}' has unknown key '{k}'" for k in rule if k not in ("status", "contains")]
-    status = rule.get("status")
-    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+    if not _is_status(rule.get("status")):
         problems.append(f"'{key}.status' must be an HTTP status (100-599)")
     if ("contains" in rule or needs_text) and not (isinstance(rule.get("contains"), str) and rule["contains"]):
         problems.append(f"'{key}.contains' must be a non-empty string")
     return problems
 
 
+def _is_status(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599
+
+
+def _avatar_from_problems(places: Any) -> list[str]:
+    if not isinstance(places, list):
+        return ["'avatar_from' must be a list of places (empty when the site shows no profile photos)"]
+    problems = []
+    for place in places:
+        if isinstance(place, str):
+            if place not in AVATAR_PLACES:
+                known = ", ".join(AVATAR_PLACES)
+                problems.append(f"'avatar_from' has unknown place {place!r} (known: {known}, or an element)")
+        elif isinstance(place, dict):
+            problems += [
+                f"'avatar_from' element has unknown key '{k}'" for k in place if k not in ("selector", "attribute")
+            ]
+            problems += _selector_problems("avatar_from.selector", place.get("selector"))
+            if not _text(place.get("attribute")):
+                problems.append("'avatar_from.attribute' must name an attribute (e.g. 'src')")
+        else:
+            problems.append("'avatar_from' entries must be a place name or an object with 'selector' and 'attribute'")
+    return problems
+
+
+def _moderation_problems(rules: Any, missing: Any) -> list[str]:
+    if not isinstance(rules, list) or not rules:
+        return ["'moderation' must be a non-empty list of rules"]
+    problems = []
+    for rule in rules:
+        if not isinstance(rule, dict):
+            problems.append("'moderation' rules must be objects with 'status', 'selector', 'text' and 'verdict'")
+            continue
+        problems += [f"'moderation' rule has unknown key '{k}'" for k in rule if k not in MODERATION_KEYS]
+        problems += [f"'moderation' rule needs '{k}'" for k in MODERATION_KEYS if k not in rule]
+        if "status" in rule and not _is_status(rule["status"]):
+            problems.append("'moderation.status' must be an HTTP status (100-599)")
+        if "selector" in rule:
+            problems += _selector_problems("moderation.selector", rule["selector"])
+        if "text" in rule and not _text(rule["text"]):
+            problems.append("'moderation.text' must be a non-empty string")
+        if "verdict" in rule and rule["verdict"] not in VERDICTS:
+            problems.append(f"'moderation.verdict' must be one of: {', '.join(VERDICTS)}")
+        if isinstance(missing, dict) and rule.get("status") == missing.get("status") and not missing.get("contains"):
+            problems.append("a 'moderation' rule with the 'missing' status needs 'missing.contains'")
+    return problems
+
+
+def _selector_problems(key: str, value: Any) -> list[str]:
+    if not _text(value):
+        return [f"'{key}' must be a non-empty CSS selector"]
+    try:
+        _soup("").css.compile(value)
+    except Exception as exc:  # soupsieve's SelectorSyntaxError and kin; bs4 does not re-export them
+        return [f"'{key}' is not a CSS selector BeautifulSoup understands: {str(exc).splitlines()[0]}"]
+    return []
+
+
 # --- deciding ----------------------------------------------------------------
 
 
-def decide(site: Mapping[str, Any], status: int, text: str) -> Outcome:
+def decide(site: Mapping[str, Any], status: int, text: str, verdicts: Sequence[str] = ()) -> Outcome:
     """Found, missing or unknown: only the site's own fingerprints may say found or missing.
 
-    A page that matches both fingerprints is as useless as one that matches neither.
+    ``verdicts``: what ``moderation_verdicts`` read on the page. A page stating the site's verdict
+    on the account is the site's page for an account that exists, with or without the profile
+    marker (Liberapay shows visitors only the verdict). A page that matches both found and missing
+    is as useless as one that matches neither.
     """
-    exists, missing = site["exists"], site["missing"]
-    found = status == exists["status"] and exists["contains"] in text
+    missing = site["missing"]
+    found = shows_profile(site, status, text) or bool(verdicts)
     gone = status == missing["status"] and (not missing.get("contains") or missing["contains"] in text)
     if found == gone:
         return UNKNOWN
     return FOUND if found else MISSING
+
+
+def shows_profile(site: Mapping[str, Any], status: int, text: str) -> bool:
+    """The page has the site's ``exists`` fingerprint: it is the profile itself."""
+    exists = site["exists"]
+    return status == exists["status"] and exists["contains"] in text
+
+
+def moderation_verdicts(site: Mapping[str, Any], status: int, page: str | BeautifulSoup) -> tuple[str, ...]:
+    """The site's own verdicts on the account stated on this page, spelled as ``Profile.moderation``.
+
+    A rule counts only where an element its selector picks has exactly the rule's text (spaces
+    collapsed): the same words in a bio, or inside a longer text, are the owner's, not the site's.
+    """
+    rules = [rule for rule in site.get("moderation", ()) if rule["status"] == status]
+    if not rules:
+        return ()
+    soup = page if isinstance(page, BeautifulSoup) else _soup(page)
+    verdicts = [
+        VERDICTS[rule["verdict"]]
+        for rule in rules
+        if any(_collapsed(tag.get_text()) == _collapsed(rule["text"]) for tag in soup.select(rule["selector"]))
+    ]
+    return tuple(dict.fromkeys(verdicts))
+
+
+def _collapsed(text: str) -> str:
+    return " ".join(text.split())
 
 
 # --- reading a profile page -------------------------------------------------
@@ -217,15 +336,17 @@ class PageFields:
     links: tuple[str, ...] = ()  # rel=me, then JSON-LD sameAs
 
 
-def parse_profile_page(html: str, final_url: str) -> PageFields:
+def parse_profile_page(
+    html: str | BeautifulSoup, final_url: str, *, avatar_from: Sequence[Any] = AVATAR_PLACES
+) -> PageFields:
     """Read Open Graph, Twitter cards, JSON-LD, <title>, canonical and rel=me from a profile page.
 
     Relative URLs are resolved against ``final_url`` (the page after redirects). Malformed
-    JSON-LD is skipped: a profile is still found, just with fewer fields.
+    JSON-LD is skipped: a profile is still found, just with fewer fields. ``avatar_from``: the
+    site's places for its profile photo, in order (empty: the site has none, whatever its
+    images are).
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnusualUsageWarning)
-        soup = BeautifulSoup(html, "html.parser")
+    soup = html if isinstance(html, BeautifulSoup) else _soup(html)
     meta = _meta(soup)
     person = _json_ld_person(soup)
     title = soup.title.get_text() if soup.title else ""
@@ -259,13 +380,34 @@ def parse_profile_page(html: str, final_url: str) -> PageFields:
             meta.get("twitter:description"),
             meta.get("description"),
         ),
-        avatar_url=url(meta.get("og:image"))
-        or url(_image(person.get("image")))
-        or url(meta.get("twitter:image"))
-        or url(meta.get("twitter:image:src")),
+        avatar_url=next(filter(None, (_avatar(place, soup, meta, person, url) for place in avatar_from)), None),
         canonical_url=canonical,
         links=tuple(dict.fromkeys(link for link in links if link))[:MAX_LINKS],
     )
+
+
+def _soup(html: str) -> BeautifulSoup:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnusualUsageWarning)
+        return BeautifulSoup(html, "html.parser")
+
+
+def _avatar(
+    place: Any,
+    soup: BeautifulSoup,
+    meta: Mapping[str, str],
+    person: Mapping[str, Any],
+    url: Callable[[Any], str | None],
+) -> str | None:
+    """The photo URL at one of ``avatar_from``'s places, if the page has a usable one there."""
+    if place == OG_IMAGE:
+        return url(meta.get("og:image"))
+    if place == JSON_LD:
+        return url(_image(person.get("image")))
+    if place == TWITTER_IMAGE:
+        return url(meta.get("twitter:image")) or url(meta.get("twitter:image:src"))
+    tag = soup.select_one(place["selector"])
+    return url(tag.get(place["attribute"])) if tag is not None else None
 
 
 def _meta(soup: BeautifulSoup) -> dict[str, str]:
@@ -364,6 +506,7 @@ class ProfilePagesSource:
     # Pages, not an API: one every two seconds, at most two back to back.
     default_rate = Rate(1, 2.0, burst=2)
     query_kinds = frozenset({HANDLE})
+    search_rule = SearchRule(names=False)  # no search: exact handles only
 
     def __init__(self, config: SourceConfig, http: HttpClient) -> None:
         self.name = config.name
@@ -387,7 +530,7 @@ class ProfilePagesSource:
             raise ConfigError(f"source {self.name!r}: site {key!r} is invalid: {problems[0]}{more}")
         if site["protection"]:
             raise ConfigError(
-                f"source {self.name!r}: site {key!r} is behind {', '.join(site['protection'])}; "
+                f"source {self.name!r}: site {key!r} is behind bot protection ({', '.join(site['protection'])}); "
                 "automated probes there are not supported"
             )
         self.site_key: str = key
@@ -427,18 +570,27 @@ class ProfilePagesSource:
             raise SourceBlocked(
                 f"{self.name}: the profile page redirected off-site, to {urlsplit(response.url).netloc}"
             )
-        outcome = decide(self.site, response.status, response.text)
+        html = response.text
+        soup = _soup(html)
+        verdicts = moderation_verdicts(self.site, response.status, soup)
+        outcome = decide(self.site, response.status, html, verdicts)
         if outcome == MISSING:
             return None
         if outcome == UNKNOWN:
             raise self._unknown(response)
-        html = response.text
-        return self.to_profile(handle, parse_profile_page(html, response.url), response.url, raw=html)
+        if shows_profile(self.site, response.status, html):
+            page = parse_profile_page(soup, response.url, avatar_from=self.site.get("avatar_from", AVATAR_PLACES))
+        else:
+            page = PageFields()  # only the site's verdict: nothing on the page describes the owner
+        return self.to_profile(handle, page, response.url, raw=html, moderation=verdicts)
 
-    def to_profile(self, handle: str, page: PageFields, final_url: str, *, raw: str = "") -> Profile:
+    def to_profile(
+        self, handle: str, page: PageFields, final_url: str, *, raw: str = "", moderation: tuple[str, ...] = ()
+    ) -> Profile:
         """The page's own username wins over the asked handle when it is one the site could have.
 
-        ``raw``: the page as fetched (HTML), kept as evidence.
+        ``raw``: the page as fetched (HTML), kept as evidence. ``moderation``: the site's verdicts
+        stated on the page (``moderation_verdicts``).
         """
         username = page.username if page.username and self.handle_pattern.fullmatch(page.username) else handle
         url = page.canonical_url or final_url
@@ -451,6 +603,7 @@ class ProfilePagesSource:
             avatar_url=page.avatar_url,
             profile_url=url,
             links=page.links,
+            moderation=moderation,
             raw=raw,
             raw_type=HTML if raw else "",
         )

@@ -228,9 +228,14 @@ def profile_unknown(db: Database, profile_id: int) -> None:
     )
 
 
-def profile_missing(db: Database, profile_id: int, *, now: datetime | None = None) -> list[int]:
+def profile_missing(
+    db: Database, profile_id: int, *, now: datetime | None = None, moderated: tuple[str, ...] = ()
+) -> list[int]:
     """The platform said the profile is gone: one more miss for each of its findings; the second
-    in a row resolves an open one. Returns the ids of the findings resolved."""
+    in a row resolves an open one. Returns the ids of the findings resolved.
+
+    ``moderated``: the profile is still there, but the platform's moderators marked it (an
+    impersonation label, limited): they acted on it, which counts like a takedown."""
     resolved = []
     with write_transaction(db):
         for row in _rechecked(db, profile_id, now):
@@ -246,7 +251,10 @@ def profile_missing(db: Database, profile_id: int, *, now: datetime | None = Non
                     detail={
                         "from": row["status"],
                         "to": "resolved",
-                        "why": f"the profile was gone {misses} times in a row",
+                        "why": f"the platform's moderators marked the profile ({', '.join(moderated)})"
+                        f" {misses} times in a row"
+                        if moderated
+                        else f"the profile was gone {misses} times in a row",
                     },
                 )
                 resolved.append(row["id"])

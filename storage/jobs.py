@@ -63,7 +63,7 @@ def last_completed_scan(db: Database, source: str) -> str | None:
     """When the last scan covering ``source`` ran to its end (whatever it found), or None."""
     row = db.execute(
         """SELECT MAX(scan_runs.finished_at) FROM scan_runs, json_each(scan_runs.sources)
-           WHERE json_each.value = ? AND status IN ('ok', 'partial', 'failed')""",
+           WHERE json_each.value = ? AND status IN ('ok', 'partial', 'degraded', 'failed')""",
         [source],
     ).fetchone()
     return row[0] if row else None
@@ -79,7 +79,7 @@ def source_health(db: Database, source: str, days: int = 7) -> dict[str, Any]:
         [source],
     ).fetchone()
     unknown: dict[str, int] = {}
-    scans = queries = stopped = 0
+    scans = queries = stopped = degraded = 0
     rows = db.execute(
         """SELECT scan_runs.source_stats FROM scan_runs, json_each(scan_runs.sources)
            WHERE json_each.value = ? AND julianday(scan_runs.started_at) >= julianday(?)""",
@@ -92,12 +92,14 @@ def source_health(db: Database, source: str, days: int = 7) -> dict[str, Any]:
             continue
         queries += stats.get("queries", 0)
         stopped += bool(stats.get("gave_up"))
+        degraded += bool(stats.get("degraded"))
         for reason, count in stats.get("unknown", {}).items():
             unknown[reason] = unknown.get(reason, 0) + count
-    ok = db.execute(
+    ok = db.execute(  # ran to its end, and this source's search was not blind in it
         """SELECT MAX(scan_runs.finished_at) FROM scan_runs, json_each(scan_runs.sources)
-           WHERE json_each.value = ? AND status IN ('ok', 'partial')""",
-        [source],
+           WHERE json_each.value = ? AND status IN ('ok', 'partial', 'degraded')
+           AND json_extract(scan_runs.source_stats, '$.' || json_quote(?) || '.degraded') IS NULL""",
+        [source, source],
     ).fetchone()[0]
     return {
         "source": source,
@@ -108,7 +110,21 @@ def source_health(db: Database, source: str, days: int = 7) -> dict[str, Any]:
         f"queries_{days}d": queries,
         f"unknown_{days}d": dict(sorted(unknown.items())),
         f"stopped_{days}d": stopped,
+        f"degraded_{days}d": degraded,
+        "last_degraded": _last_degraded(db, source),
     }
+
+
+def _last_degraded(db: Database, source: str) -> str | None:
+    """Why the source's search looked blind in its latest scan that got that far; None when it did not."""
+    row = db.execute(
+        """SELECT json_extract(scan_runs.source_stats, '$.' || json_quote(?) || '.degraded')
+           FROM scan_runs, json_each(scan_runs.sources) WHERE json_each.value = ?
+           AND json_type(scan_runs.source_stats, '$.' || json_quote(?)) IS NOT NULL
+           ORDER BY scan_runs.id DESC LIMIT 1""",
+        [source, source, source],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def outbox_backlog(db: Database) -> dict[str, Any]:

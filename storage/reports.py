@@ -74,6 +74,7 @@ class ReportFinding:
     own_account: bool
     first_seen: datetime
     resolved_at: datetime | None
+    moderation: tuple[str, ...] = ()  # the platform's own verdicts on the profile when it was matched
 
     @property
     def strength(self) -> str:
@@ -93,6 +94,8 @@ class SourceCoverage:
     profiles: int = 0
     avatars_unknown: int = 0
     stopped: int = 0  # scans in which the source was given up
+    degraded: int = 0  # scans in which its search looked blind (see watcher.sight)
+    degraded_reason: str = ""  # why, the last time it did
 
 
 @dataclass
@@ -196,6 +199,7 @@ def _finding(row: dict[str, Any], tz: ZoneInfo) -> ReportFinding:
         rule=row["rule"],
         status=row["status"],
         own_account=bool(isinstance(evidence, dict) and evidence.get("own_account")),
+        moderation=_strings(evidence.get("moderation") if isinstance(evidence, dict) else None),
         first_seen=_local(row["first_seen"], tz),
         resolved_at=_local(row["resolved_at"], tz) if row["resolved_at"] else None,
     )
@@ -236,6 +240,13 @@ def _add_stats(total: SourceCoverage, stats: dict[str, Any]) -> None:
             if isinstance(n, int):
                 total.unknown[str(reason)] = total.unknown.get(str(reason), 0) + n
     total.stopped += bool(stats.get("gave_up"))
+    if isinstance(stats.get("degraded"), str):
+        total.degraded += 1
+        total.degraded_reason = stats["degraded"]
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def _enrolment(db: Database) -> Enrolment:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from werkzeug import Response
 
+from sources.base import IMPERSONATION, SPAM
 from sources.bluesky import BlueskySource
 from sources.http import HttpClient
 from watcher.config import NetworkConfig, SourceConfig
@@ -14,15 +16,53 @@ from watcher.errors import ParseError, SourceBlocked, SourceError, SourceUnavail
 
 NET = NetworkConfig(allow_private_addresses=True, timeout=2, retry_backoff=0.01, max_wait=1)
 SEARCH = "/bsky/xrpc/app.bsky.actor.searchActors"
+PROFILE = "/bsky/xrpc/app.bsky.actor.getProfile"
+# packages/api/src/const.ts: BSKY_LABELER_DID, Bluesky's own moderation service.
+MOD_SERVICE = "did:plc:ar7c4by46qjdydhdevvrndac"
+OTHER_LABELER = "did:plc:otherlabeler"
 
 
 def actor(n, **extra):
     return {"did": f"did:plc:{n}", "handle": f"user{n}.bsky.social", "displayName": f"User {n}", **extra}
 
 
-def source(httpserver, **options):
+def source(httpserver, clock=None, **options):
     config = SourceConfig(name="bsky-test", type="bluesky", base_url=httpserver.url_for("/bsky"), **options)
-    return BlueskySource(config, HttpClient(NET))
+    if clock is None:
+        return BlueskySource(config, HttpClient(NET))
+    return BlueskySource(config, HttpClient(NET), clock=clock)
+
+
+def label(n, val, src=None, **extra):
+    """com.atproto.label.defs#label: ``src``, ``uri``, ``val``, ``cts`` required; ``neg``, ``exp`` optional.
+
+    Without ``src`` it is a self-label as the AppView's ``selfLabels`` builds it: src is the account,
+    uri its profile record.
+    """
+    uri = f"at://did:plc:{n}/app.bsky.actor.profile/self" if src is None else f"did:plc:{n}"
+    return {"ver": 1, "src": src or f"did:plc:{n}", "uri": uri, "val": val, "cts": "2024-05-01T12:00:00.000Z", **extra}
+
+
+def detailed(n, **extra):
+    """app.bsky.actor.defs#profileViewDetailed, what getProfile answers."""
+    return {
+        **actor(n),
+        "description": "Teacher",
+        "avatar": f"https://cdn.example/img/avatar/plain/did:plc:{n}/bafkreia@jpeg",
+        "banner": f"https://cdn.example/img/banner/plain/did:plc:{n}/bafkreib@jpeg",
+        "followersCount": 3,
+        "followsCount": 4,
+        "postsCount": 5,
+        "associated": {"lists": 0, "feedgens": 0, "starterPacks": 0, "labeler": False},
+        "indexedAt": "2024-05-01T12:00:00.000Z",
+        "createdAt": "2024-05-01T12:00:00.000Z",
+        "labels": [],
+        **extra,
+    }
+
+
+def at(year):
+    return lambda: datetime(year, 1, 1, tzinfo=UTC)
 
 
 def test_follows_cursor_until_absent(httpserver):
@@ -127,3 +167,99 @@ def test_hostile_fields_are_cleaned_or_skipped(httpserver):
     assert profiles[0].display_name == "Maria aicraG Bcc: x@y.example [31m"
     assert profiles[0].description == "a\nb"
     assert profiles[1].display_name == ""
+
+
+def test_accounts_without_a_valid_handle_are_told_apart_by_did(httpserver):
+    """packages/bsky views/index.ts profileBasic: ``handle: actor.handle ?? INVALID_HANDLE`` ('handle.invalid',
+    packages/syntax handle.ts), and verification() notes the contract also allows an empty handle."""
+    httpserver.expect_request(SEARCH).respond_with_json(
+        {"actors": [actor(1, handle="handle.invalid"), actor(2, handle="handle.invalid"), actor(3, handle="")]}
+    )
+    profiles = list(source(httpserver).search("User"))
+    assert [p.handle for p in profiles] == ["did:plc:1", "did:plc:2", "did:plc:3"]
+    assert [p.profile_url for p in profiles] == [f"https://bsky.app/profile/did:plc:{n}" for n in (1, 2, 3)]
+    assert len({p.account for p in profiles}) == 3
+
+
+def test_only_labels_in_effect_are_kept(httpserver):
+    """com.atproto.label.defs#label: ``neg`` "negation label, overwriting a previous label"; ``exp`` "timestamp at
+    which this label expires (no longer applies)"."""
+    labels = [
+        label(1, "bot"),
+        label(1, "porn", OTHER_LABELER),
+        label(1, "porn", OTHER_LABELER, neg=True, cts="2024-06-01T00:00:00.000Z"),
+        label(1, "sexual", MOD_SERVICE),
+        label(1, "sexual", OTHER_LABELER, neg=True),  # another labeler's negation: MOD_SERVICE's label stands
+        label(1, "graphic-media", OTHER_LABELER, exp="2000-01-01T00:00:00.000Z"),
+        label(1, "nudity", OTHER_LABELER, exp="2999-01-01T00:00:00Z"),
+    ]
+    httpserver.expect_request(SEARCH).respond_with_json({"actors": [actor(1, labels=labels)]})
+    (now,) = source(httpserver, clock=at(2030)).search("User 1")
+    assert now.labels == ("bot", "sexual", "nudity")
+    (then,) = source(httpserver, clock=at(1990)).search("User 1")
+    assert then.labels == ("bot", "sexual", "graphic-media", "nudity")
+
+
+@pytest.mark.parametrize(
+    ("labels", "moderation"),
+    [
+        ([label(1, "impersonation", MOD_SERVICE)], (IMPERSONATION,)),
+        ([label(1, "impersonation", OTHER_LABELER), label(1, "spam", MOD_SERVICE)], (IMPERSONATION, SPAM)),
+        ([label(1, "scam", MOD_SERVICE)], (SPAM,)),
+        ([label(1, "impersonation"), label(1, "spam")], ()),  # self-labels
+        ([label(1, "impersonation", MOD_SERVICE), label(1, "impersonation", MOD_SERVICE, neg=True)], ()),
+        ([label(1, "impersonation", MOD_SERVICE, exp="2001-01-01T00:00:00.000Z")], ()),
+        ([label(1, "!warn", MOD_SERVICE), label(1, "bot")], ()),
+    ],
+)
+def test_moderation_verdicts_come_from_other_labelers_in_effect(httpserver, labels, moderation):
+    """packages/bsky hydration/label.ts: IMPERSONATION_LABEL = 'impersonation'; packages/api definitions/labels.json
+    (before 6b53142ad7) defined 'spam' and 'scam' for accounts, each flagged 'no-self', and moderation/decision.ts
+    skips a 'no-self' label whose src is the account itself."""
+    httpserver.expect_request(SEARCH).respond_with_json({"actors": [actor(1, labels=labels)]})
+    (profile,) = source(httpserver, clock=at(2030)).search("User 1")
+    assert profile.moderation == moderation
+
+
+def test_profile_website_goes_into_links(httpserver):
+    """app.bsky.actor.defs#profileViewDetailed carries ``website`` (profileView does not); packages/bsky
+    views/index.ts profileWebsite serves only https:// URLs, but we check every one anyway."""
+    httpserver.expect_request(PROFILE, query_string={"actor": "user1.bsky.social"}).respond_with_json(
+        detailed(1, website="https://school.example/~jane")
+    )
+    httpserver.expect_request(PROFILE, query_string={"actor": "user2.bsky.social"}).respond_with_json(
+        detailed(2, website="javascript:alert(1)")
+    )
+    profile = source(httpserver).lookup("user1")
+    assert profile.links == ("https://school.example/~jane",)
+    assert profile.banner_url.startswith("https://cdn.example/img/banner/")
+    assert source(httpserver).lookup("user2").links == ()
+
+
+def test_logged_out_opt_out_exists_but_is_not_shown(httpserver):
+    """packages/bsky: getProfile.ts throws only "Profile not found", AccountTakedown and AccountDeactivated, so an
+    account self-labelled '!no-unauthenticated' (views selfLabels: src = the account, uri = its profile record) is
+    answered normally; only the client hides it from logged-out viewers."""
+    opted_out = detailed(1, labels=[label(1, "!no-unauthenticated")])
+    httpserver.expect_request(PROFILE).respond_with_json(opted_out)
+    httpserver.expect_request(SEARCH).respond_with_json({"actors": [opted_out, actor(2)]})
+    with pytest.raises(SourceBlocked, match="asks not to be shown to logged-out viewers"):
+        source(httpserver).lookup("user1")
+    with pytest.raises(SourceBlocked, match="asks not to be shown to logged-out viewers"):
+        source(httpserver).fetch("did:plc:1", "user1.bsky.social")
+    assert [p.platform_id for p in source(httpserver).search("User")] == ["did:plc:2"]
+
+
+def test_pages_on_through_empty_and_short_pages_while_the_cursor_is_new(httpserver):
+    """packages/bsky api/util.ts fillPage stops after a few requests with the page short (or empty) and the cursor
+    kept; searchActors.json: ``cursor`` is optional."""
+    pages = [({"actors": [], "cursor": "1718000000000__did:plc:a"}, None)]
+    pages.append(({"actors": [actor(1)], "cursor": "1717000000000__did:plc:1"}, "1718000000000__did:plc:a"))
+    pages.append(({"actors": [actor(2)]}, "1717000000000__did:plc:1"))
+    for body, cursor in pages:
+        query = {"q": "User", "limit": "3"} | ({"cursor": cursor} if cursor else {})
+        httpserver.expect_ordered_request(SEARCH, query_string=query).respond_with_json(body)
+    profiles = list(source(httpserver, page_size=3, max_pages=5).search("User"))
+    assert [p.platform_id for p in profiles] == ["did:plc:1", "did:plc:2"]
+    assert len(httpserver.log) == 3
+    httpserver.check_assertions()

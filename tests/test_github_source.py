@@ -176,19 +176,26 @@ def test_anonymous_search_has_its_own_budget(httpserver, clock):
     assert [round(t - times[0], 3) for t in times] == [0, 0, 0, 6.0]
 
 
-def test_token_is_sent_and_raises_the_search_budget(httpserver, clock, monkeypatch, caplog):
+def test_search_never_sends_the_token(httpserver, clock, monkeypatch, caplog):
+    """GitHub's OpenAPI description (github/rest-api-description,
+    descriptions/api.github.com/api.github.com.2022-11-28.yaml, operation ``search/users``): "This
+    endpoint does not accept authentication". So search keeps the unauthenticated budget of 10 a
+    minute (docs "Rate limits for the REST API"), while ``/users/{username}`` carries the token."""
     monkeypatch.setenv("GH_TOKEN", TOKEN)
-    auth = {**API_HEADERS, "Authorization": f"Bearer {TOKEN}"}
     for n in (1, 2, 3):
-        httpserver.expect_ordered_request(
-            SEARCH, query_string={"q": "x in:name", "per_page": "1", "page": str(n)}, headers=auth
+        httpserver.expect_request(
+            SEARCH, query_string={"q": "x in:name", "per_page": "1", "page": str(n)}, headers=API_HEADERS
         ).respond_with_json(page(item(n), total=3))
+    auth = {**API_HEADERS, "Authorization": f"Bearer {TOKEN}"}
+    httpserver.expect_request("/gh/users/user1", headers=auth).respond_with_json(user(1))
+    src = source(httpserver, clock, page_size=1, max_pages=5, token_env="GH_TOKEN", detail_limit=1)
     with caplog.at_level(logging.DEBUG):
-        profiles = list(
-            source(httpserver, clock, page_size=1, max_pages=5, token_env="GH_TOKEN", detail_limit=0).search("x")
-        )
-    assert [p.handle for p in profiles] == ["user1", "user2", "user3"] and len(httpserver.log) == 3
-    assert clock.sleeps == [2.0, 2.0]  # 30 searches a minute with a token
+        profiles = list(src.search("x"))
+    assert [p.handle for p in profiles] == ["user1", "user2", "user3"]
+    searches = [r for r, _ in httpserver.log if r.path == SEARCH]
+    assert len(searches) == 3 and not any("Authorization" in r.headers for r in searches)
+    assert [r.headers.get("Authorization") for r, _ in httpserver.log if r.path != SEARCH] == [f"Bearer {TOKEN}"]
+    assert clock.sleeps == [6.0, 6.0]  # 10 searches a minute, token or not
     assert TOKEN not in caplog.text
     httpserver.check_assertions()
 
@@ -296,6 +303,134 @@ def test_errors_are_unknown_never_empty_answers(httpserver, clock, status, body,
     )
     with pytest.raises(error, match=text):
         list(source(httpserver, clock).search("x"))
+
+
+# The body of every GitHub error (OpenAPI ``basic-error``: message, documentation_url), worded as
+# GitHub words a secondary limit; docs: "an error message that indicates that you exceeded a
+# secondary rate limit".
+SECONDARY = {
+    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+    "documentation_url": "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api",
+}
+
+
+def limit_headers(remaining, resource="search", limit=10, reset_in=60):
+    """The ``x-ratelimit-*`` headers GitHub sends with every answer (docs: "Checking the status of
+    your rate limit"); the reset is in UTC epoch seconds."""
+    return {
+        "x-ratelimit-limit": str(limit),
+        "x-ratelimit-remaining": str(remaining),
+        "x-ratelimit-used": str(limit - remaining),
+        "x-ratelimit-reset": str(int(time.time()) + reset_in),
+        "x-ratelimit-resource": resource,
+    }
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_secondary_limit_without_retry_after_holds_the_host_a_minute(httpserver, clock, status):
+    """GitHub docs, "Rate limits for the REST API", Exceeding the rate limit (github/docs
+    content/rest/using-the-rest-api/rate-limits-for-the-rest-api.md): a secondary limit is a 403 or
+    429 whose message says so; with no ``retry-after`` and requests remaining, "wait for at least
+    one minute before retrying". Every call meanwhile fails without asking GitHub."""
+    httpserver.expect_request(SEARCH).respond_with_json(SECONDARY, status=status, headers=limit_headers(9))
+    src = source(httpserver, clock)
+    with pytest.raises(RateLimited):
+        list(src.search("Jane Doe"))
+    clock.now += 59
+    with pytest.raises(RateLimited, match="wait"):
+        list(src.search("Jane Doe"))
+    with pytest.raises(RateLimited, match="wait"):
+        src.lookup("jdoe")
+    with pytest.raises(RateLimited, match="wait"):
+        src.fetch("5007", "jdoe")
+    assert len(httpserver.log) == 1 and clock.sleeps == []  # nothing sent, nothing waited
+    clock.now += 2
+    httpserver.expect_request("/gh/users/jdoe").respond_with_json(user(7, login="jdoe"))
+    assert src.lookup("jdoe").handle == "jdoe"
+    assert [r.path for r, _ in httpserver.log] == [SEARCH, "/gh/users/jdoe"]
+
+
+@pytest.mark.parametrize(
+    ("make_headers", "held", "free"),
+    [
+        (lambda: {"retry-after": "90", **limit_headers(57, "core", 60)}, 89, 91),
+        (lambda: limit_headers(0, "core", 60, reset_in=120), 115, 125),
+    ],
+    ids=["retry-after", "x-ratelimit-reset"],
+)
+def test_secondary_limit_waits_as_long_as_the_headers_say(httpserver, clock, make_headers, held, free):
+    """Same docs section: with ``retry-after``, not before that many seconds; with
+    ``x-ratelimit-remaining: 0``, not before ``x-ratelimit-reset`` (UTC epoch seconds, made when
+    the test runs: the reset is a moment on the wall clock, not a delay)."""
+    headers = make_headers()
+    httpserver.expect_ordered_request("/gh/users/jdoe").respond_with_json(SECONDARY, status=403, headers=headers)
+    httpserver.expect_ordered_request("/gh/users/jdoe").respond_with_json(user(7, login="jdoe"))
+    src = source(httpserver, clock)
+    with pytest.raises(RateLimited, match="secondary rate limit"):
+        src.lookup("jdoe")
+    clock.now += held
+    with pytest.raises(RateLimited, match="wait"):
+        src.lookup("jdoe")
+    assert len(httpserver.log) == 1
+    clock.now += free - held
+    assert src.lookup("jdoe").handle == "jdoe"
+    httpserver.check_assertions()
+
+
+def test_plain_403_is_blocked_and_holds_nothing(httpserver, clock):
+    """A ``basic-error`` 403 that is no rate limit (requests remaining, no ``retry-after``, no
+    secondary-limit message) is access refused; the next call asks again at once."""
+    forbidden = {"message": "Forbidden", "documentation_url": "https://docs.github.com/rest"}
+    httpserver.expect_ordered_request("/gh/users/jdoe").respond_with_json(
+        forbidden, status=403, headers=limit_headers(42, "core", 60)
+    )
+    httpserver.expect_ordered_request("/gh/users/jdoe").respond_with_json(user(7, login="jdoe"))
+    src = source(httpserver, clock)
+    with pytest.raises(SourceBlocked, match="access refused") as refused:
+        src.lookup("jdoe")
+    assert not isinstance(refused.value, RateLimited)
+    assert src.lookup("jdoe").handle == "jdoe"
+    httpserver.check_assertions()
+
+
+def test_suspended_accounts_are_not_there(httpserver, clock):
+    """GitHub's OpenAPI description (api.github.com.2022-11-28.yaml): ``user-search-result-item``
+    has ``suspended_at`` (date-time, nullable); GitHub Enterprise Server's ``public-user`` has it
+    too. Set means suspended: skipped in search, None from lookup and fetch."""
+    httpserver.expect_request(SEARCH).respond_with_json(
+        page(item(1, suspended_at="2026-05-01T12:00:00Z"), item(2, suspended_at=None), item(3))
+    )
+    httpserver.expect_request("/gh/users/user2").respond_with_json(user(2, suspended_at=None))
+    # Suspended between the search and the profile request.
+    httpserver.expect_request("/gh/users/user3").respond_with_json(user(3, suspended_at="2026-06-02T08:30:00Z"))
+    src = source(httpserver, clock)
+    assert [p.handle for p in src.search("x")] == ["user2"]
+    assert [r.path for r, _ in httpserver.log] == [SEARCH, "/gh/users/user2", "/gh/users/user3"]
+    suspended = user(7, login="jdoe", suspended_at="2026-05-01T12:00:00Z")
+    httpserver.expect_request("/gh/users/jdoe").respond_with_json(suspended)
+    httpserver.expect_request("/gh/user/5007").respond_with_json(suspended)
+    assert src.lookup("jdoe") is None
+    assert src.fetch("5007", "jdoe") is None
+
+
+def test_bots_are_skipped_with_a_reason(httpserver, clock, caplog):
+    """GitHub's OpenAPI description: a user's ``type`` is one of ``Bot``, ``User``,
+    ``Organization`` (the user objects of simple-user and the webhook payloads); a GitHub App acts
+    through a bot user whose login ends in ``[bot]``. Not people: skipped, and the log says so."""
+    httpserver.expect_request(SEARCH).respond_with_json(
+        page(item(1, login="renovate[bot]", type="Bot"), item(2, login="helper-app", type="Bot"), item(3))
+    )
+    httpserver.expect_request("/gh/users/user3").respond_with_json(user(3))
+    httpserver.expect_request("/gh/user/5009").respond_with_json(user(9, login="octo-app", type="Bot"))
+    src = source(httpserver, clock)
+    with caplog.at_level(logging.INFO, logger="sources.github"):
+        assert [p.handle for p in src.search("x")] == ["user3"]
+        assert src.lookup("dependabot[bot]") is None
+        assert src.fetch("5009", "octo-app") is None
+    assert [r.path for r, _ in httpserver.log] == [SEARCH, "/gh/users/user3", "/gh/user/5009"]
+    said = [r.getMessage() for r in caplog.records if r.name == "sources.github" and r.levelno == logging.INFO]
+    for login in ("renovate[bot]", "helper-app", "dependabot[bot]", "octo-app"):
+        assert any(f"@{login}: a bot" in line for line in said), login
 
 
 def test_rate_limit_on_a_profile_fails_the_query(httpserver, clock):

@@ -35,7 +35,7 @@ from watcher.config import NetworkConfig, SourceConfig
 from watcher.demo.appview import FakeAppView
 from watcher.demo.mastodon import FakeMastodon
 from watcher.demo.portraits import jpeg, recompressed
-from watcher.demo.sample import roster_rows
+from watcher.demo.sample import OFFICIAL, roster_rows
 from watcher.demo.server import send_json
 from watcher.errors import ParseError, RateLimited, SourceBlocked, SourceError, SourceUnavailable
 
@@ -99,7 +99,10 @@ def maildir(folder: Path) -> list:
 
 @pytest.fixture
 def small(tmp_path, world):
-    actors = [deepcopy(a) for a in world.actors if a["handle"] in (MARIA_IMPOSTOR, "mariagarcia-madrid.bsky.social")]
+    # With the district's official account, which every scan checks that search still returns.
+    actors = [
+        deepcopy(a) for a in world.actors if a["handle"] in (MARIA_IMPOSTOR, "mariagarcia-madrid.bsky.social", OFFICIAL)
+    ]
     accounts = [deepcopy(a) for a in world.mastodon if a["username"] in (AISHA_IMPOSTOR, "mgarcia")]
     # Bios that do not name the district: no costly look for logos, the photo still matches.
     for record in actors:
@@ -161,6 +164,39 @@ def test_a_removed_profile_is_resolved_after_two_scans_and_reopened_when_it_come
     (reopened,) = [a for a in small.audit() if a["action"] == "reopened"]
     assert reopened["actor"] == "watcher" and reopened["detail"]["to"] == "alerted"
     assert len(small.mails()) == mails  # its person was told already: no second alert
+
+
+# Bluesky's moderation service (``BSKY_LABELER_DID`` in atproto's packages/api/src/const.ts).
+MODERATION_SERVICE = "did:plc:ar7c4by46qjdydhdevvrndac"
+
+
+def impersonation_label(did: str) -> dict:
+    """A label as ``com.atproto.label.defs#label`` describes it, applied by Bluesky's moderation service."""
+    return {"ver": 1, "src": MODERATION_SERVICE, "uri": did, "val": "impersonation", "cts": "2026-11-20T00:00:00.000Z"}
+
+
+def test_a_moderation_label_that_appears_later_counts_like_a_takedown(small):
+    small.scan()
+    impostor = next(a for a in small.appview.actors if a["handle"] == MARIA_IMPOSTOR)
+    impostor["labels"] = [impersonation_label(impostor["did"])]
+    small.scan()
+    assert (small.finding("bluesky")["status"], small.finding("bluesky")["missing_count"]) == ("alerted", 1)
+    small.scan()
+    assert small.finding("bluesky")["status"] == "resolved"
+    (resolved,) = [a for a in small.audit() if a["action"] == "resolved"]
+    assert resolved["detail"]["why"] == "the platform's moderators marked the profile (impersonation) 2 times in a row"
+
+
+def test_a_finding_on_a_labelled_profile_shows_the_platforms_verdict(small):
+    impostor = next(a for a in small.appview.actors if a["handle"] == MARIA_IMPOSTOR)
+    impostor["labels"] = [impersonation_label(impostor["did"])]
+    small.scan()
+    finding = small.finding("bluesky")
+    assert finding["status"] == "alerted" and finding["evidence"]["moderation"] == ["impersonation"]
+    (mail,) = [m for m in small.mails() if m["To"] == MARIA]
+    assert (
+        "the platform's moderators have marked this account: impersonation" in mail.get_body(("plain",)).get_content()
+    )
 
 
 @pytest.mark.parametrize("how", ["taken_down", "deactivated"])
@@ -437,9 +473,8 @@ def test_mastodon_fetch_by_id_against_the_stand_in(world):
         server.suspended.add(second["id"])
         assert source.fetch(first["id"], "x") is None and source.fetch(second["id"], "x") is None
         assert source.lookup(second["acct"]) is None  # a suspended account's handle is not there either
-        third["discoverable"] = False
-        with pytest.raises(SourceBlocked):
-            source.fetch(third["id"], third["acct"])
+        third["discoverable"] = False  # directory listing only: the public profile is still read
+        assert source.fetch(third["id"], third["acct"]).platform_id == third["id"]
 
 
 ACCOUNT = "/m/api/v1/accounts/109"

@@ -180,19 +180,24 @@ def test_token_env_must_be_a_name(httpserver):
         source(httpserver, token_env=5)
 
 
-def test_skips_non_discoverable_and_malformed_accounts(httpserver):
+def test_keeps_non_discoverable_and_skips_malformed_accounts(httpserver):
+    """REST::AccountSerializer sends ``discoverable`` as stored; the docs' Account entity calls it a
+    nullable Boolean about "discovery features such as the profile directory", and
+    ActivityPub::ProcessAccountService stores false for a remote actor that does not publish it."""
     httpserver.expect_request(SEARCH).respond_with_json(
         results(
             account(1, discoverable=False),
-            account(2, discoverable=None),  # not set: shown
+            account(2, discoverable=None),
+            account(6, acct="user6@remote.example", discoverable=False, indexable=False),
             {"acct": "noid"},
             "junk",
             account(3, acct=""),
             account(4, acct="two words"),
             account(5, acct="a@b@c"),
+            account(7, acct="a@evil.example/x"),
         )
     )
-    assert [p.platform_id for p in source(httpserver).search("x")] == ["10902"]
+    assert [p.platform_id for p in source(httpserver).search("x")] == ["10901", "10902", "10906"]
 
 
 def test_default_avatar_and_header_are_no_images(httpserver):
@@ -266,7 +271,7 @@ def test_hostile_fields_are_cleaned(httpserver):
     first, second = source(httpserver).search("x")
     assert first.display_name == "Maria aicraG Bcc: x@y.example [31m"
     assert first.description == "a b\nc"
-    assert first.profile_url == ""
+    assert first.profile_url == httpserver.url_for("/m/@user1")  # built from acct, never javascript:
     assert first.avatar_url is None and first.banner_url is None
     assert first.links == () and first.labels == ()
     assert second.platform_id == "10902"
@@ -299,9 +304,35 @@ def test_lookup_404_page_that_is_not_the_api_is_unknown(httpserver):
         source(httpserver).lookup("nobody")
 
 
-def test_lookup_of_non_discoverable_account_is_not_shown(httpserver):
-    httpserver.expect_request(LOOKUP).respond_with_json(account(1, discoverable=False))
+@pytest.mark.parametrize("discoverable", [False, None])
+def test_lookup_and_fetch_of_non_discoverable_account_find_it(httpserver, discoverable):
+    """Docs' Account entity: ``discoverable`` is "opted into discovery features such as the profile
+    directory" (nullable); Accounts::LookupController and AccountsController serve the account anyway."""
+    remote = account(1, acct="user1@remote.example", url="https://remote.example/@user1", discoverable=discoverable)
+    httpserver.expect_request(LOOKUP).respond_with_json(remote)
+    httpserver.expect_request("/m/api/v1/accounts/10901").respond_with_json(remote)
+    src = source(httpserver)
+    assert src.lookup("user1@remote.example").handle == "user1@remote.example"
+    assert src.fetch("10901", "user1@remote.example").profile_url == "https://remote.example/@user1"
+
+
+def test_lookup_of_suspended_account_is_missing(httpserver):
+    """REST::AccountSerializer: a suspended account has ``suspended: true``, empty name and note."""
+    httpserver.expect_request(LOOKUP).respond_with_json(account(1, suspended=True, display_name="", discoverable=False))
     assert source(httpserver).lookup("user1") is None
+
+
+def test_lookup_of_remote_account_this_server_never_fetched_is_unknown(httpserver):
+    """Accounts::LookupController: ``ResolveAccountService.call(acct, skip_webfinger: true)`` or
+    RecordNotFound; a remote account not yet in this server's database is a 404 there."""
+    httpserver.expect_request(LOOKUP).respond_with_json({"error": "Record not found"}, status=404)
+    src = source(httpserver, account_domain="social.example")
+    with pytest.raises(SourceBlocked, match="not known to this server") as info:
+        src.lookup("@jdoe@other.example")
+    assert "\n" not in str(info.value)
+    assert src.lookup("jdoe@Social.Example") is None  # this server's own domain: missing
+    assert src.lookup("jdoe@localhost") is None  # its web host is local too
+    assert src.lookup("jdoe") is None
 
 
 def test_lookup_answer_that_is_not_an_account(httpserver):
@@ -357,3 +388,146 @@ def test_unreachable_server():
 
 def test_default_rate_is_the_published_limit():
     assert (MastodonSource.default_rate.requests, MastodonSource.default_rate.seconds) == (300, 300)
+
+
+def emoji(shortcode):
+    """A ``CustomEmoji`` as REST::CustomEmojiSerializer and the docs' CustomEmoji entity show it."""
+    return {
+        "shortcode": shortcode,
+        "url": f"https://files.social.example/custom_emojis/images/000/000/001/original/{shortcode}.png",
+        "static_url": f"https://files.social.example/custom_emojis/images/000/000/001/static/{shortcode}.png",
+        "visible_in_picker": True,
+    }
+
+
+def test_display_name_drops_custom_emoji_shortcodes(httpserver):
+    """Docs' Account entity: ``display_name`` is text and ``emojis[]`` the images to render in it;
+    CustomEmoji::SCAN_RE decides what is a shortcode, and Account#emojis lists only those this
+    server stored (a remote emoji is missing when its domain's media is rejected)."""
+    httpserver.expect_request(SEARCH).respond_with_json(
+        results(
+            account(
+                1, display_name=":verified: María García López :lausd:", emojis=[emoji("verified"), emoji("lausd")]
+            ),
+            account(2, acct="ana@remote.example", display_name=":verified: Ana Ruiz :flag_mx:", emojis=[]),
+            account(3, display_name="Ana Ruiz :a: at 10:30:45 Ana:Ruiz: :ab::cd:", emojis=[]),
+            account(4, display_name=":blobcat:", emojis=[emoji("blobcat")]),
+        )
+    )
+    names = [p.display_name for p in source(httpserver).search("x")]
+    assert names == ["María García López", "Ana Ruiz", "Ana Ruiz :a: at 10:30:45 Ana:Ruiz: :ab::cd:", ""]
+
+
+def test_moved_limited_memorial_group_and_bot(httpserver):
+    """REST::AccountSerializer: ``moved`` is the Account moved to (not nested further), ``limited``
+    is present only when silenced, ``memorial`` only when memorialised; ``group`` and ``bot`` are
+    always there. The docs' Account entity describes each."""
+    new_home = account(9, acct="maria@new.example", url="https://new.example/@maria")
+    fields = [
+        {"name": "Site", "value": '<a href="https://maria.example/">maria.example</a>', "verified_at": None},
+        {"name": "Now", "value": '<a href="https://new.example/@maria">new.example/@maria</a>', "verified_at": None},
+    ]
+    httpserver.expect_request(SEARCH).respond_with_json(
+        results(
+            account(1, moved=new_home, limited=True, fields=fields),
+            account(2, memorial=True, group=True, bot=True),
+            account(3, moved=account(8, acct="maria2", url=None)),
+            account(4, moved=None, limited=False),
+        )
+    )
+    moved, memorial, moved_local, plain = source(httpserver).search("x")
+    assert moved.labels == ("moved",) and moved.moderation == ("limited",)
+    assert moved.links == ("https://new.example/@maria", "https://maria.example/")
+    assert memorial.labels == ("bot", "group", "memorial") and memorial.moderation == ()
+    assert moved_local.labels == ("moved",) and moved_local.links == (httpserver.url_for("/m/@maria2"),)
+    assert plain.labels == () and plain.moderation == () and plain.links == ()
+
+
+@pytest.mark.parametrize("url", [None, "", "javascript:alert(1)", "missing"])
+def test_profile_url_without_a_usable_url_is_built_from_acct(httpserver, url):
+    """The docs' Account entity: ``acct`` is ``username`` for local accounts and ``username@domain``
+    for remote ones; ``url`` may be null (ActivityPub::TagManager#url_for has none for some actors)."""
+    remote = account(1, acct="Maria@Remote.Example", url=url)
+    local = account(2, acct="Maria", url=url)
+    if url == "missing":
+        del remote["url"], local["url"]
+    httpserver.expect_request(SEARCH).respond_with_json(results(remote, local))
+    first, second = source(httpserver).search("x")
+    assert first.profile_url == "https://remote.example/@Maria"
+    assert second.profile_url == httpserver.url_for("/m/@Maria")
+
+
+def test_long_one_line_bio_is_kept_whole(httpserver):
+    """REST::AccountSerializer's ``note`` is the bio as HTML, one ``<p>`` here (docs' Account example)."""
+    opening = "Proud parent, runner and coffee drinker. " * 8
+    note = f"<p>{opening}Teaching chemistry at Roosevelt High School since 2015.</p>"
+    httpserver.expect_request(SEARCH).respond_with_json(results(account(1, note=note)))
+    [profile] = source(httpserver).search("x")
+    assert len(opening) > 300 and "\n" not in profile.description
+    assert profile.description.endswith("Teaching chemistry at Roosevelt High School since 2015.")
+
+
+def test_app_only_token_keeps_page_one_and_stops_paging(httpserver, monkeypatch, caplog):
+    """Api::V2::SearchController#validate_search_params!: without ``user_signed_in?`` an ``offset``
+    gets 401 "Search queries pagination is not supported without authentication"; an app-only
+    token (client credentials) is no signed-in user."""
+    monkeypatch.setenv("MASTO_TOKEN", TOKEN)
+    refusal = {"error": "Search queries pagination is not supported without authentication"}
+    base = {"q": "x", "type": "accounts", "limit": "2"}
+    httpserver.expect_ordered_request(SEARCH, query_string=base).respond_with_json(results(account(1), account(2)))
+    httpserver.expect_ordered_request(SEARCH, query_string={**base, "offset": "2"}).respond_with_json(
+        refusal, status=401
+    )
+    httpserver.expect_ordered_request(SEARCH, query_string=base).respond_with_json(results(account(3), account(4)))
+    src = source(httpserver, page_size=2, max_pages=5, token_env="MASTO_TOKEN")
+    with caplog.at_level(logging.WARNING):
+        assert [p.platform_id for p in src.search("x")] == ["10901", "10902"]
+        assert [p.platform_id for p in src.search("x")] == ["10903", "10904"]  # no offset asked again
+    httpserver.check_assertions()
+    warnings = [r for r in caplog.records if "does not allow paging" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+    assert TOKEN not in caplog.text
+
+
+DIRECTORY = "/m/api/v1/directory"
+
+
+def test_directory_lists_the_newest_local_accounts_page_by_page(httpserver):
+    """Mastodon's ``GET /api/v1/directory`` (Api::V1::DirectoriesController, docs "directory"):
+    public, ``local``, ``order`` (``new``: newest first), ``limit`` up to 80, ``offset``; an array
+    of Accounts. A short page is the last."""
+    first = [account(n) for n in range(80)]
+    httpserver.expect_ordered_request(
+        DIRECTORY, query_string={"local": "true", "order": "new", "limit": "80", "offset": "0"}
+    ).respond_with_json(first)
+    httpserver.expect_ordered_request(
+        DIRECTORY, query_string={"local": "true", "order": "new", "limit": "80", "offset": "80"}
+    ).respond_with_json([account(80, suspended=True), account(81)])
+    listed = list(source(httpserver).directory())
+    assert [p.platform_id for p in listed] == [f"1090{n}" for n in (*range(80), 81)]  # not the suspended one
+    assert listed[0].handle == "user0@localhost" and "Authorization" not in httpserver.log[0][0].headers
+    httpserver.check_assertions()
+
+
+def test_directory_pages_are_capped_and_can_be_turned_off(httpserver):
+    httpserver.expect_request(DIRECTORY).respond_with_json([account(n) for n in range(80)])
+    assert len(list(source(httpserver, directory_pages=2).directory())) == 160
+    assert len(httpserver.log) == 2
+    assert list(source(httpserver, directory_pages=0).directory()) == [] and len(httpserver.log) == 2
+
+
+@pytest.mark.parametrize("pages", [-1, "5", True, 2.5])
+def test_directory_pages_must_be_a_whole_number(httpserver, pages):
+    with pytest.raises(ConfigError, match="directory_pages must be a whole number"):
+        source(httpserver, directory_pages=pages)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [(200, {"accounts": []}, ParseError), (401, {"error": "This API requires an authenticated user"}, SourceBlocked)],
+)
+def test_a_directory_that_is_not_there_is_unknown(httpserver, status, body, error):
+    """A server may close its directory to anonymous callers (401); an answer that is no list is not one."""
+    httpserver.expect_request(DIRECTORY).respond_with_json(body, status=status)
+    with pytest.raises(error):
+        list(source(httpserver).directory())

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import pytest
 
-from sources.base import HANDLE
+from sources.base import HANDLE, SPAM
 from sources.http import HttpClient, Rate
 from sources.profile_pages import (
+    AVATAR_PLACES,
     FOUND,
     MISSING,
+    MODERATION_KEYS,
     OPTIONAL_KEYS,
     REQUIRED_KEYS,
     UNKNOWN,
+    VERDICTS,
     ProfilePagesSource,
     decide,
     load_sites,
+    moderation_verdicts,
     parse_profile_page,
     validate_site,
 )
@@ -210,19 +215,25 @@ def test_redirect_off_site_is_unknown(httpserver, sites_file, robots):
 
 
 def test_a_bundled_site_with_base_url_pointing_here(httpserver, robots):
+    """lila's user/show/page: og:image is the site's logo tile, the content box has class 'user-show'."""
     robots()
     body = (
-        '<html><head><meta property="og:title" content="Ben Halpern — DEV Community Profile">'
-        '<link rel="canonical" href="https://dev.to/ben"></head><body></body></html>'
+        '<html><head><meta property="og:title" content="thibault (1900)">'
+        '<meta property="og:image" content="https://lichess1.org/assets/logo/lichess-tile-wide.png">'
+        '<meta name="twitter:image" content="https://lichess1.org/assets/logo/lichess-tile.png">'
+        '<link rel="canonical" href="https://lichess.org/@/thibault"></head>'
+        '<body><main class="page-menu" data-username="thibault">'
+        '<div class="page-menu__content box user-show"></div></main></body></html>'
     )
-    httpserver.expect_request("/ben").respond_with_data(body, content_type="text/html")
+    httpserver.expect_request("/@/thibault").respond_with_data(body, content_type="text/html")
     config = SourceConfig(
-        name="devto", type="profile_pages", base_url=httpserver.url_for(""), options={"site": "devto"}
+        name="lichess", type="profile_pages", base_url=httpserver.url_for(""), options={"site": "lichess"}
     )
-    profile = ProfilePagesSource(config, HttpClient(NET)).lookup("ben")
-    assert profile.display_name == "Ben Halpern — DEV Community Profile"
+    profile = ProfilePagesSource(config, HttpClient(NET)).lookup("thibault")
+    assert profile.display_name == "thibault (1900)"
+    assert profile.avatar_url is None  # the logo is not a profile photo: Lichess has none
     # A canonical URL on another host is not this page's id.
-    assert profile.platform_id == httpserver.url_for("/ben")
+    assert profile.platform_id == httpserver.url_for("/@/thibault")
 
 
 def test_self_check_reports_known_handles_that_misbehave(httpserver, sites_file, robots):
@@ -253,7 +264,7 @@ def config(**options) -> SourceConfig:
     [
         ({"site": "no-such-site"}, r"unknown site 'no-such-site' \(known: .*devto"),
         ({}, "'site' is required"),
-        ({"site": "codeberg"}, "behind anubis; automated probes there are not supported"),
+        ({"site": "codeberg"}, r"behind bot protection \(anubis, tls-fingerprint\); automated probes .* not supported"),
         ({"site": "demo", "sites_file": "/nonexistent/sites.json"}, "sites file not found"),
     ],
 )
@@ -396,3 +407,342 @@ def test_parse_tolerates_junk():
     junk = f'<script type="application/ld+json">{deep}</script><script type="application/ld+json">42</script>'
     fields = parse_profile_page(f"<head>{junk}<link rel=canonical href='http://[bad'></head>", "https://s.example/")
     assert fields.canonical_url is None and fields.display_name == ""
+
+
+# --- what the public site lists and the sites' own code say -------------------------
+
+
+def usable_copy(tmp_path, key: str) -> str:
+    """A sites file holding the bundled entry ``key`` with its protection removed, so a local
+    server can stand in for the site and the entry's own data (markers, rules) is what is tested."""
+    path = tmp_path / f"{key}.json"
+    path.write_text(json.dumps({"sites": {key: {**load_sites()[key], "protection": []}}}))
+    return str(path)
+
+
+def bundled_source(httpserver, tmp_path, key: str) -> ProfilePagesSource:
+    options = {"site": key, "sites_file": usable_copy(tmp_path, key)}
+    config = SourceConfig(name=key, type="profile_pages", base_url=httpserver.url_for("").rstrip("/"), options=options)
+    return ProfilePagesSource(config, HttpClient(NET))
+
+
+@pytest.mark.parametrize(
+    ("key", "protection"),
+    [("liberapay", "cloudflare"), ("devto", "other"), ("codeberg", "anubis"), ("codeberg", "tls-fingerprint")],
+)
+def test_protection_is_recorded_as_the_site_lists_record_it(key, protection):
+    """WhatsMyName wmn-data.json: Liberapay 'cloudflare', dev.to 'other'; Maigret data.json:
+    Liberapay 'cf_js_challenge', codeberg.org 'tls_fingerprint'; Codeberg announced Anubis itself."""
+    assert protection in load_sites()[key]["protection"]
+
+
+@pytest.mark.parametrize("key", [key for key, entry in load_sites().items() if entry["protection"]])
+def test_every_protected_bundled_site_is_refused_before_any_request(httpserver, key):
+    """A protected site is skipped, never probed: no page of it can be found or missing."""
+    config = SourceConfig(name=key, type="profile_pages", base_url=httpserver.url_for(""), options={"site": key})
+    with pytest.raises(ConfigError, match=rf"site '{key}' is behind bot protection \(.+\)"):
+        ProfilePagesSource(config, HttpClient(NET))
+    assert httpserver.log == []
+
+
+# Liberapay's simplates/blocked-profile.spt in templates/layouts/base.html: what a visitor gets for a
+# profile an admin marked spam or fraud (get_participant renders it with HTTP 200; title unset).
+LIBERAPAY_BLOCKED = """<!DOCTYPE html>
+<html lang="en">
+<head prefix="og: http://ogp.me/ns#">
+    <title>Liberapay</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1.0">
+    <meta name="theme-color" content="#f6c915">
+</head>
+<body>
+    <nav class="navbar navbar-liberapay navbar-static-top navbar-collapse" id="navbar">
+        <div class="container"><ul class="nav navbar-nav"><li><a href="/explore/">Explore</a></li></ul></div>
+    </nav>
+    <div id="main">
+        <div class="container">
+            <div id="subnav"></div>
+<p class="text-center font-lg">
+<br>
+This profile is marked as spam or fraud.
+<br>
+</p>
+        </div>
+    </div>
+    <footer class="container" role="navigation"><ul><li><a href="/about/">About</a></li></ul></footer>
+</body>
+</html>"""
+
+
+def liberapay_profile(alert: str = "", statement: str = "Fundraising for our school robotics club.") -> str:
+    """templates/layouts/profile-base.html + profile.html + www/%username/index.html.spt, trimmed."""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head prefix="og: http://ogp.me/ns#">
+    <meta property="og:title" content="janedoe's profile - Liberapay">
+    <meta property="og:type" content="profile">
+    <meta property="og:url" content="https://liberapay.com/janedoe">
+    <meta property="og:image" content="https://avatars.example/janedoe.png">
+    <meta property="og:site_name" content="Liberapay">
+    <meta name="twitter:card" content="summary">
+    <meta property="og:description" content="{statement}">
+    <title>janedoe's profile - Liberapay</title>
+</head>
+<body>
+<div id="main">
+<div class="container"><div class="row"><div class="col-md-10 col-md-offset-1 col-lg-8 col-lg-offset-2">
+    {alert}
+    <div class="profile-header">
+        <div class="avatar-cutter-120"><div class="avatar-centerer">
+        <img class="avatar" src="https://avatars.example/janedoe.png" alt="Avatar" /></div></div>
+        <h1>Jane Doe<br><small>@janedoe</small></h1>
+        <p class="summary" lang="en">{statement}</p>
+    </div>
+</div></div></div>
+<div class="container"><section class="profile-statement" lang="en"><p>{statement}</p></section></div>
+</div>
+</body>
+</html>"""
+
+
+def test_liberapay_blocked_profile_is_found_with_the_spam_verdict(httpserver, tmp_path, robots):
+    """Liberapay's get_participant shows visitors blocked-profile.spt for a profile marked spam or
+    fraud (is_suspended): no profile marker, only the verdict. The account exists: found, SPAM, and
+    nothing on the page is taken as the owner's (its <title> is just 'Liberapay')."""
+    robots()
+    httpserver.expect_request("/spammer").respond_with_data(LIBERAPAY_BLOCKED, content_type="text/html; charset=utf-8")
+    profile = bundled_source(httpserver, tmp_path, "liberapay").lookup("spammer")
+    assert profile is not None
+    assert profile.moderation == (SPAM,)
+    assert (profile.handle, profile.display_name, profile.description, profile.avatar_url) == ("spammer", "", "", None)
+    assert profile.profile_url == profile.platform_id == httpserver.url_for("/spammer")
+    assert profile.raw == LIBERAPAY_BLOCKED
+
+
+def test_liberapay_profile_with_the_verdict_alert_keeps_its_fields(httpserver, tmp_path, robots):
+    """templates/layouts/profile.html: the owner and admins see the profile, with the verdict in a
+    p.alert.alert-warning above the header."""
+    robots()
+    alert = '<p class="alert alert-warning text-center">This profile is marked as spam or fraud.</p>'
+    httpserver.expect_request("/janedoe").respond_with_data(liberapay_profile(alert), content_type="text/html")
+    profile = bundled_source(httpserver, tmp_path, "liberapay").lookup("janedoe")
+    assert profile.moderation == (SPAM,)
+    assert profile.display_name == "janedoe's profile - Liberapay"
+    assert profile.avatar_url == "https://avatars.example/janedoe.png"  # og:image: the avatar the owner chose
+
+
+def test_the_owners_own_words_are_not_the_sites_verdict(httpserver, tmp_path, robots):
+    """A statement or summary saying the same words is the owner's text (Liberapay escapes their
+    HTML): found, with no moderation."""
+    robots()
+    words = "This profile is marked as spam or fraud."
+    httpserver.expect_request("/janedoe").respond_with_data(
+        liberapay_profile(statement=words), content_type="text/html"
+    )
+    profile = bundled_source(httpserver, tmp_path, "liberapay").lookup("janedoe")
+    assert profile is not None and profile.moderation == ()
+    assert profile.description == words
+
+
+def test_liberapay_unknown_and_closed_accounts(httpserver, tmp_path, robots):
+    """Liberapay: unknown usernames 404 (missing); closed accounts answer 410 ClosedAccount (unknown)."""
+    robots()
+    httpserver.expect_request("/nobody").respond_with_data("<h1>Page not found</h1>", status=404)
+    httpserver.expect_request("/closed").respond_with_data("This account is closed", status=410)
+    source = bundled_source(httpserver, tmp_path, "liberapay")
+    assert source.lookup("nobody") is None
+    with pytest.raises(ParseError, match="unexpected HTTP 410"):
+        source.lookup("closed")
+
+
+# Forem's users/_meta (og:image = user_social_image_url, the generated card) and
+# StoriesController#set_user_json_ld (image = profile_image_url_for(length: 320)); values invented.
+DEVTO_PAGE = """<!DOCTYPE html><html lang="en"><head>
+<title>Ana Ruiz - DEV Community</title>
+<link rel="canonical" href="https://dev.to/ana_ruiz" />
+<meta name="description" content="Math teacher.">
+<meta property="og:type" content="website" />
+<meta property="og:url" content="https://dev.to/ana_ruiz" />
+<meta property="og:title" content="Ana Ruiz — DEV Community Profile" />
+<meta property="og:image" content="https://dev.to/social_previews/user/4242.png">
+<meta property="og:description" content="Math teacher." />
+<meta property="og:site_name" content="DEV Community" />
+<meta name="twitter:card" content="summary_large_image">
+<meta name="twitter:title" content="Ana Ruiz — DEV Community Profile">
+<meta name="twitter:image:src" content="https://dev.to/social_previews/user/4242.png">
+</head><body>
+<script type="application/ld+json">
+{"@context": "http://schema.org", "@type": "Person",
+ "mainEntityOfPage": {"@type": "WebPage", "@id": "https://dev.to/ana_ruiz"},
+ "url": "https://dev.to/ana_ruiz", "sameAs": ["https://github.com/anaruiz"],
+ "image": "https://media.example/uploads/user/profile_image/4242/ana.png",
+ "name": "Ana Ruiz", "description": "Math teacher."}
+</script>
+<header class="profile-header crayons-card"><span class="crayons-avatar crayons-avatar--3xl">
+<img src="https://media.example/uploads/user/profile_image/4242/ana.png" width="128" height="128"
+ alt="Ana Ruiz profile picture" class="crayons-avatar__image"></span></header>
+</body></html>"""
+
+
+def test_devto_avatar_is_the_profile_photo_not_the_social_card(httpserver, tmp_path, robots):
+    """Forem: og:image and twitter:image:src are SocialImageHelper#user_social_image_url (a generated
+    card); the photo is the JSON-LD Person's image (Forem's user_show request spec pins it)."""
+    robots()
+    httpserver.expect_request("/ana_ruiz").respond_with_data(DEVTO_PAGE, content_type="text/html; charset=utf-8")
+    profile = bundled_source(httpserver, tmp_path, "devto").lookup("ana_ruiz")
+    assert profile.avatar_url == "https://media.example/uploads/user/profile_image/4242/ana.png"
+    assert profile.display_name == "Ana Ruiz — DEV Community Profile"
+    # The parser's default (og:image first) would have taken the card:
+    assert parse_profile_page(DEVTO_PAGE, "https://dev.to/ana_ruiz").avatar_url.endswith(
+        "/social_previews/user/4242.png"
+    )
+
+
+def test_devto_handles_with_a_dash_are_asked(httpserver, tmp_path, robots):
+    """Forem's Organization::SLUG_REGEXP allows '-' (orgs share the /{handle} namespace); Sherlock's and
+    Maigret's regexCheck for dev.to accept it. Such a handle is asked, not declared missing."""
+    robots()
+    org = DEVTO_PAGE.replace('"@type": "Person"', '"@type": "Organization"')
+    httpserver.expect_request("/lincoln-math").respond_with_data(org, content_type="text/html")
+    httpserver.expect_request("/ana-ruiz").respond_with_data("<h1>404</h1>", status=404)
+    source = bundled_source(httpserver, tmp_path, "devto")
+    profile = source.lookup("lincoln-math")
+    assert profile is not None and profile.handle == "lincoln-math"
+    assert profile.avatar_url is None  # an Organization's JSON-LD image is not read as a person's photo
+    assert source.lookup("ana-ruiz") is None
+    assert paths(httpserver) == ["/robots.txt", "/lincoln-math", "/ana-ruiz"]
+
+
+@pytest.mark.parametrize(
+    ("key", "handle", "allowed"),
+    [
+        ("devto", "ana_ruiz", True),  # Forem User::USERNAME_REGEXP, 2..30
+        ("devto", "lincoln-math", True),  # Forem Organization::SLUG_REGEXP; Sherlock/Maigret regexCheck
+        ("devto", "2cool", True),  # Forem allows a leading digit (Sherlock/Maigret's ^[a-zA-Z] is narrower)
+        ("devto", "a" * 30, True),
+        ("devto", "a" * 31, False),
+        ("devto", "ana.ruiz", False),
+        ("codeberg", "a" * 40, True),  # Forgejo: MaxSize(40)
+        ("codeberg", "a" * 41, False),
+        ("codeberg", "ana.ruiz-2", True),  # Forgejo validUsernamePatternWithDots
+        ("codeberg", "-ana", False),
+        ("lichess", "1e4", True),  # lila historicalUsernameRegex: old accounts may start with a digit
+        ("lichess", "a" * 30, True),
+        ("lichess", "a" * 31, False),
+        ("lichess", "ana-", False),
+        ("liberapay", "jane.doe", True),  # Liberapay Participant.check_username: 1..32, -_. allowed
+        ("liberapay", "a" * 32, True),
+        ("liberapay", "a" * 33, False),
+        ("liberapay", ".jane", False),
+    ],
+)
+def test_handle_rules_follow_the_sites_published_rules(key, handle, allowed):
+    """Each site's own username rule (source named per case), never narrower than what it accepts."""
+    assert (re.fullmatch(load_sites()[key]["handle_pattern"], handle) is not None) == allowed
+
+
+# --- the site-data fields: avatar_from and moderation -----------------------------------
+
+
+MODERATED = {
+    **SITE,
+    "moderation": [{"status": 200, "selector": "div.flag", "text": "Marked as spam.", "verdict": "spam"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "verdicts", "outcome"),
+    [
+        (200, f'<b {MARKER}></b><div class="flag">Marked   as\nspam.</div>', (SPAM,), FOUND),
+        (200, '<div class="flag">Marked as spam.</div>', (SPAM,), FOUND),  # the verdict alone
+        (200, '<div class="flag">Marked as spam. Not really!</div>', (), UNKNOWN),  # not the whole text
+        (200, "<p>Marked as spam.</p>", (), UNKNOWN),  # not in the site's element
+        (404, '<div class="flag">Marked as spam.</div>', (), MISSING),  # another status: not the rule
+    ],
+)
+def test_moderation_verdicts_and_decide(status, body, verdicts, outcome):
+    assert moderation_verdicts(MODERATED, status, body) == verdicts
+    assert decide(MODERATED, status, body, verdicts) == outcome
+
+
+def test_a_verdict_on_a_missing_page_is_unknown():
+    site = {**MODERATED, "missing": {"status": 200, "contains": "No such user"}}
+    body = '<div class="flag">Marked as spam.</div> No such user'
+    verdicts = moderation_verdicts(site, 200, body)
+    assert verdicts == (SPAM,) and decide(site, 200, body, verdicts) == UNKNOWN
+
+
+def test_moderation_through_a_source(httpserver, tmp_path, robots):
+    path = tmp_path / "sites.json"
+    path.write_text(json.dumps({"sites": {"demo": MODERATED}}))
+    robots()
+    httpserver.expect_request("/@/jane").respond_with_data(
+        page('<div class="flag">Marked as spam.</div>', '<meta property="og:title" content="Jane">')
+    )
+    httpserver.expect_request("/@/ana").respond_with_data(page("<p>Marked as spam.</p>"))
+    source = make_source(httpserver, path)
+    jane = source.lookup("jane")
+    assert (jane.display_name, jane.moderation) == ("Jane", (SPAM,))
+    assert source.lookup("ana").moderation == ()
+
+
+AVATARS = (
+    '<meta property="og:image" content="/card.png">'
+    '<meta name="twitter:image" content="/twitter.png">'
+    '<script type="application/ld+json">{"@type": "Person", "image": "/ld.png"}</script>'
+    '<img class="avatar" src="/photo.png" data-full="/photo-full.png">'
+)
+
+
+@pytest.mark.parametrize(
+    ("avatar_from", "avatar"),
+    [
+        (AVATAR_PLACES, "/card.png"),  # the default order
+        (["json-ld"], "/ld.png"),
+        (["twitter:image", "og:image"], "/twitter.png"),
+        ([{"selector": "img.avatar", "attribute": "data-full"}], "/photo-full.png"),
+        ([{"selector": "img.missing", "attribute": "src"}, "json-ld"], "/ld.png"),  # next place when absent
+        ([], None),  # the site has no profile photos
+    ],
+)
+def test_avatar_from_names_where_the_photo_is(avatar_from, avatar):
+    fields = parse_profile_page(
+        f"<html><head>{AVATARS}</head></html>", "https://site.example/u/jane", avatar_from=avatar_from
+    )
+    assert fields.avatar_url == (f"https://site.example{avatar}" if avatar else None)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"avatar_from": "json-ld"}, "'avatar_from' must be a list"),
+        ({"avatar_from": ["og:img"]}, "unknown place 'og:img'"),
+        ({"avatar_from": [{"selector": "img", "attribute": ""}]}, "'avatar_from.attribute' must name an attribute"),
+        ({"avatar_from": [{"selector": "img[", "attribute": "src"}]}, "'avatar_from.selector' is not a CSS selector"),
+        ({"avatar_from": [{"selector": "img", "attribute": "src", "size": 1}]}, "element has unknown key 'size'"),
+        ({"avatar_from": [42]}, "entries must be a place name or an object"),
+        ({"moderation": []}, "'moderation' must be a non-empty list"),
+        ({"moderation": ["spam"]}, "rules must be objects"),
+        ({"moderation": [{"status": 200, "selector": "p", "text": "x"}]}, "rule needs 'verdict'"),
+        ({"moderation": [{**MODERATED["moderation"][0], "verdict": "bad"}]}, "'moderation.verdict' must be one of"),
+        ({"moderation": [{**MODERATED["moderation"][0], "status": 700}]}, "'moderation.status' must be an HTTP"),
+        ({"moderation": [{**MODERATED["moderation"][0], "selector": "p:nope"}]}, "'moderation.selector' is not"),
+        ({"moderation": [{**MODERATED["moderation"][0], "text": " "}]}, "'moderation.text' must be a non-empty"),
+        ({"moderation": [{**MODERATED["moderation"][0], "why": "x"}]}, "rule has unknown key 'why'"),
+        ({"moderation": [{**MODERATED["moderation"][0], "status": 404}]}, "with the 'missing' status needs"),
+    ],
+)
+def test_validate_site_names_each_problem_of_the_new_fields(change, problem):
+    problems = validate_site({**SITE, **change})
+    assert any(problem in p for p in problems), problems
+
+
+def test_valid_new_fields_pass_and_the_schema_spells_them_the_same():
+    assert validate_site(MODERATED) == []
+    assert validate_site({**SITE, "avatar_from": ["json-ld", {"selector": "img.a", "attribute": "src"}]}) == []
+    assert validate_site({**SITE, "avatar_from": []}) == []
+    schema = json.loads(resources.files("sources").joinpath("sites.schema.json").read_text(encoding="utf-8"))
+    defs = schema["$defs"]
+    assert defs["site"]["properties"]["avatar_from"]["items"]["oneOf"][0]["enum"] == list(AVATAR_PLACES)
+    assert defs["moderation_rule"]["required"] == list(MODERATION_KEYS)
+    assert defs["moderation_rule"]["properties"]["verdict"]["enum"] == list(VERDICTS)
+    assert VERDICTS["spam"] == SPAM

@@ -15,6 +15,7 @@ from PIL import Image
 
 from watcher.demo.appview import FakeAppView
 from watcher.demo.portraits import jpeg, portrait, recompressed
+from watcher.demo.sample import OFFICIAL
 from watcher.demo.server import LocalServer
 
 
@@ -34,7 +35,7 @@ def test_scan_finds_impostors_and_logo_misuse_only(tmp_path, world, enrolled):
     labels = {(f["source"], f["handle"]): world.label_of(f["source"], f["handle"]) for f in found}
     kinds = [label.split(":")[0] for label in labels.values()]
     everything = [label.split(":")[0] for label in world.expected.values()]
-    assert kinds.count("impostor") == everything.count("impostor") == 8
+    assert kinds.count("impostor") == everything.count("impostor") == 9
     assert kinds.count("logo") == everything.count("logo") == 4  # one of them on a banner
     assert set(kinds) == {"impostor", "logo"}  # no namesake, stranger, own, official or hidden account
     assert {source for source, _ in labels} == {"bluesky", "mastodon"}
@@ -205,11 +206,12 @@ def test_broken_avatar_urls_are_recorded_as_unknown(tmp_path, world):
         },
         {"did": "did:plc:2", "handle": "b.bsky.social", "displayName": "Maria Garcia", "avatar": "/img/missing.jpg"},
     ]
+    actors += [a | {"avatar": None} for a in world.actors if a["handle"] == OFFICIAL]  # search sees it: not degraded
     with FakeAppView(actors, {}) as server:
         watcher = Watcher(write_config(tmp_path, server.base_url))
         watcher("people", "import", str(write_roster(tmp_path, world)))
         report = json.loads(watcher("scan", "--json").output)
-    assert report["status"] == "partial" and report["profiles_seen"] == 2
+    assert report["status"] == "partial" and report["profiles_seen"] == 3  # and the official account
     assert [p["reason"] for p in report["problems"]] == ["avatar_unknown", "avatar_unknown"]
     assert report["by_source"]["bluesky"]["avatars_unknown"] == 2
     assert findings(watcher) == []
@@ -302,7 +304,7 @@ def test_models_and_prints_from_an_older_version_are_reported_not_fatal(tmp_path
     assert "photos were enrolled by an older version" in result.output
     found = findings(enrolled)
     kinds = [world.label_of(f["source"], f["handle"]).split(":")[0] for f in found]
-    assert "logo" not in kinds and kinds.count("impostor") == 6  # the two found by their photo alone are not
+    assert "logo" not in kinds and kinds.count("impostor") == 7  # the two found by their photo alone are not
     assert all(f["evidence"]["rule"] != "photo" for f in found)
     (status,) = db.execute("SELECT status FROM scan_runs ORDER BY id DESC LIMIT 1").fetchone()
     assert status == "partial"

@@ -293,6 +293,8 @@ def scan_lines(report: pipeline.ScanReport) -> list[str]:
             f"  {name}: {stats.queries} queries ({stats.found} found, {stats.not_found} not found"
             f"{', unknown: ' + unknown if unknown else ''}), {stats.profiles} profiles"
         )
+        if stats.listed:
+            line += f" ({stats.listed} listed by its directory)"
         if stats.avatars_unknown:
             line += f", {stats.avatars_unknown} avatars not checked"
         lines.append(line)
@@ -302,6 +304,8 @@ def scan_lines(report: pipeline.ScanReport) -> list[str]:
                 f"  {name}: {stats.rechecked} profiles re-checked ({stats.recheck_gone} gone, {unsure} unknown), "
                 f"{stats.resolved} findings resolved, {stats.reopened} reopened"
             )
+        if stats.degraded:
+            lines.append(f"  source {name} DEGRADED: {_printable(stats.degraded)}")
         if stats.gave_up:
             lines.append(
                 f"  source {name} stopped: {_printable(stats.gave_up)} ({stats.skipped} queries left for next scan)"

@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from notifications.render import render_alert
 from notifications.transport import envelope_address, open_transport
-from sources.base import NAME, Profile, Source
+from sources.base import NAME, Browsable, Profile, SearchRule, Source
 from sources.http import HttpClient
 from sources.registry import build_source
 from storage import audit as audit_store
@@ -51,6 +51,7 @@ from watcher.matching.photo_check import PhotoPrint
 from watcher.pictures import LogoSearch, ProfilePictures
 from watcher.query_plan import Query, plan_queries
 from watcher.roster import RosterResult, read_roster
+from watcher.sight import check_sight, known_accounts
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,11 @@ class SourceStats:
     unknown: dict[str, int] = field(default_factory=dict)
     skipped: int = 0  # not tried this scan (source given up or out of budget); first next time
     profiles: int = 0
+    listed: int = 0  # accounts its directory listed (Browsable sources), whatever their name
     avatars_unknown: int = 0
     gave_up: str | None = None
+    degraded: str | None = None  # why its search looks blind this scan (see watcher.sight)
+    known_seen: str = ""  # "seen/known" accounts search must return, when it has any
     # Re-checks of the profiles findings depend on (see _recheck_findings).
     rechecked: int = 0  # asked for directly (profiles search already returned are not asked again)
     recheck_gone: int = 0  # the platform said the profile is gone
@@ -88,8 +92,11 @@ class SourceStats:
             "unknown": dict(self.unknown),
             "skipped": self.skipped,
             "profiles": self.profiles,
+            "listed": self.listed,
             "avatars_unknown": self.avatars_unknown,
             "gave_up": self.gave_up,
+            "degraded": self.degraded,
+            "known_seen": self.known_seen,
             "rechecked": self.rechecked,
             "recheck_gone": self.recheck_gone,
             "recheck_unknown": dict(self.recheck_unknown),
@@ -120,6 +127,8 @@ class ScanReport:
             return "interrupted"
         if self.stats and all(s.gave_up and not (s.found or s.not_found) for s in self.stats.values()):
             return "failed"
+        if any(s.degraded for s in self.stats.values()):
+            return "degraded"
         troubled = any(s.unknown or s.avatars_unknown or s.gave_up or s.skipped for s in self.stats.values())
         return "partial" if troubled or self.problems else "ok"
 
@@ -187,7 +196,8 @@ def run_scan(
         workers=os.cpu_count() or 1,  # an avatar's photo candidates are verified on every core
     )
     logo_search = LogoSearch(logos)
-    queries = plan_queries(people, config.district)
+    plans: dict[SearchRule, list[Query]] = {}
+    domains = local_domains(config)
     http = HttpClient(config.network, session)
     sources = [build_source(source_config, http) for source_config in source_configs]  # bad types fail now
     report = ScanReport(
@@ -208,7 +218,18 @@ def run_scan(
             def searched(done: int, total: int, found: int, name: str = source.name) -> None:
                 tell(ScanProgress(name, "searching", done, total, report.profiles_seen + found, report.findings_new))
 
-            profiles = _run_queries(db, source, queries, stats, report, stopping, searched)
+            rule = source.search_rule
+            if rule not in plans:
+                plans[rule] = plan_queries(people, config.district, rule=rule)
+            # The directory first: a few requests that meet accounts whatever their name, before a
+            # rate limit can stop the source.
+            listed = _browse(source, stats, report) if isinstance(source, Browsable) else {}
+            profiles = _run_queries(db, source, plans[rule], stats, report, stopping, searched)
+            if not (stats.gave_up or report.interrupted):
+                known = known_accounts(source.name, config.district.official_accounts, people, domains.get(source.name))
+                _check_sight(source, known, profiles, stats, report)
+            for platform_id, profile in listed.items():
+                profiles.setdefault(platform_id, profile)
             profiles |= _recheck_findings(db, source, profiles, stats, report, stopping)
             for checked, profile in enumerate(profiles.values()):
                 tell(
@@ -360,6 +381,32 @@ def _run_queries(
     return profiles
 
 
+def _browse(source: Browsable, stats: SourceStats, report: ScanReport) -> dict[str, Profile]:
+    """The accounts the source's directory lists, whatever their name; a failure is recorded, never fatal."""
+    name = getattr(source, "name", "?")
+    try:
+        listed = {p.platform_id: p for p in source.directory()}
+    except SourceError as exc:
+        stats.unknown[exc.reason] = stats.unknown.get(exc.reason, 0) + 1
+        _problem(report, name, exc.reason, f"directory: {exc}")
+        log.warning("%s: directory: %s", name, exc)
+        return {}
+    stats.listed = len(listed)
+    return listed
+
+
+def _check_sight(
+    source: Source, known: list[str], profiles: dict[str, Profile], stats: SourceStats, report: ScanReport
+) -> None:
+    answered = stats.found + stats.not_found
+    sight = check_sight(source, known, profiles.values(), answered=answered, found=stats.found)
+    stats.known_seen = f"{sight.seen}/{sight.known}" if sight.known else ""
+    if sight.degraded:
+        stats.degraded = sight.degraded
+        _problem(report, source.name, "degraded", sight.degraded)
+        log.warning("%s: degraded: %s", source.name, sight.degraded)
+
+
 def _recheck_findings(
     db: Database,
     source: Source,
@@ -380,7 +427,7 @@ def _recheck_findings(
     targets = findings_store.recheck_targets(db, source.name)
     for target in targets:
         if target.platform_id in searched:
-            stats.reopened += len(findings_store.profile_present(db, target.profile_id))
+            _rechecked(db, target.profile_id, searched[target.platform_id], stats)
     todo = [t for t in targets if t.platform_id not in searched]
     found: dict[str, Profile] = {}
     if stats.gave_up:  # the source failed its searches: asking again now would fail too
@@ -409,13 +456,22 @@ def _recheck_findings(
                 break
             continue
         failures_in_row = 0
-        if profile is None:
-            stats.recheck_gone += 1
-            stats.resolved += len(findings_store.profile_missing(db, target.profile_id))
-        else:
-            stats.reopened += len(findings_store.profile_present(db, target.profile_id))
+        if _rechecked(db, target.profile_id, profile, stats):
             found.setdefault(profile.platform_id, profile)
     return found
+
+
+def _rechecked(db: Database, profile_id: int, profile: Profile | None, stats: SourceStats) -> bool:
+    """Record what a re-check learnt: gone, marked by the platform's moderators (which counts like
+    a takedown: they acted), or there. True when the profile is there to be matched again."""
+    if profile is None or profile.moderation:
+        stats.recheck_gone += 1
+        stats.resolved += len(
+            findings_store.profile_missing(db, profile_id, moderated=profile.moderation if profile else ())
+        )
+        return profile is not None
+    stats.reopened += len(findings_store.profile_present(db, profile_id))
+    return True
 
 
 def _problem(report: ScanReport, source: str, reason: str, message: str, **extra: str) -> None:

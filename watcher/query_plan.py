@@ -12,17 +12,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sources.base import HANDLE, NAME
+from sources.base import HANDLE, NAME, SearchRule
 from watcher.config import DistrictConfig
+from watcher.matching.affiliation import school_core
 from watcher.matching.name_parts import _ascii, _key, nicknames_of, split_name, strip_accents
 from watcher.models import Person
 
-MAX_NAME_QUERIES = 8
+MAX_NAME_QUERIES = 16
 # Latin letters impostors most often swap for the Cyrillic letters drawn the same: a search for
 # the name never finds "Jоsе Gаrсíа", so the name is also searched written that way. Only one
 # spelling can be asked; this one replaces every letter of the common set, as the tools do.
 _SWAPPED = "aceiopxyABCEHIKMOPTX"
 MAX_HANDLE_QUERIES = 8
+
+# The forms a name is searched in. Which ones a platform needs follows from how its search
+# matches (``SearchRule``): a phrase search in order with accents needs the unaccented and
+# surname-first forms; a whole-word search that folds accents finds those with the name itself.
+AS_SHOWN = "as shown"  # the name, an alias, a nickname, without middle names: as people display it
+UNACCENTED = "unaccented"  # "Maria Garcia" for "María García"
+SURNAME_FIRST = "surname first"  # "Anderson Patricia", "Anderson, Patricia"
+JOINED = "joined"  # "patricia.anderson", "patricia_anderson", "patriciaanderson": one word to a search
+HANDLE_SHAPED = "handle-shaped"  # "panderson", "andersonpatricia": usernames, for searches that match handles
+FORMS = (AS_SHOWN, UNACCENTED, SURNAME_FIRST, JOINED, HANDLE_SHAPED)
 
 
 @dataclass(frozen=True)
@@ -30,25 +41,43 @@ class Query:
     kind: str  # NAME or HANDLE
     text: str
     for_people: tuple[int, ...] = ()  # empty: a district-level query (logo misuse, posing as the district)
+    form: str = AS_SHOWN  # for NAME queries: which form of the name (see FORMS)
 
     @property
     def key(self) -> str:
         return f"{self.kind}:{_key(self.text)}"
 
 
+def needs(rule: SearchRule, form: str) -> bool:
+    """Whether a search that matches by ``rule`` finds anything with this form of a name that the
+    other forms it is sent do not find."""
+    if form == AS_SHOWN:
+        return rule.names
+    if form == UNACCENTED:
+        return rule.names and not rule.folds_accents
+    if form == SURNAME_FIRST:
+        return rule.names and not rule.any_order
+    if form == JOINED:
+        return rule.names or rule.handles
+    return form == HANDLE_SHAPED and rule.handles
+
+
 def plan_queries(
     people: Sequence[Person],
     district: DistrictConfig,
     *,
+    rule: SearchRule | None = None,
     max_names: int = MAX_NAME_QUERIES,
     max_handles: int = MAX_HANDLE_QUERIES,
 ) -> list[Query]:
-    """All queries of one scan, in the order a limited budget should spend them.
+    """All queries of one scan for a source whose search matches by ``rule`` (None: every form),
+    in the order a limited budget should spend them.
 
-    The district's queries come first (a handful, and they find fan pages wearing the logo and
-    accounts naming a school); then everyone's most telling query, then everyone's second, and
-    so on: when a platform's rate limit stops a scan early, every person has had their best
-    searches, and the stalest-first order of later scans (see pipeline) picks up the rest.
+    The district's queries come first (a handful: its name, keywords, schools, and their
+    distinctive cores; they find fan pages wearing the logo and accounts naming a school); then
+    everyone's most telling query, then everyone's second, and so on: when a platform's rate
+    limit stops a scan early, every person has had their best searches, and the stalest-first
+    order of later scans (see pipeline) picks up the rest.
     """
     owners: dict[str, list[int]] = {}
     first: dict[str, Query] = {}
@@ -61,28 +90,25 @@ def plan_queries(
         if person_id is not None and person_id not in owners[query.key]:
             owners[query.key].append(person_id)
 
-    schools = sorted({p.school for p in people if p.school})
-    for text in (district.name, *district.keywords, *schools):
-        add(Query(NAME, " ".join(text.split())), None)
+    if rule is None or rule.names:
+        schools = sorted({p.school for p in people if p.school})
+        # "Rio Seco", "Bayview": as bios shorten them ("Tutoring for Bayview kids")
+        cores = [school_core(text, min_words=1) or "" for text in (district.name, *schools)]
+        for text in (district.name, *district.keywords, *schools, *cores):
+            add(Query(NAME, " ".join(text.split())), None)
     ranked: list[list[Query]] = []  # ranked[i]: every person's i-th query
     for person in people:
-        mine = [
-            Query(kind, text)
-            for kind, texts, cap in (
-                (NAME, name_variants(person), max_names),
-                (HANDLE, handle_candidates(person), max_handles),
-            )
-            for text in list(dict.fromkeys(texts))[:cap]
-        ]
-        mine = _interleave([q for q in mine if q.kind == NAME], [q for q in mine if q.kind == HANDLE])
-        for rank, query in enumerate(mine):
+        names = [Query(NAME, text, (person.id,), form) for form, text in name_forms(person)]
+        names = [q for q in names if rule is None or needs(rule, q.form)][:max_names]
+        handles = [Query(HANDLE, text, (person.id,)) for text in handle_candidates(person)[:max_handles]]
+        for rank, query in enumerate(_interleave(names, handles)):
             if rank == len(ranked):
                 ranked.append([])
-            ranked[rank].append(Query(query.kind, query.text, (person.id,)))
+            ranked[rank].append(query)
     for queries in ranked:
         for query in queries:
-            add(Query(query.kind, query.text), query.for_people[0])
-    return [Query(q.kind, q.text, tuple(owners[key])) for key, q in first.items()]
+            add(Query(query.kind, query.text, (), query.form), query.for_people[0])
+    return [Query(q.kind, q.text, tuple(owners[key]), q.form) for key, q in first.items()]
 
 
 def _interleave(a: list[Query], b: list[Query]) -> list[Query]:
@@ -94,24 +120,51 @@ def _interleave(a: list[Query], b: list[Query]) -> list[Query]:
     return out + longer[min(len(a), len(b)) :]
 
 
-def name_variants(person: Person) -> list[str]:
-    """Most telling first: the full name, aliases, without accents, the first surname of a
-    double surname, two nickname forms (Paco for Francisco), then the surnames alone
-    (for "Ms. García" style accounts)."""
-    out = [person.name, *person.aliases, strip_accents(person.name), lookalike_spelling(person.name)]
+def name_forms(person: Person) -> list[tuple[str, str]]:
+    """(form, text) for every way the person's name is searched, most telling first, each text once.
+
+    The full name; aliases; without middle names or initials ("Patricia Anderson" for "Patricia
+    K. Anderson": an impostor shows the short form, and a search for the full one requires the
+    initial); those without accents; the look-alike spelling; joined into one word; surname
+    first; the two likeliest usernames; two nickname forms (Paco for Francisco); both surnames
+    alone (for "Ms. García López" style accounts; a single common surname alone would flood the
+    results); the name with the surname's initial ("Mike J."); and the other usernames.
+    """
     given, surnames = split_name(person.name)
-    if given and surnames:
-        if len(surnames) > 1 or len(given) > 1:  # "María García", "José Torres"
-            short = f"{given[0]} {surnames[0]}"
-            out += [short, strip_accents(short)]
-        out += [f"{nickname.title()} {surnames[0]}" for nickname in nicknames_of(given[0])[:2]]
+    full = " ".join(person.name.split())
+    out: list[tuple[str, str]] = [(AS_SHOWN, full), *((AS_SHOWN, alias) for alias in person.aliases)]
+    short = f"{given[0]} {surnames[0]}" if given and surnames else ""
+    if short and (len(surnames) > 1 or len(given) > 1):  # "María García", "José Torres"
+        out.append((AS_SHOWN, short))
+    out += [(UNACCENTED, strip_accents(full)), (UNACCENTED, strip_accents(short)), (AS_SHOWN, lookalike_spelling(full))]
+    handles = [(HANDLE_SHAPED, handle) for handle in handle_candidates(person)]
+    nicknames: list[str] = []
+    if short:
+        first, last = _ascii(given[0]), _ascii(surnames[0])
+        out += [(JOINED, f"{first}.{last}"), (JOINED, f"{first}_{last}"), (JOINED, f"{first}{last}")]
+        reordered = f"{surnames[0]} {given[0]}"
+        out += [(SURNAME_FIRST, reordered), (SURNAME_FIRST, strip_accents(reordered))]
+        out += handles[:7]  # the likeliest usernames early: some searches match handles only
+        nicknames = [f"{nickname.title()} {surnames[0]}" for nickname in nicknames_of(given[0])[:2]]
+    out += [(AS_SHOWN, text) for text in nicknames] + [(UNACCENTED, strip_accents(text)) for text in nicknames]
     if len(surnames) > 1:
-        out.append(" ".join(surnames))  # distinctive enough alone; a single common surname is not
-    texts = [" ".join(text.split()) for text in out if text.strip()]
-    unique: dict[str, str] = {}
-    for text in texts:
-        unique.setdefault(_key(text), text)
+        out.append((AS_SHOWN, " ".join(surnames)))
+    if short:
+        initial = strip_accents(surnames[0])[0]
+        for name in (given[0], *(n.title() for n in nicknames_of(given[0])[:1])):
+            out.append((AS_SHOWN, f"{name} {initial}"))
+    out += handles
+    unique: dict[str, tuple[str, str]] = {}
+    for form, text in out:
+        text = " ".join(text.split())
+        if text:
+            unique.setdefault(_key(text), (form, text))
     return list(unique.values())
+
+
+def name_variants(person: Person) -> list[str]:
+    """Every text the person's name is searched as (``name_forms``), most telling first."""
+    return [text for _form, text in name_forms(person)]
 
 
 def lookalike_spelling(name: str) -> str:
@@ -136,7 +189,7 @@ def _cyrillic_twins() -> dict[str, str]:
 
 
 def handle_candidates(person: Person) -> list[str]:
-    """Usernames people commonly make from a name: janedoe, jane.doe, jdoe, doejane, …"""
+    """Usernames people commonly make from a name: janedoe, jane.doe, jane_doe, jane-doe, jdoe, doejane, …"""
     given, surnames = split_name(person.name)
     if not given or not surnames:
         return []
@@ -144,8 +197,9 @@ def handle_candidates(person: Person) -> list[str]:
     last, full_last = _ascii(surnames[0]), _ascii("".join(surnames))
     out = []
     for first in firsts[:2]:
-        out += [f"{first}{last}", f"{first}.{last}", f"{first}_{last}", f"{first[0]}{last}", f"{last}{first}"]
-    out += [f"{firsts[0]}{full_last}", f"{firsts[0]}-{last}", f"{last}.{firsts[0]}"]
+        out += [f"{first}{last}", f"{first}.{last}", f"{first}_{last}", f"{first}-{last}", f"{first[0]}{last}"]
+        out.append(f"{last}{first}")
+    out += [f"{firsts[0]}{full_last}", f"{last}.{firsts[0]}"]
     return [h for h in dict.fromkeys(out) if len(h) >= 3]
 
 

@@ -67,7 +67,7 @@ PURGE_EVERY = 24 * 3600.0
 CATCH_UP_DELAY = 1.0  # seconds from start to overdue work; scans are spaced by as much again
 STOP_GRACE = 60.0  # seconds running jobs get to reach their next stop check after SIGTERM
 LOCK_TRIES = 5  # `watcher status` peeks at the lock for an instant: do not mistake it for a service
-COMPLETED = frozenset({"ok", "partial", "failed"})  # a scan that ran to its end, whatever it found
+COMPLETED = frozenset({"ok", "partial", "degraded", "failed"})  # a scan that ran to its end, whatever it found
 
 Stop = Callable[[], bool]
 
@@ -509,6 +509,11 @@ def status_lines(status: dict[str, Any]) -> list[str]:
             f"last scan {source['last_scan_status'] or '-'}; {source['scans_7d']} scans, "
             f"{source['queries_7d']} queries, unknown: {unknown}, stopped {source['stopped_7d']} times"
         )
+        if source["last_degraded"]:
+            lines.append(
+                f"    DEGRADED in the last scan: {_printable(source['last_degraded'])}"
+                f" ({source['degraded_7d']} scans in 7 days)"
+            )
     coverage = status["coverage"]
     lines.append(f"staff searched in the last {coverage['window_days']} days (as of {coverage['as_of']}):")
     for source in coverage["sources"]:

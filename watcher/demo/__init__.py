@@ -185,7 +185,7 @@ def answer_key(world: World, found: list) -> list[str]:
         f"  namesakes flagged:        {hits('namesake')} (another face, no claim on the district)",
         f"  strangers flagged:        {hits('stranger')}",
         f"  own / official flagged:   {hits('own')} / {hits('official')}",
-        f"  hidden (asked not to be shown to logged-out viewers or not discoverable): {hits('hidden')} flagged",
+        f"  hidden (asked not to be shown to logged-out viewers): {hits('hidden')} flagged",
     ]
 
 

@@ -5,6 +5,11 @@ It speaks the real API shapes (``app.bsky.actor.searchActors`` with ``q``,
 among them the AppView's 400s for an unknown, taken-down or deactivated actor) and
 serves avatar images, on 127.0.0.1 only, optionally under a path prefix.
 
+Search matches as Bluesky's does (see ``search_rules``): by default like its search service
+(every query word, whole, over handle, display name and description); with
+``search="handles"`` like the AppView as published without one (a case-sensitive substring of
+the handle).
+
 Tests remove an actor by taking it out of ``actors``, or add its DID to ``taken_down`` or
 ``deactivated``: such actors drop out of search, and getProfile answers as the AppView does.
 """
@@ -15,8 +20,8 @@ from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from watcher.demo.search_rules import every_word, handle_substring
 from watcher.demo.server import LocalServer, send_json
-from watcher.matching.names import fold
 
 MAX_LIMIT = 100
 
@@ -25,9 +30,16 @@ class FakeAppView(LocalServer):
     """``actors`` are profileViews whose ``avatar`` may be a path on this server (``/img/x.jpg``)."""
 
     def __init__(
-        self, actors: Iterable[dict[str, Any]], images: dict[str, bytes] | None = None, prefix: str = "/bsky"
+        self,
+        actors: Iterable[dict[str, Any]],
+        images: dict[str, bytes] | None = None,
+        prefix: str = "/bsky",
+        search: str = "service",
     ) -> None:
         super().__init__(images)
+        if search not in ("service", "handles"):
+            raise ValueError("search must be 'service' or 'handles'")
+        self.search = search
         self.actors = list(actors)
         self.prefix = prefix.rstrip("/")
         self.taken_down: set[str] = set()  # DIDs removed by moderation
@@ -58,7 +70,10 @@ class FakeAppView(LocalServer):
         if not 1 <= limit <= MAX_LIMIT:
             return send_json(request, 400, {"error": "InvalidRequest", "message": f"limit must be 1..{MAX_LIMIT}"})
         visible = [a for a in self.actors if a.get("did") not in self.taken_down | self.deactivated]
-        hits = search_words(visible, query, ("displayName", "handle", "description"), "handle")
+        if self.search == "handles":
+            hits = handle_substring(visible, query, "handle")
+        else:
+            hits = every_word(visible, query, ("displayName", "handle", "description"), "handle")
         body: dict[str, Any] = {"actors": [self._view(a) for a in hits[offset : offset + limit]]}
         if offset + limit < len(hits):
             body["cursor"] = str(offset + limit)
@@ -84,16 +99,3 @@ class FakeAppView(LocalServer):
             if key in view:
                 view[key] = self.absolute(view[key])
         return view
-
-
-def search_words(records: list[dict[str, Any]], query: str, fields: tuple[str, ...], handle_field: str) -> list[dict]:
-    """Records sharing a word (3+ letters) with the query, best first: roughly what platforms do."""
-    words = [w for w in fold(query).split() if len(w) >= 3]
-    scored = []
-    for index, record in enumerate(records):
-        text = f" {fold(' '.join(str(record.get(f) or '') for f in fields))} "
-        handle = fold(str(record.get(handle_field) or "")).replace(" ", "")
-        hits = sum(1 for w in words if f" {w} " in text or w in handle)
-        if hits:
-            scored.append((-hits, index, record))
-    return [record for _, _, record in sorted(scored, key=lambda t: (t[0], t[1]))]

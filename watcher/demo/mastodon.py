@@ -1,11 +1,15 @@
 """A local stand-in for one Mastodon server's public API, for the demo and the tests.
 
-Real shapes: ``GET /api/v2/search?q=…&type=accounts&limit=≤40`` (anonymous callers get one
+Real shapes: ``GET /api/v1/directory?local=true&order=new&limit=≤80&offset=…`` (public: the
+accounts that opted in to the directory), ``GET /api/v2/search?q=…&type=accounts&limit=≤40`` (anonymous callers get one
 page: ``offset`` or ``resolve=true`` without a token is a 401), ``GET /api/v1/accounts/lookup``
 and ``GET /api/v1/accounts/:id`` (404 ``Record not found``; a suspended account is an empty
 Account with ``suspended: true``, as Mastodon 3.3+ shows it), Account objects with HTML
 ``note``s, the server's default ``missing.png`` avatar, and ``X-RateLimit-*`` headers whose
 reset is an ISO 8601 time.
+
+Search matches as Mastodon's database search does (see ``search_rules``): the query as one
+phrase of word prefixes, in order, over display name, username and domain; accents count.
 
 Tests remove an account by taking it out of ``accounts``, or suspend it by adding its id to
 ``suspended`` (it then drops out of search).
@@ -18,10 +22,11 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from watcher.demo.appview import search_words
+from watcher.demo.search_rules import phrase_prefix
 from watcher.demo.server import LocalServer, send_json
 
 MAX_LIMIT = 40
+MAX_DIRECTORY = 80
 LIMIT_PER_WINDOW = 300
 MISSING_AVATAR = "/avatars/original/missing.png"
 
@@ -37,6 +42,7 @@ class FakeMastodon(LocalServer):
         self.prefix = prefix.rstrip("/")
         self.token: str | None = None  # a token that unlocks paging, when a test sets one
         self.suspended: set[str] = set()  # ids of accounts the server's moderators suspended
+        self.limit_per_window = LIMIT_PER_WINDOW  # requests per 5 minutes, as Mastodon's default
         self._window_start = datetime.now(UTC)
         self._used = 0
 
@@ -47,6 +53,8 @@ class FakeMastodon(LocalServer):
     def route(self, request: BaseHTTPRequestHandler, path: str, params: dict[str, list[str]]) -> bool:
         if path == f"{self.prefix}/api/v2/search":
             self._search(request, params)
+        elif path == f"{self.prefix}/api/v1/directory":
+            self._directory(request, params)
         elif path == f"{self.prefix}/api/v1/accounts/lookup":
             self._lookup(request, params)
         elif path.startswith(f"{self.prefix}/api/v1/accounts/") and path.count("/") == self.prefix.count("/") + 4:
@@ -62,8 +70,8 @@ class FakeMastodon(LocalServer):
         self._used += 1
         reset = (self._window_start + timedelta(minutes=5)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return {
-            "X-RateLimit-Limit": str(LIMIT_PER_WINDOW),
-            "X-RateLimit-Remaining": str(max(0, LIMIT_PER_WINDOW - self._used)),
+            "X-RateLimit-Limit": str(self.limit_per_window),
+            "X-RateLimit-Remaining": str(max(0, self.limit_per_window - self._used)),
             "X-RateLimit-Reset": reset,
         }
 
@@ -82,9 +90,32 @@ class FakeMastodon(LocalServer):
             return send_json(request, 400, {"error": "Invalid limit"}, headers)
         query = (params.get("q") or [""])[0]
         visible = [a for a in self.accounts if a["id"] not in self.suspended]
-        hits = search_words(visible, query, ("display_name", "username", "acct", "note"), "username")
+        searchable = [a | {"domain": a["acct"].partition("@")[2]} for a in visible]
+        found = phrase_prefix(searchable, query, ("display_name", "username", "domain"), "acct")
+        hits = [self._by_id(a["id"]) for a in found]
         page = hits[offset : offset + limit]
         send_json(request, 200, {"accounts": [self._view(a) for a in page], "statuses": [], "hashtags": []}, headers)
+
+    def _directory(self, request: BaseHTTPRequestHandler, params: dict[str, list[str]]) -> None:
+        """The profile directory: accounts that opted in (``discoverable``), not suspended; ``local``
+        keeps this server's own; ``order=new`` newest first (else most recently active, here the same)."""
+        headers = self._limit_headers()
+        try:
+            limit = min(MAX_DIRECTORY, int((params.get("limit") or ["40"])[0]))
+            offset = int((params.get("offset") or ["0"])[0])
+        except ValueError:
+            return send_json(request, 422, {"error": "Validation failed"}, headers)
+        local = (params.get("local") or [""])[0] in ("true", "1")
+        listed = [
+            a
+            for a in self.accounts
+            if a.get("discoverable") is True and a["id"] not in self.suspended and not (local and "@" in a["acct"])
+        ]
+        listed.sort(key=lambda a: int(a["id"]), reverse=True)
+        send_json(request, 200, [self._view(a) for a in listed[offset : offset + limit]], headers)
+
+    def _by_id(self, account_id: str) -> dict[str, Any]:
+        return next(a for a in self.accounts if a["id"] == account_id)
 
     def _lookup(self, request: BaseHTTPRequestHandler, params: dict[str, list[str]]) -> None:
         headers = self._limit_headers()

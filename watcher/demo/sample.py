@@ -278,8 +278,15 @@ def build_world(strangers: int = 40) -> World:
         jpeg(portrait(541)),
         header=jpeg(banner_with(logo)),
     )
+    # Not discoverable, as remote accounts are whenever their server does not publish the flag:
+    # that governs directory listing, not whether the public profile may be read.
     world.add_mastodon(
-        "hidden", "david_kim_teach", "David Kim", "<p>Mesa Verde High School</p>", jpeg(david), discoverable=False
+        "impostor:david.kim@svusd.example",
+        "david_kim_teach",
+        "David Kim",
+        "<p>Mesa Verde High School</p>",
+        jpeg(david),
+        discoverable=False,
     )
 
     rnd = random.Random(2026)

@@ -88,8 +88,9 @@ GENERIC_SCHOOL_WORDS = frozenset(
 )
 
 
-def school_core(school: str) -> str | None:
+def school_core(school: str, min_words: int = 2) -> str | None:
     """A school's own name without the generic words ("Rio Seco" for Rio Seco Elementary), if
-    distinctive enough to look for: two words or more."""
+    distinctive enough to look for: ``min_words`` words or more (two to read a claim in a bio;
+    one is enough for a search, whose results are matched anyway)."""
     words = [w for w in school.split() if fold(w) not in GENERIC_SCHOOL_WORDS]
-    return " ".join(words) if len(words) >= 2 else None
+    return " ".join(words) if len(words) >= max(1, min_words) else None

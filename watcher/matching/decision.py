@@ -138,7 +138,7 @@ class Matcher:
         logo = self._match_logo(logo_sightings, owner)
         if logo:
             matches.append(logo)
-        return matches
+        return [_moderated(m, profile) for m in matches] if profile.moderation else matches
 
     def _owner(self, profile: Profile) -> int | None:
         owner = self.owner_of.get(profile.account)
@@ -241,6 +241,15 @@ class Matcher:
             "reasons": reasons,
         }
         return Match("logo_misuse", owner, round(min(0.5 + 0.5 * best.score, 1.0), 4), "logo", evidence)
+
+
+def _moderated(match: Match, profile: Profile) -> Match:
+    """The platform's own moderation verdict is evidence too: shown with the finding, not a signal
+    (it tells the employee the platform has acted; it does not make a finding on its own)."""
+    verdicts = ", ".join(profile.moderation)
+    reasons = [*match.evidence.get("reasons", []), f"the platform's moderators have marked this account: {verdicts}"]
+    evidence = match.evidence | {"moderation": list(profile.moderation), "reasons": reasons}
+    return Match(match.kind, match.person_id, match.score, match.rule, evidence)
 
 
 class _Verifier:

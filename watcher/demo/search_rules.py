@@ -1,0 +1,87 @@
+"""How the real platforms match an account search, for the stand-ins (see platform-notes).
+
+- **Bluesky's search service** (palomar): every query word must be a whole word of the handle,
+  display name or description, after case and accent folding. Words are split the way a
+  Unicode word segmenter does: letters joined by ``.``, ``_`` or an apostrophe stay one word
+  ("Graciela.Cruz"), a trailing dot does not ("K." is the word "k"), and a one-letter word
+  counts like any other. A handle is also a word by each of its dot-separated labels.
+- **Bluesky's AppView as published**, without a search service: a case-sensitive substring of
+  the handle (``handle LIKE '%q%'``); a query with a space or a capital finds nothing.
+- **Mastodon's database search** (PostgreSQL full text, ``simple`` configuration, the whole
+  query as one phrase): each query word must be a prefix of the next word of the display
+  name, username or domain, in order and adjacent. Case is folded, accents are not; the bio is
+  not searched. Dots join words (PostgreSQL reads "graciela.cruz" as one host-like word),
+  underscores and other punctuation split them. An exact ``user@domain`` comes first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+_UNICODE_WORD = re.compile(r"\w+(?:[.'’]\w+)*")
+_POSTGRES_WORD = re.compile(r"[^\W_]+(?:\.[^\W_]+)*")
+
+
+def fold(text: str) -> str:
+    """Case- and accent-folded, as a search service's analyzer does (``Gárcía`` → ``garcia``)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def unicode_words(text: str) -> list[str]:
+    return _UNICODE_WORD.findall(fold(text))
+
+
+def postgres_words(text: str) -> list[str]:
+    return _POSTGRES_WORD.findall(text.lower())
+
+
+def every_word(records: Iterable[dict[str, Any]], query: str, fields: Sequence[str], handle: str) -> list[dict]:
+    """Records with every query word among the words of ``fields``: Bluesky's search service."""
+    wanted = set(unicode_words(query))
+    return [r for r in records if wanted and wanted <= record_words(r, fields, handle)]
+
+
+def record_words(record: dict[str, Any], fields: Sequence[str], handle: str) -> set[str]:
+    """The words Bluesky's search service indexes for a record: its fields' words, and the handle
+    whole and by each dot-separated label."""
+    words = {w for f in fields if f != handle for w in unicode_words(str(record.get(f) or ""))}
+    handle_text = str(record.get(handle) or "")
+    return words | set(unicode_words(handle_text)) | {fold(label) for label in handle_text.split(".") if label}
+
+
+def handle_substring(records: Iterable[dict[str, Any]], query: str, handle: str) -> list[dict]:
+    """Records whose handle contains ``query`` as typed: Bluesky's AppView without a search service."""
+    if not query:
+        return []
+    return [record for record in records if query in str(record.get(handle) or "")]
+
+
+def phrase_prefix(records: Iterable[dict[str, Any]], query: str, fields: Sequence[str], acct: str) -> list[dict]:
+    """Records where the query's words, each a prefix of the next word, run in order in one of
+    ``fields``: Mastodon's database search. An exact ``acct`` match comes first."""
+    wanted = postgres_words(query)
+    if not wanted:
+        return []
+    exact = query.strip().lstrip("@").lower()
+    first, rest = [], []
+    for record in records:
+        if str(record.get(acct) or "").lower() == exact:
+            first.append(record)
+        elif any(runs(words, wanted) for words in field_words(record, fields)):
+            rest.append(record)
+    return first + rest
+
+
+def field_words(record: dict[str, Any], fields: Sequence[str]) -> list[list[str]]:
+    """Each field's words as Mastodon's database search reads them, in order."""
+    return [postgres_words(str(record.get(f) or "")) for f in fields]
+
+
+def runs(words: list[str], wanted: list[str]) -> bool:
+    """Whether ``wanted`` runs in ``words``, each a prefix of the word it meets, in order and adjacent."""
+    n = len(wanted)
+    return any(all(words[start + i].startswith(w) for i, w in enumerate(wanted)) for start in range(len(words) - n + 1))
