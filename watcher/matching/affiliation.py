@@ -84,7 +84,8 @@ def _mentions(words: str, place: str) -> bool:
 
 GENERIC_SCHOOL_WORDS = frozenset(
     "elementary middle high school academy charter magnet center centre primary secondary junior senior "
-    "preparatory prep community unified district k 8 escuela primaria secundaria".split()
+    "preparatory prep community unified district k 8 escuela primaria secundaria "
+    "stem steam continuation adult alternative".split()  # program kinds: "Marina Heights STEM Academy"
 )
 
 
