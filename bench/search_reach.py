@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from sources.base import NAME, PREFIX
 from sources.bluesky import BlueskySource
 from sources.mastodon import DEFAULT_DIRECTORY_PAGES, DIRECTORY_PAGE, MastodonSource
 from watcher.config import DistrictConfig
@@ -25,6 +26,7 @@ from watcher.query_plan import FORMS, plan_queries
 IMPOSTORS = ("impostor_name_photo", "impostor_claim", "impostor_photo")
 DISTRICT = "district"  # the district's own queries (its name, keywords, schools)
 DIRECTORY = "directory"  # Mastodon's profile directory, newest local accounts first (no query at all)
+TYPEAHEAD = "typeahead"  # Bluesky's searchActorsTypeahead (PREFIX queries: "Brown T")
 BLUESKY_FIELDS = ("displayName", "handle", "description")
 MASTODON_FIELDS = ("display_name", "username", "domain")
 
@@ -37,9 +39,18 @@ def reach_by_form(corpus: Any, directory_pages: int = DEFAULT_DIRECTORY_PAGES) -
     for source, rule in (("bluesky", BlueskySource.search_rule), ("mastodon", MastodonSource.search_rule)):
         profiles = [p for p in corpus.profiles if p.source == source]
         indexed = [(p, _words(source, p)) for p in profiles]
+        named = [(p, _words(source, p, bio=False)) for p in profiles]  # typeahead reads no bios
         forms_of: dict[str, set[str]] = defaultdict(set)
         for query in plan_queries(people, district, rule=rule):
-            if query.kind != "name":
+            if query.kind == PREFIX and source == "bluesky":
+                *whole, last = unicode_words(query.text) or [""]
+                hits = [
+                    p for p, words in named if last and set(whole) <= words and any(w.startswith(last) for w in words)
+                ]
+                for p in hits:
+                    forms_of[p.handle.lower()].add(TYPEAHEAD)
+                continue
+            if query.kind != NAME:
                 continue
             form = query.form if query.for_people else DISTRICT
             if source == "bluesky":
@@ -56,7 +67,7 @@ def reach_by_form(corpus: Any, directory_pages: int = DEFAULT_DIRECTORY_PAGES) -
         placed = [p for p in profiles if p.label in IMPOSTORS]
         reached = [p for p in placed if forms_of.get(p.handle.lower())]
         table = {}
-        for form in (DISTRICT, *FORMS, DIRECTORY):
+        for form in (DISTRICT, *FORMS, TYPEAHEAD, DIRECTORY):
             found = sum(1 for p in placed if form in forms_of.get(p.handle.lower(), ()))
             only = sum(1 for p in placed if forms_of.get(p.handle.lower()) == {form})
             table[form] = (found, only)
@@ -65,10 +76,11 @@ def reach_by_form(corpus: Any, directory_pages: int = DEFAULT_DIRECTORY_PAGES) -
     return out
 
 
-def _words(source: str, p: Any) -> Any:
+def _words(source: str, p: Any, bio: bool = True) -> Any:
     """What the platform's search matches a corpus profile by (Mastodon's bio is not searched)."""
     if source == "bluesky":
-        return record_words({"displayName": p.name, "handle": p.handle, "description": p.bio}, BLUESKY_FIELDS, "handle")
+        record = {"displayName": p.name, "handle": p.handle, "description": p.bio if bio else ""}
+        return record_words(record, BLUESKY_FIELDS, "handle")
     return field_words({"display_name": p.name, "username": p.handle, "domain": ""}, MASTODON_FIELDS)
 
 

@@ -65,6 +65,7 @@ class Profile:
 
 NAME = "name"
 HANDLE = "handle"
+PREFIX = "prefix"  # a name whose last word is typed only in part: "Brown T" finds "Tyl3r Brown" (typeahead)
 # Moderation verdicts (``Profile.moderation``), spelled the same by every adapter.
 IMPERSONATION = "impersonation"  # the platform's moderators say the account impersonates someone
 LIMITED = "limited"  # the platform's moderators limited (hid or silenced) the account
@@ -87,6 +88,15 @@ class SearchRule:
 def name_query_kinds(config: SourceConfig) -> frozenset[str]:
     """Name search, plus exact-handle lookups when the entry sets ``probe_handles = true``."""
     return frozenset({NAME, HANDLE}) if config.options.get("probe_handles") is True else frozenset({NAME})
+
+
+@runtime_checkable
+class Typeahead(Protocol):
+    """A source whose typeahead search matches the last query word as a prefix (kind PREFIX):
+    a name disguised in one half ("Tyl3r Brown", "Yolanda Gracía") is still found by the other
+    half and the disguised half's first letter."""
+
+    def search_prefix(self, query: str) -> Iterator[Profile]: ...
 
 
 @runtime_checkable

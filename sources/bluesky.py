@@ -9,7 +9,18 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from sources.base import IMPERSONATION, JSON, NAME, SPAM, Profile, SearchRule, clean_line, clean_text, web_url
+from sources.base import (
+    IMPERSONATION,
+    JSON,
+    NAME,
+    PREFIX,
+    SPAM,
+    Profile,
+    SearchRule,
+    clean_line,
+    clean_text,
+    web_url,
+)
 from sources.http import HttpClient, Rate, Response, check_status
 from watcher.config import SourceConfig
 from watcher.errors import ParseError, SourceBlocked
@@ -40,8 +51,8 @@ class BlueskySource:
     # Bluesky documents for its API servers, in small bursts.
     default_rate = Rate(1500, 300, burst=5)
     # Name search also matches handles, so probing handle permutations would only cost requests;
-    # lookup() serves re-checks of known profiles.
-    query_kinds = frozenset({NAME})
+    # lookup() serves re-checks of known profiles. Typeahead (PREFIX) finds a name disguised in one half.
+    query_kinds = frozenset({NAME, PREFIX})
     # Bluesky's search service wants every query word, whole, case- and accent-folded, over handle,
     # display name and bio; the AppView as published matches only a substring of the handle.
     search_rule = SearchRule(any_order=True, folds_accents=True, handles=True)
@@ -53,6 +64,7 @@ class BlueskySource:
         self.clock = clock  # "now" for label expiry, an aware datetime
         self.search_url = f"{config.base_url}/xrpc/app.bsky.actor.searchActors"
         self.profile_url = f"{config.base_url}/xrpc/app.bsky.actor.getProfile"
+        self.typeahead_url = f"{config.base_url}/xrpc/app.bsky.actor.searchActorsTypeahead"
 
     def lookup(self, handle: str) -> Profile | None:
         """``getProfile``: a 400 "Profile not found" (or a takedown) means missing; other errors are unknown."""
@@ -98,6 +110,17 @@ class BlueskySource:
             if not cursor or not isinstance(cursor, str) or cursor in seen_cursors:
                 return
             seen_cursors.add(cursor)
+
+    def search_prefix(self, query: str) -> Iterator[Profile]:
+        """``searchActorsTypeahead``: one page (no cursor) of ``profileViewBasic``s, which carry no bio."""
+        params = {"q": query, "limit": min(self.config.page_size * max(1, self.config.max_pages), MAX_PAGE_SIZE)}
+        body = self.http.get_json(self.typeahead_url, params)
+        if not isinstance(body, dict) or not isinstance(body.get("actors"), list):
+            raise ParseError(f"{self.name}: searchActorsTypeahead answer has no 'actors' list")
+        for actor in body["actors"]:
+            profile = self.to_profile(actor)
+            if profile is not None:
+                yield profile
 
     def to_profile(self, actor: Any, *, raw: str | None = None) -> Profile | None:
         """Turn a ``profileView`` into a Profile; None for unusable or opted-out actors.

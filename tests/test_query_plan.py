@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from sources.base import HANDLE, NAME, SearchRule
+from sources.base import HANDLE, NAME, PREFIX, SearchRule
 from watcher.config import DistrictConfig
 from watcher.matching.name_parts import nicknames_of, split_name
 from watcher.models import Person
@@ -22,6 +22,7 @@ from watcher.query_plan import (
     name_variants,
     needs,
     plan_queries,
+    prefix_forms,
 )
 
 DISTRICT = DistrictConfig(name="Sierra Vista Unified School District", keywords=("SVUSD", "svusd "))
@@ -45,13 +46,15 @@ def test_split_name(name, given, surnames):
 
 def test_name_forms_most_telling_first():
     maria = Person(1, "m@x.example", "María García López", aliases=("Mari García",))
-    assert name_forms(maria)[:12] == [
+    assert name_forms(maria)[:14] == [
         (AS_SHOWN, "María García López"),
         (AS_SHOWN, "Mari García"),
         (AS_SHOWN, "María García"),
         (UNACCENTED, "Maria Garcia Lopez"),
         (UNACCENTED, "Maria Garcia"),
         (AS_SHOWN, "Маríа Gаrсíа Lóреz"),  # Cyrillic а, с, р, е: what a search for the name never finds
+        (AS_SHOWN, "María López"),  # each surname alone, as a culture with two surnames shows it
+        (UNACCENTED, "Maria Lopez"),
         (JOINED, "maria.garcia"),
         (JOINED, "maria_garcia"),
         (JOINED, "mariagarcia"),
@@ -86,6 +89,15 @@ def test_each_platform_gets_the_forms_its_search_needs(rule, wanted, unwanted):
     texts = {q.text for q in plan_queries([maria], DISTRICT, rule=rule) if q.kind == NAME}
     assert wanted <= texts and not unwanted & texts
     assert all(needs(rule, q.form) for q in plan_queries([maria], DISTRICT, rule=rule) if q.for_people)
+
+
+def test_typeahead_queries_keep_one_half_of_the_name_whole():
+    """A name disguised in one half ("Tyl3r Brown", "Yolanda Gracía") is still typed by the other."""
+    assert prefix_forms(Person(1, "t@x.example", "Tyler Brown")) == ["Tyler B", "Brown T"]
+    assert prefix_forms(Person(2, "m@x.example", "María García López")) == ["María G", "García M", "López M"]
+    assert prefix_forms(Person(3, "c@x.example", "Cher")) == []
+    plan = plan_queries([Person(1, "t@x.example", "Tyler Brown")], DISTRICT)
+    assert [q.text for q in plan if q.kind == PREFIX] == ["Tyler B", "Brown T"]
 
 
 def test_a_handle_only_search_gets_no_spaced_names_nor_district_queries():

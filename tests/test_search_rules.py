@@ -84,6 +84,28 @@ def test_mastodon_database_search(mastodon_server, query, expected):
     assert {p.display_name for p in MastodonSource(config, HttpClient(NET)).search(query)} == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Anderson P", {"Patricia K. Anderson", "Anderson, Patricia"}),  # the last word a prefix
+        ("Patricia And", {"Patricia K. Anderson", "Anderson, Patricia"}),
+        ("Cruz G", set()),  # "graciela.cruz" is one word: "cruz" is not one of its words
+        ("graciela.c", {"Graciela.Cruz"}),
+        ("Brittany A", {"Brittany Álvarez"}),
+        ("Bayv", set()),  # the bio is not read
+    ],
+)
+def test_bluesky_typeahead(appviews, query, expected):
+    """``app.bsky.actor.searchActorsTypeahead`` (lexicon: "a prefix search term"; palomar's
+    ``DoSearchProfilesTypeahead``: ``bool_prefix`` with operator ``and`` over a
+    ``search_as_you_type`` copy of the handle and display name)."""
+    config = SourceConfig(name="bluesky", type="bluesky", base_url=appviews["service"].base_url)
+    found = list(BlueskySource(config, HttpClient(NET)).search_prefix(query))
+    assert {p.display_name for p in found} == expected
+    assert all(p.description == "" for p in found)  # a profileViewBasic carries no bio
+    assert any("searchActorsTypeahead" in r and "limit=100" in r for r in appviews["service"].requests)
+
+
 def test_an_exact_acct_comes_first_on_mastodon_and_nothing_matches_nothing():
     records = [{"acct": "ana@other.example", "display_name": "Ana Ruiz"}, {"acct": "ana", "display_name": "Ana"}]
     assert [r["acct"] for r in phrase_prefix(records, "@ana@other.example", ("display_name",), "acct")] == [

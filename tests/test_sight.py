@@ -27,10 +27,10 @@ from watcher.sight import canary_query, check_sight, known_accounts
 
 
 class EmptySearch(FakeAppView):
-    """An AppView whose ``searchActors`` answers every query with ``{"actors": []}``."""
+    """An AppView whose ``searchActors`` and typeahead answer every query with ``{"actors": []}``."""
 
     def route(self, request: BaseHTTPRequestHandler, path: str, params: dict[str, list[str]]) -> bool:
-        if path == f"{self.prefix}/xrpc/app.bsky.actor.searchActors":
+        if path.startswith(f"{self.prefix}/xrpc/app.bsky.actor.searchActors"):
             send_json(request, 200, {"actors": []})
             return True
         return super().route(request, path, params)
@@ -154,3 +154,19 @@ def test_a_photo_under_another_name_on_mastodon_is_met_through_the_directory(tmp
     assert [(f["handle"], f["person"], f["evidence"]["rule"]) for f in found] == [
         (f"readingbuddies@{mastodon.host}", "aisha.rahman@svusd.example", "photo")
     ]
+
+
+def test_a_name_disguised_in_one_half_is_found_by_typeahead(tmp_path, world):
+    """Bluesky's whole-word search never returns "Mar1a Garcia" for any spelling of María García;
+    its typeahead does, for "García M" (the last word a prefix)."""
+    (impostor,) = [deepcopy(a) for a in world.actors if a["handle"] == "maria-garcia-noble.bsky.social"]
+    impostor |= {"handle": "mg-noble.bsky.social", "displayName": "Mar1a Garcia", "description": ""}
+    official = [a for a in world.actors if a["handle"] == OFFICIAL]
+    with FakeAppView([impostor, *official], world.images) as server:
+        watcher = Watcher(write_config(tmp_path, server.base_url))
+        watcher("people", "import", str(write_roster(tmp_path, world)))
+        watcher("scan")
+        found = json.loads(watcher("findings", "--json", "--source", "bluesky").output)
+        typed = [r for r in server.requests if "searchActorsTypeahead" in r]
+    assert [(f["handle"], f["person"]) for f in found] == [("mg-noble.bsky.social", "maria.garcia@svusd.example")]
+    assert typed and all("searchActors?" not in r for r in typed)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.errors import MessageError
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from notifications.render import render_alert
 from notifications.transport import envelope_address, open_transport
-from sources.base import NAME, Browsable, Profile, SearchRule, Source
+from sources.base import NAME, PREFIX, Browsable, Profile, SearchRule, Source, Typeahead
 from sources.http import HttpClient
 from sources.registry import build_source
 from storage import audit as audit_store
@@ -341,7 +341,7 @@ def _run_queries(
 ) -> dict[str, Profile]:
     """Run the queries this source answers, stalest first; failures are recorded, never answers."""
     ages = scans_store.query_ages(db, source.name)
-    todo = [q for q in queries if q.kind in source.query_kinds]
+    todo = [q for q in queries if q.kind in source.query_kinds and (q.kind != PREFIX or isinstance(source, Typeahead))]
     todo.sort(key=lambda q: ages.get((q.kind, q.text), ""))  # never run ("") first; stable otherwise
     profiles: dict[str, Profile] = {}
     failures_in_row = 0
@@ -355,6 +355,8 @@ def _run_queries(
         try:
             if query.kind == NAME:
                 found = list(source.search(query.text))
+            elif query.kind == PREFIX:
+                found = list(cast(Typeahead, source).search_prefix(query.text))
             else:
                 hit = source.lookup(query.text)
                 found = [hit] if hit else []

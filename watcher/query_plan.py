@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sources.base import HANDLE, NAME, SearchRule
+from sources.base import HANDLE, NAME, PREFIX, SearchRule
 from watcher.config import DistrictConfig
 from watcher.matching.affiliation import school_core
 from watcher.matching.name_parts import _ascii, _key, nicknames_of, split_name, strip_accents
@@ -24,6 +24,7 @@ MAX_NAME_QUERIES = 16
 # spelling can be asked; this one replaces every letter of the common set, as the tools do.
 _SWAPPED = "aceiopxyABCEHIKMOPTX"
 MAX_HANDLE_QUERIES = 8
+MAX_PREFIX_QUERIES = 3
 
 # The forms a name is searched in. Which ones a platform needs follows from how its search
 # matches (``SearchRule``): a phrase search in order with accents needs the unaccented and
@@ -38,7 +39,7 @@ FORMS = (AS_SHOWN, UNACCENTED, SURNAME_FIRST, JOINED, HANDLE_SHAPED)
 
 @dataclass(frozen=True)
 class Query:
-    kind: str  # NAME or HANDLE
+    kind: str  # NAME, HANDLE or PREFIX
     text: str
     for_people: tuple[int, ...] = ()  # empty: a district-level query (logo misuse, posing as the district)
     form: str = AS_SHOWN  # for NAME queries: which form of the name (see FORMS)
@@ -101,6 +102,7 @@ def plan_queries(
         names = [Query(NAME, text, (person.id,), form) for form, text in name_forms(person)]
         names = [q for q in names if rule is None or needs(rule, q.form)][:max_names]
         handles = [Query(HANDLE, text, (person.id,)) for text in handle_candidates(person)[:max_handles]]
+        handles += [Query(PREFIX, text, (person.id,)) for text in prefix_forms(person)[:MAX_PREFIX_QUERIES]]
         for rank, query in enumerate(_interleave(names, handles)):
             if rank == len(ranked):
                 ranked.append([])
@@ -125,7 +127,8 @@ def name_forms(person: Person) -> list[tuple[str, str]]:
 
     The full name; aliases; without middle names or initials ("Patricia Anderson" for "Patricia
     K. Anderson": an impostor shows the short form, and a search for the full one requires the
-    initial); those without accents; the look-alike spelling; joined into one word; surname
+    initial); those without accents; the look-alike spelling; the given name with the second of
+    two surnames ("María López"); joined into one word; surname
     first; the two likeliest usernames; two nickname forms (Paco for Francisco); both surnames
     alone (for "Ms. García López" style accounts; a single common surname alone would flood the
     results); the name with the surname's initial ("Mike J."); and the other usernames.
@@ -136,7 +139,9 @@ def name_forms(person: Person) -> list[tuple[str, str]]:
     short = f"{given[0]} {surnames[0]}" if given and surnames else ""
     if short and (len(surnames) > 1 or len(given) > 1):  # "María García", "José Torres"
         out.append((AS_SHOWN, short))
+    second = f"{given[0]} {surnames[1]}" if len(surnames) > 1 else ""  # "María López": each surname alone
     out += [(UNACCENTED, strip_accents(full)), (UNACCENTED, strip_accents(short)), (AS_SHOWN, lookalike_spelling(full))]
+    out += [(AS_SHOWN, second), (UNACCENTED, strip_accents(second))]
     handles = [(HANDLE_SHAPED, handle) for handle in handle_candidates(person)]
     nicknames: list[str] = []
     if short:
@@ -160,6 +165,20 @@ def name_forms(person: Person) -> list[tuple[str, str]]:
         if text:
             unique.setdefault(_key(text), (form, text))
     return list(unique.values())
+
+
+def prefix_forms(person: Person) -> list[str]:
+    """Typeahead queries (kind PREFIX: the last word a prefix): one half of the name whole and the
+    other half's first letter, each way round ("Brown T" finds "Tyl3r Brown", "Yolanda G" finds
+    "Yolanda Gracía"); and the first surname of two. A name disguised in both halves stays unfound."""
+    given, surnames = split_name(person.name)
+    if not given or not surnames:
+        return []
+    first, last = given[0], surnames[0]
+    out = [f"{first} {last[0]}", f"{last} {first[0]}"]
+    if len(surnames) > 1:
+        out.append(f"{surnames[1]} {first[0]}")
+    return list(dict.fromkeys(" ".join(text.split()) for text in out))
 
 
 def name_variants(person: Person) -> list[str]:

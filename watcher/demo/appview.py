@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from watcher.demo.search_rules import every_word, handle_substring
+from watcher.demo.search_rules import every_word, handle_substring, typeahead
 from watcher.demo.server import LocalServer, send_json
 
 MAX_LIMIT = 100
@@ -52,6 +52,8 @@ class FakeAppView(LocalServer):
     def route(self, request: BaseHTTPRequestHandler, path: str, params: dict[str, list[str]]) -> bool:
         if path == f"{self.prefix}/xrpc/app.bsky.actor.searchActors":
             self._search(request, params)
+        elif path == f"{self.prefix}/xrpc/app.bsky.actor.searchActorsTypeahead":
+            self._typeahead(request, params)
         elif path == f"{self.prefix}/xrpc/app.bsky.actor.getProfile":
             self._get_profile(request, params)
         elif path.startswith(f"{self.prefix}/xrpc/"):
@@ -78,6 +80,24 @@ class FakeAppView(LocalServer):
         if offset + limit < len(hits):
             body["cursor"] = str(offset + limit)
         send_json(request, 200, body)
+
+    def _typeahead(self, request: BaseHTTPRequestHandler, params: dict[str, list[str]]) -> None:
+        """``searchActorsTypeahead``: ``q`` (or ``term``), ``limit`` 1..100 (default 10), no cursor."""
+        query = (params.get("q") or params.get("term") or [""])[0]
+        try:
+            limit = int((params.get("limit") or ["10"])[0])
+        except ValueError:
+            return send_json(request, 400, {"error": "InvalidRequest", "message": "Invalid limit"})
+        if not 1 <= limit <= MAX_LIMIT:
+            return send_json(request, 400, {"error": "InvalidRequest", "message": f"limit must be 1..{MAX_LIMIT}"})
+        visible = [a for a in self.actors if a.get("did") not in self.taken_down | self.deactivated]
+        if self.search == "handles":
+            hits = handle_substring(visible, query, "handle")
+        else:
+            hits = typeahead(visible, query, ("displayName", "handle"), "handle")
+        basic = ("did", "handle", "displayName", "avatar", "labels", "createdAt")  # a profileViewBasic: no bio
+        actors = [{k: v for k, v in self._view(a).items() if k in basic} for a in hits[:limit]]
+        send_json(request, 200, {"actors": actors})
 
     def _get_profile(self, request: BaseHTTPRequestHandler, params: dict[str, list[str]]) -> None:
         actor_id = (params.get("actor") or [""])[0]

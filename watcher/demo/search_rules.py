@@ -5,6 +5,8 @@
   Unicode word segmenter does: letters joined by ``.``, ``_`` or an apostrophe stay one word
   ("Graciela.Cruz"), a trailing dot does not ("K." is the word "k"), and a one-letter word
   counts like any other. A handle is also a word by each of its dot-separated labels.
+- **Bluesky's typeahead** (``searchActorsTypeahead``): over handle and display name only, every
+  word but the last whole, the last a prefix ("Brown T" finds "Tyl3r Brown"); one page.
 - **Bluesky's AppView as published**, without a search service: a case-sensitive substring of
   the handle (``handle LIKE '%q%'``); a query with a space or a capital finds nothing.
 - **Mastodon's database search** (PostgreSQL full text, ``simple`` configuration, the whole
@@ -51,6 +53,20 @@ def record_words(record: dict[str, Any], fields: Sequence[str], handle: str) -> 
     words = {w for f in fields if f != handle for w in unicode_words(str(record.get(f) or ""))}
     handle_text = str(record.get(handle) or "")
     return words | set(unicode_words(handle_text)) | {fold(label) for label in handle_text.split(".") if label}
+
+
+def typeahead(records: Iterable[dict[str, Any]], query: str, fields: Sequence[str], handle: str) -> list[dict]:
+    """Bluesky's typeahead (``bool_prefix`` over a ``search_as_you_type`` copy of the handle and
+    display name, not the bio): every query word but the last a whole word, the last a prefix of one."""
+    *whole, last = unicode_words(query) or [""]
+    if not last:
+        return []
+    hits = []
+    for record in records:
+        words = record_words(record, fields, handle)
+        if set(whole) <= words and any(w.startswith(last) for w in words):
+            hits.append(record)
+    return hits
 
 
 def handle_substring(records: Iterable[dict[str, Any]], query: str, handle: str) -> list[dict]:
