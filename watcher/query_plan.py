@@ -1,9 +1,10 @@
 """Which queries to send for each enrolled person, and for the district itself.
 
-Name queries go to sources that search by name; handle queries (likely usernames)
-to sources that probe exact handles. District-level queries (the district's name,
-its schools, its keywords) find accounts posing as the district or wearing its
-logos. Everything is deduplicated across people and capped per person.
+Name queries go to sources that search by name, in the forms each source's search rule needs;
+typeahead queries (kind PREFIX) to sources whose typeahead matches a prefix; handle queries
+(likely usernames) to sources that probe exact handles. District-level queries (the district's
+name, its schools, its keywords, their short forms) find accounts posing as the district or
+wearing its logos. Everything is deduplicated across people and capped per person.
 """
 
 from __future__ import annotations
@@ -128,8 +129,8 @@ def name_forms(person: Person) -> list[tuple[str, str]]:
     The full name; aliases; without middle names or initials ("Patricia Anderson" for "Patricia
     K. Anderson": an impostor shows the short form, and a search for the full one requires the
     initial); those without accents; the look-alike spelling; the given name with the second of
-    two surnames ("María López"); joined into one word; surname
-    first; the two likeliest usernames; two nickname forms (Paco for Francisco); both surnames
+    two surnames ("María López"); joined into one word; surname first; the likeliest usernames
+    (some searches match handles only); two nickname forms (Paco for Francisco); both surnames
     alone (for "Ms. García López" style accounts; a single common surname alone would flood the
     results); the name with the surname's initial ("Mike J."); and the other usernames.
     """
@@ -170,7 +171,7 @@ def name_forms(person: Person) -> list[tuple[str, str]]:
 def prefix_forms(person: Person) -> list[str]:
     """Typeahead queries (kind PREFIX: the last word a prefix): one half of the name whole and the
     other half's first letter, each way round ("Brown T" finds "Tyl3r Brown", "Yolanda G" finds
-    "Yolanda Gracía"); and the first surname of two. A name disguised in both halves stays unfound."""
+    "Yolanda Gracía"); and the second of two surnames. A name disguised in both halves stays unfound."""
     given, surnames = split_name(person.name)
     if not given or not surnames:
         return []
