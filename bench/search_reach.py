@@ -19,7 +19,15 @@ from sources.base import NAME, PREFIX
 from sources.bluesky import BlueskySource
 from sources.mastodon import DEFAULT_DIRECTORY_PAGES, DIRECTORY_PAGE, MastodonSource
 from watcher.config import DistrictConfig
-from watcher.demo.search_rules import field_words, postgres_words, record_words, runs, unicode_words
+from watcher.demo.search_rules import (
+    field_words,
+    has_every_word,
+    has_phrase,
+    has_prefix_match,
+    postgres_words,
+    record_words,
+    unicode_words,
+)
 from watcher.models import Person
 from watcher.query_plan import FORMS, plan_queries
 
@@ -43,23 +51,19 @@ def reach_by_form(corpus: Any, directory_pages: int = DEFAULT_DIRECTORY_PAGES) -
         forms_of: dict[str, set[str]] = defaultdict(set)
         for query in plan_queries(people, district, rule=rule):
             if query.kind == PREFIX and source == "bluesky":
-                *whole, last = unicode_words(query.text) or [""]
-                hits = [
-                    p for p, words in named if last and set(whole) <= words and any(w.startswith(last) for w in words)
-                ]
-                for p in hits:
-                    forms_of[p.handle.lower()].add(TYPEAHEAD)
+                wanted = unicode_words(query.text)
+                for p, words in named:
+                    if has_prefix_match(words, wanted):
+                        forms_of[p.handle.lower()].add(TYPEAHEAD)
                 continue
             if query.kind != NAME:
                 continue
             form = query.form if query.for_people else DISTRICT
             if source == "bluesky":
-                wanted = set(unicode_words(query.text))
-                hits = [p for p, words in indexed if wanted and wanted <= words]
+                wanted, matches = unicode_words(query.text), has_every_word
             else:
-                phrase = postgres_words(query.text)
-                hits = [p for p, fields in indexed if phrase and any(runs(words, phrase) for words in fields)]
-            for p in hits:
+                wanted, matches = postgres_words(query.text), has_phrase
+            for p in (p for p, words in indexed if matches(words, wanted)):
                 forms_of[p.handle.lower()].add(form)
         if source == "mastodon":  # every corpus account is local and opted in to the directory
             for p in profiles[::-1][: directory_pages * DIRECTORY_PAGE]:

@@ -104,6 +104,8 @@ class Browsable(Protocol):
     """A source that also lists accounts whatever their name (Mastodon's profile directory): the
     one way to meet an impostor whose name and handle say nothing of the person."""
 
+    name: str
+
     def directory(self) -> Iterator[Profile]: ...
 
 

@@ -100,12 +100,7 @@ class BlueskySource:
             if cursor:
                 params["cursor"] = cursor
             body = self.http.get_json(self.search_url, params)
-            if not isinstance(body, dict) or not isinstance(body.get("actors"), list):
-                raise ParseError(f"{self.name}: searchActors answer has no 'actors' list")
-            for actor in body["actors"]:
-                profile = self.to_profile(actor)
-                if profile is not None:
-                    yield profile
+            yield from self._actors(body, "searchActors")
             cursor = body.get("cursor")
             if not cursor or not isinstance(cursor, str) or cursor in seen_cursors:
                 return
@@ -114,9 +109,12 @@ class BlueskySource:
     def search_prefix(self, query: str) -> Iterator[Profile]:
         """``searchActorsTypeahead``: one page (no cursor) of ``profileViewBasic``s, which carry no bio."""
         params = {"q": query, "limit": min(self.config.page_size * max(1, self.config.max_pages), MAX_PAGE_SIZE)}
-        body = self.http.get_json(self.typeahead_url, params)
+        yield from self._actors(self.http.get_json(self.typeahead_url, params), "searchActorsTypeahead")
+
+    def _actors(self, body: Any, method: str) -> Iterator[Profile]:
+        """The usable profiles of a search answer's ``actors`` list."""
         if not isinstance(body, dict) or not isinstance(body.get("actors"), list):
-            raise ParseError(f"{self.name}: searchActorsTypeahead answer has no 'actors' list")
+            raise ParseError(f"{self.name}: {method} answer has no 'actors' list")
         for actor in body["actors"]:
             profile = self.to_profile(actor)
             if profile is not None:

@@ -385,7 +385,7 @@ def _run_queries(
 
 def _browse(source: Browsable, stats: SourceStats, report: ScanReport) -> dict[str, Profile]:
     """The accounts the source's directory lists, whatever their name; a failure is recorded, never fatal."""
-    name = getattr(source, "name", "?")
+    name = source.name
     try:
         listed = {p.platform_id: p for p in source.directory()}
     except SourceError as exc:

@@ -16,7 +16,7 @@ Tests remove an actor by taking it out of ``actors``, or add its DID to ``taken_
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -63,19 +63,10 @@ class FakeAppView(LocalServer):
         return True
 
     def _search(self, request: BaseHTTPRequestHandler, params: dict[str, list[str]]) -> None:
-        query = (params.get("q") or params.get("term") or [""])[0]
-        try:
-            limit = int((params.get("limit") or ["25"])[0])
-            offset = int((params.get("cursor") or ["0"])[0])
-        except ValueError:
-            return send_json(request, 400, {"error": "InvalidRequest", "message": "Invalid limit or cursor"})
-        if not 1 <= limit <= MAX_LIMIT:
-            return send_json(request, 400, {"error": "InvalidRequest", "message": f"limit must be 1..{MAX_LIMIT}"})
-        visible = [a for a in self.actors if a.get("did") not in self.taken_down | self.deactivated]
-        if self.search == "handles":
-            hits = handle_substring(visible, query, "handle")
-        else:
-            hits = every_word(visible, query, ("displayName", "handle", "description"), "handle")
+        found = self._found(request, params, 25, every_word, ("displayName", "handle", "description"))
+        if found is None:
+            return
+        hits, limit, offset = found
         body: dict[str, Any] = {"actors": [self._view(a) for a in hits[offset : offset + limit]]}
         if offset + limit < len(hits):
             body["cursor"] = str(offset + limit)
@@ -83,21 +74,37 @@ class FakeAppView(LocalServer):
 
     def _typeahead(self, request: BaseHTTPRequestHandler, params: dict[str, list[str]]) -> None:
         """``searchActorsTypeahead``: ``q`` (or ``term``), ``limit`` 1..100 (default 10), no cursor."""
-        query = (params.get("q") or params.get("term") or [""])[0]
-        try:
-            limit = int((params.get("limit") or ["10"])[0])
-        except ValueError:
-            return send_json(request, 400, {"error": "InvalidRequest", "message": "Invalid limit"})
-        if not 1 <= limit <= MAX_LIMIT:
-            return send_json(request, 400, {"error": "InvalidRequest", "message": f"limit must be 1..{MAX_LIMIT}"})
-        visible = [a for a in self.actors if a.get("did") not in self.taken_down | self.deactivated]
-        if self.search == "handles":
-            hits = handle_substring(visible, query, "handle")
-        else:
-            hits = typeahead(visible, query, ("displayName", "handle"), "handle")
+        found = self._found(request, params, 10, typeahead, ("displayName", "handle"))
+        if found is None:
+            return
+        hits, limit, _offset = found
         basic = ("did", "handle", "displayName", "avatar", "labels", "createdAt")  # a profileViewBasic: no bio
         actors = [{k: v for k, v in self._view(a).items() if k in basic} for a in hits[:limit]]
         send_json(request, 200, {"actors": actors})
+
+    def _found(
+        self,
+        request: BaseHTTPRequestHandler,
+        params: dict[str, list[str]],
+        default_limit: int,
+        matcher: Callable[..., list[dict[str, Any]]],
+        fields: tuple[str, ...],
+    ) -> tuple[list[dict[str, Any]], int, int] | None:
+        """The visible actors ``q`` (or ``term``) finds, ``limit`` and ``cursor``; None once a 400 is sent."""
+        query = (params.get("q") or params.get("term") or [""])[0]
+        try:
+            limit = int((params.get("limit") or [str(default_limit)])[0])
+            offset = int((params.get("cursor") or ["0"])[0])
+        except ValueError:
+            send_json(request, 400, {"error": "InvalidRequest", "message": "Invalid limit or cursor"})
+            return None
+        if not 1 <= limit <= MAX_LIMIT:
+            send_json(request, 400, {"error": "InvalidRequest", "message": f"limit must be 1..{MAX_LIMIT}"})
+            return None
+        visible = [a for a in self.actors if a.get("did") not in self.taken_down | self.deactivated]
+        if self.search == "handles":
+            return handle_substring(visible, query, "handle"), limit, offset
+        return matcher(visible, query, fields, "handle"), limit, offset
 
     def _get_profile(self, request: BaseHTTPRequestHandler, params: dict[str, list[str]]) -> None:
         actor_id = (params.get("actor") or [""])[0]

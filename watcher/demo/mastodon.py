@@ -90,9 +90,10 @@ class FakeMastodon(LocalServer):
             return send_json(request, 400, {"error": "Invalid limit"}, headers)
         query = (params.get("q") or [""])[0]
         visible = [a for a in self.accounts if a["id"] not in self.suspended]
-        searchable = [a | {"domain": a["acct"].partition("@")[2]} for a in visible]
+        searchable = [a | {"domain": a["acct"].partition("@")[2]} for a in visible]  # copies, with the domain
+        by_id = {a["id"]: a for a in visible}
         found = phrase_prefix(searchable, query, ("display_name", "username", "domain"), "acct")
-        hits = [self._by_id(a["id"]) for a in found]
+        hits = [by_id[a["id"]] for a in found]
         page = hits[offset : offset + limit]
         send_json(request, 200, {"accounts": [self._view(a) for a in page], "statuses": [], "hashtags": []}, headers)
 
@@ -113,9 +114,6 @@ class FakeMastodon(LocalServer):
         ]
         listed.sort(key=lambda a: int(a["id"]), reverse=True)
         send_json(request, 200, [self._view(a) for a in listed[offset : offset + limit]], headers)
-
-    def _by_id(self, account_id: str) -> dict[str, Any]:
-        return next(a for a in self.accounts if a["id"] == account_id)
 
     def _lookup(self, request: BaseHTTPRequestHandler, params: dict[str, list[str]]) -> None:
         headers = self._limit_headers()

@@ -43,8 +43,14 @@ def postgres_words(text: str) -> list[str]:
 
 def every_word(records: Iterable[dict[str, Any]], query: str, fields: Sequence[str], handle: str) -> list[dict]:
     """Records with every query word among the words of ``fields``: Bluesky's search service."""
-    wanted = set(unicode_words(query))
-    return [r for r in records if wanted and wanted <= record_words(r, fields, handle)]
+    wanted = unicode_words(query)
+    return [r for r in records if has_every_word(record_words(r, fields, handle), wanted)]
+
+
+def has_every_word(words: set[str], wanted: list[str]) -> bool:
+    """Whether a record with these ``record_words`` answers a query of these ``unicode_words`` in
+    Bluesky's search service."""
+    return bool(wanted) and set(wanted) <= words
 
 
 def record_words(record: dict[str, Any], fields: Sequence[str], handle: str) -> set[str]:
@@ -58,15 +64,15 @@ def record_words(record: dict[str, Any], fields: Sequence[str], handle: str) -> 
 def typeahead(records: Iterable[dict[str, Any]], query: str, fields: Sequence[str], handle: str) -> list[dict]:
     """Bluesky's typeahead (``bool_prefix`` over a ``search_as_you_type`` copy of the handle and
     display name, not the bio): every query word but the last a whole word, the last a prefix of one."""
-    *whole, last = unicode_words(query) or [""]
-    if not last:
-        return []
-    hits = []
-    for record in records:
-        words = record_words(record, fields, handle)
-        if set(whole) <= words and any(w.startswith(last) for w in words):
-            hits.append(record)
-    return hits
+    wanted = unicode_words(query)
+    return [r for r in records if has_prefix_match(record_words(r, fields, handle), wanted)]
+
+
+def has_prefix_match(words: set[str], wanted: list[str]) -> bool:
+    """Whether a record with these ``record_words`` answers a query of these ``unicode_words`` in
+    Bluesky's typeahead."""
+    *whole, last = wanted or [""]
+    return bool(last) and set(whole) <= words and any(w.startswith(last) for w in words)
 
 
 def handle_substring(records: Iterable[dict[str, Any]], query: str, handle: str) -> list[dict]:
@@ -87,7 +93,7 @@ def phrase_prefix(records: Iterable[dict[str, Any]], query: str, fields: Sequenc
     for record in records:
         if str(record.get(acct) or "").lower() == exact:
             first.append(record)
-        elif any(runs(words, wanted) for words in field_words(record, fields)):
+        elif has_phrase(field_words(record, fields), wanted):
             rest.append(record)
     return first + rest
 
@@ -95,6 +101,12 @@ def phrase_prefix(records: Iterable[dict[str, Any]], query: str, fields: Sequenc
 def field_words(record: dict[str, Any], fields: Sequence[str]) -> list[list[str]]:
     """Each field's words as Mastodon's database search reads them, in order."""
     return [postgres_words(str(record.get(f) or "")) for f in fields]
+
+
+def has_phrase(fields: list[list[str]], wanted: list[str]) -> bool:
+    """Whether a record with these ``field_words`` answers a query of these ``postgres_words`` in
+    Mastodon's database search."""
+    return bool(wanted) and any(runs(words, wanted) for words in fields)
 
 
 def runs(words: list[str], wanted: list[str]) -> bool:
