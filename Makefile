@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format bench bench-scale eval calibrate clean
+.PHONY: demo test security lint format bench bench-scale eval calibrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ test: $(BIN)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# The attacks SECURITY.md lists, on their own: the figures of the README's "Reliability and security".
+security: $(BIN)/python
+	$(BIN)/python -m pip install --quiet ".[test,bench]"
+	$(BIN)/pytest -q -p no:cacheprovider -m hostile
 
 lint: $(BIN)/python
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from typing import Any
 from notifications.render import template_environment
 from sources.base import clean_line
 from storage.reports import STRENGTHS, ReportFinding, WeekReport
+from watcher.config import SourceConfig
 from watcher.coverage import SEARCHED_BY, WINDOW, PlatformCoverage, age_text, meaning
 
 MAX_ROWS = 200  # per table
@@ -32,11 +33,17 @@ def digest_subject(report: WeekReport) -> str:
 
 
 def digest_text(
-    report: WeekReport, *, district: str, now: datetime | None = None, staff: Sequence[PlatformCoverage] = ()
+    report: WeekReport,
+    *,
+    district: str,
+    now: datetime | None = None,
+    staff: Sequence[PlatformCoverage] = (),
+    sources: Sequence[SourceConfig] = (),
 ) -> str:
-    """The plain-text digest (also what ``watcher digest`` previews)."""
+    """The plain-text digest (also what ``watcher digest`` previews). A profile is linked only
+    when its address is a page of the platform of ``sources`` that found it."""
     context = digest_context(report, district=district, now=now, staff=staff)
-    return template_environment().get_template("digest.txt").render(context)
+    return template_environment(sources).get_template("digest.txt").render(context)
 
 
 def render_digest(
@@ -47,9 +54,10 @@ def render_digest(
     district: str,
     now: datetime | None = None,
     staff: Sequence[PlatformCoverage] = (),
+    sources: Sequence[SourceConfig] = (),
 ) -> EmailMessage:
     """One digest message to one recipient."""
-    env = template_environment()
+    env = template_environment(sources)
     context = digest_context(report, district=district, now=now, staff=staff)
     message = EmailMessage()
     message["Subject"] = digest_subject(report)

@@ -6,12 +6,18 @@ temporary (``DeliveryError``: retried with backoff), 5xx about a message is perm
 connection, TLS failure, login refused, our sender refused, the password variable unset) is
 ``TransportUnavailable``: the run stops instead of spending every message's attempts.
 
+The password never travels in clear text by accident: with ``security = "none"`` a login is
+refused unless the server is on this machine (a local relay, by loopback address or the name
+``localhost``), decided from the configured host before connecting and checked again against
+the address connected to.
+
 The message bytes are rendered elsewhere; nothing here builds a header.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 import smtplib
@@ -80,6 +86,8 @@ class SmtpTransport:
 
     def _open(self) -> smtplib.SMTP:
         c = self.config
+        if c.username and c.security == "none" and not is_loopback_host(c.host):
+            raise self._cleartext_refused()
         password = None
         if c.username:
             password = os.environ.get(c.password_env)
@@ -104,6 +112,9 @@ class SmtpTransport:
             _quietly_close(conn)
             raise TransportUnavailable(f"cannot connect to SMTP server {self.server}: {_describe(exc)}") from None
         if c.username:
+            if c.security == "none" and not _peer_is_loopback(conn):
+                _quietly_close(conn)
+                raise self._cleartext_refused()
             try:
                 conn.login(c.username, password or "")
             except smtplib.SMTPAuthenticationError as exc:
@@ -124,6 +135,40 @@ class SmtpTransport:
     def _drop(self) -> None:
         _quietly_close(self._conn)
         self._conn = None
+
+    def _cleartext_refused(self) -> TransportUnavailable:
+        return TransportUnavailable(
+            f"SMTP login as {self.config.username}: refusing to send the SMTP password unencrypted to "
+            f'{self.config.host}; set security = "starttls" or "tls"'
+        )
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a configured SMTP host names this machine: ``localhost`` or a loopback address
+    (127.0.0.0/8, ::1, either in brackets or IPv4-mapped). Decided from the text alone, without
+    asking DNS: any other name may lead off the machine, whatever it resolves to today."""
+    name = host.strip().lower().rstrip(".")
+    if name == "localhost":
+        return True
+    return _loopback_address(name.removeprefix("[").removesuffix("]"))
+
+
+def _loopback_address(text: str) -> bool:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
+
+
+def _peer_is_loopback(conn: smtplib.SMTP) -> bool:
+    """Whether the connection reached a loopback address (``localhost`` could be made to name another)."""
+    try:
+        peer = conn.sock.getpeername()[0] if conn.sock is not None else ""
+    except OSError:
+        return False
+    return isinstance(peer, str) and _loopback_address(peer.partition("%")[0])
 
 
 def _classify(code: int, text: bytes | str, what: str) -> DeliveryError:

@@ -15,6 +15,7 @@ all three raise a ``SourceError`` whose ``reason`` says why. Sources never touch
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -30,10 +31,14 @@ from watcher.errors import ConfigError
 log = logging.getLogger(__name__)
 
 MAX_LINE = 300
-MAX_URL = 2000
+MAX_URL = 2000  # longer URLs are dropped, never cut: a cut URL is another URL
 MAX_TEXT = 3000
+MAX_LINKS = 20  # websites and verified links kept per profile
 # Bidi embeddings, overrides, isolates and marks: they can make text read backwards.
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What control characters (C0, DEL, C1) and lone surrogates become in scraped text.
+_UNSAFE = {"Cc": " ", "Cs": "\ufffd"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -124,8 +129,10 @@ class Source(Protocol):
 
 
 def clean_line(value: Any) -> str:
-    """Scraped text for one line: a string, no control or bidi characters, bounded length."""
-    return _one_line(value)[:MAX_LINE]
+    """Scraped text for one line: a string, no control or bidi characters, bounded length.
+
+    Idempotent: cleaning clean text changes nothing (a cut never leaves a trailing space)."""
+    return _one_line(value)[:MAX_LINE].rstrip()
 
 
 def clean_text(value: Any) -> str:
@@ -134,15 +141,38 @@ def clean_text(value: Any) -> str:
     if not isinstance(value, str):
         return ""
     lines = (_one_line(line[: MAX_TEXT * 2]) for line in value[: MAX_TEXT * 4].replace("\r\n", "\n").split("\n"))
-    return "\n".join(line for line in lines if line)[:MAX_TEXT]
+    return "\n".join(line for line in lines if line)[:MAX_TEXT].rstrip()
 
 
 def _one_line(value: Any) -> str:
+    """Controls become spaces, runs of white space (U+2028 and U+0085 too) one space, bidi
+    characters go, and a lone surrogate (JSON may carry one; SQLite and e-mail cannot) becomes U+FFFD."""
     if not isinstance(value, str):
         return ""
     text = _BIDI.sub("", value)
-    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    text = "".join(_UNSAFE.get(unicodedata.category(ch), ch) for ch in text)
     return " ".join(text.split())
+
+
+def raw_json(value: Any) -> str:
+    """``value`` (a parsed API answer) as JSON text for evidence, non-ASCII kept readable.
+
+    A lone surrogate (JSON may carry ``"\\ud800"``; UTF-8, so SQLite and e-mail, cannot) stays
+    escaped; a value too deeply nested to write again gives "" (no raw answer kept)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (ValueError, TypeError, RecursionError):
+        return ""
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def too_long(source: str, what: str, value: str, limit: int) -> bool:
+    """Whether an identifier is longer than ``limit``; if so, says so in the log (its length,
+    never the text). An over-long identifier is refused, never cut: a cut one names someone else."""
+    if len(value) <= limit:
+        return False
+    log.warning("%s: skipping an account whose %s is %d characters long (at most %d)", source, what, len(value), limit)
+    return True
 
 
 def count_option(config: SourceConfig, key: str, default: int) -> int:
@@ -168,10 +198,11 @@ def read_token(config: SourceConfig) -> str | None:
 
 
 def web_url(value: Any) -> str | None:
-    """An http(s) URL taken as is, or None: scraped URLs with spaces, control characters or a user part are refused."""
+    """An http(s) URL taken as is, or None: scraped URLs with spaces, control characters or a user part are
+    refused, and so are URLs longer than ``MAX_URL`` (dropped whole, never cut)."""
     if not isinstance(value, str) or not value or len(value) > MAX_URL:
         return None
-    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value):
         return None
     try:
         parts = urlsplit(value)

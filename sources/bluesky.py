@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -19,6 +18,8 @@ from sources.base import (
     SearchRule,
     clean_line,
     clean_text,
+    raw_json,
+    too_long,
     web_url,
 )
 from sources.http import HttpClient, Rate, Response, check_status
@@ -32,7 +33,10 @@ NO_UNAUTHENTICATED = "!no-unauthenticated"
 INVALID_HANDLE = "handle.invalid"
 # The DID syntax of atproto's packages/syntax (did.ts).
 DID = re.compile(r"did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]")
-MAX_DID = 2048
+MAX_DID = 2048  # packages/syntax did.ts: "DID is too long (2048 chars max)"
+MAX_HANDLE = 253  # packages/syntax handle.ts: a domain name, "253 chars max"
+MAX_LABEL = 128  # com.atproto.label.defs#label: ``val`` has maxLength 128
+MAX_LABELS = 20  # label values kept per profile
 MAX_PAGE_SIZE = 100
 # getProfile's errors (HTTP 400) for an account that is gone: taken down by moderation, or
 # deactivated by its owner. An unknown actor is an InvalidRequest "Profile not found".
@@ -127,10 +131,10 @@ class BlueskySource:
         is shared by many accounts, so it would merge them into one ``Profile.account``.
         ``raw``: the answer as fetched; by default the profileView itself, as JSON text.
         """
-        if not isinstance(actor, dict):
+        if not isinstance(actor, dict) or self._over_long(actor):
             return None
         did, handle = actor.get("did"), clean_line(actor.get("handle")).lower()
-        if not isinstance(did, str) or len(did) > MAX_DID or not DID.fullmatch(did) or " " in handle:
+        if not isinstance(did, str) or not DID.fullmatch(did) or " " in handle:
             return None
         if handle in ("", INVALID_HANDLE):
             handle = did
@@ -138,21 +142,28 @@ class BlueskySource:
         values = tuple(label["val"] for label in labels)
         if NO_UNAUTHENTICATED in values:
             return None
-        avatar, banner, website = actor.get("avatar"), actor.get("banner"), web_url(actor.get("website"))
+        website = web_url(actor.get("website"))
         return Profile(
             source=self.name,
             platform_id=did,
             handle=handle,
             display_name=clean_line(actor.get("displayName")),
             description=clean_text(actor.get("description")),
-            avatar_url=avatar if isinstance(avatar, str) and avatar else None,
+            avatar_url=web_url(actor.get("avatar")),
             profile_url=PROFILE_PAGE.format(actor=did if handle == did else quote(handle, safe=".-_")),
-            labels=values,
-            banner_url=banner if isinstance(banner, str) and banner else None,
+            labels=tuple(dict.fromkeys(values))[:MAX_LABELS],
+            banner_url=web_url(actor.get("banner")),
             links=(website,) if website else (),
             moderation=_moderation(labels, did),
-            raw=raw if raw is not None else json.dumps(actor, ensure_ascii=False),
+            raw=raw if raw is not None else raw_json(actor),
             raw_type=JSON,
+        )
+
+    def _over_long(self, actor: dict[str, Any]) -> bool:
+        """A DID or handle longer than atproto allows: skipped (and logged), never cut into another one."""
+        did, handle = actor.get("did"), actor.get("handle")
+        return (isinstance(did, str) and too_long(self.name, "DID", did, MAX_DID)) or (
+            isinstance(handle, str) and too_long(self.name, "handle", handle, MAX_HANDLE)
         )
 
     def _labels(self, actor: dict[str, Any]) -> list[dict[str, Any]]:
@@ -164,17 +175,26 @@ def labels_in_effect(raw: Any, now: datetime) -> list[dict[str, Any]]:
 
     A negation (``neg: true``) cancels the labels with its ``src`` and ``val``, and applies
     nothing itself; a label whose ``exp`` has passed no longer applies. An ``exp`` we cannot read
-    leaves the label in effect.
+    leaves the label in effect. A value longer than the lexicon allows, or with control
+    characters, is no label; a ``src`` that is not a string is no labeler.
     """
-    labels = [
-        x for x in (raw if isinstance(raw, list) else []) if isinstance(x, dict) and isinstance(x.get("val"), str)
-    ]
-    negated = {(x.get("src"), x["val"]) for x in labels if x.get("neg") is True}
+    labels = [x for x in (raw if isinstance(raw, list) else []) if _is_label(x)]
+    negated = {(_source_of(x), x["val"]) for x in labels if x.get("neg") is True}
     return [
         x
         for x in labels
-        if x.get("neg") is not True and (x.get("src"), x["val"]) not in negated and not _expired(x.get("exp"), now)
+        if x.get("neg") is not True and (_source_of(x), x["val"]) not in negated and not _expired(x.get("exp"), now)
     ]
+
+
+def _is_label(x: Any) -> bool:
+    value = x.get("val") if isinstance(x, dict) else None
+    return isinstance(value, str) and 0 < len(value) <= MAX_LABEL and clean_line(value) == value
+
+
+def _source_of(label: dict[str, Any]) -> str | None:
+    src = label.get("src")
+    return src if isinstance(src, str) else None
 
 
 def _expired(exp: Any, now: datetime) -> bool:
@@ -189,7 +209,7 @@ def _expired(exp: Any, now: datetime) -> bool:
 
 def _moderation(labels: list[dict[str, Any]], did: str) -> tuple[str, ...]:
     """Verdicts from labelers other than the account itself: a self-label is never moderation."""
-    verdicts = (MODERATION.get(x["val"]) for x in labels if isinstance(x.get("src"), str) and x["src"] != did)
+    verdicts = (MODERATION.get(x["val"]) for x in labels if _source_of(x) not in (None, did))
     return tuple(dict.fromkeys(v for v in verdicts if v))
 
 

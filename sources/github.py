@@ -26,7 +26,6 @@ Options of the entry:
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -44,6 +43,7 @@ from sources.base import (
     clean_text,
     count_option,
     name_query_kinds,
+    raw_json,
     read_token,
     web_url,
 )
@@ -59,6 +59,8 @@ MAX_RESULTS = 1000  # search never gives more than this many results
 DEFAULT_DETAIL_LIMIT = 10
 # GitHub logins: letters, digits and hyphens, at most 39 (some old ones end with a hyphen).
 LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
+# A user's id is an int64 (GitHub's OpenAPI description: ``format: int64``).
+MAX_USER_ID = 2**63 - 1
 TWITTER_USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
 BOT_SUFFIX = "[bot]"  # a GitHub App's bot user, e.g. "dependabot[bot]"
 # Why an account GitHub returned is skipped, as the log line says it.
@@ -121,7 +123,7 @@ class GitHubSource:
                 raise SourceUnavailable(f"{self.name}: search timed out at GitHub (incomplete results)")
             fresh = 0
             for item in items:
-                user_id = _user_id(item)
+                user_id = _user_id(item, self.name)
                 if user_id is None or user_id in seen:
                     continue
                 seen.add(user_id)
@@ -174,7 +176,7 @@ class GitHubSource:
         """
         if not isinstance(user, dict) or _exclusion(user):
             return None
-        user_id, login = _user_id(user), user.get("login")
+        user_id, login = _user_id(user, self.name), user.get("login")
         if user_id is None or not isinstance(login, str) or not LOGIN.fullmatch(login):
             return None
         bio, company = clean_text(user.get("bio")), clean_line(user.get("company"))
@@ -189,7 +191,7 @@ class GitHubSource:
             profile_url=web_url(user.get("html_url")) or "",
             labels=(account_type,) if account_type == "organization" else (),
             links=_links(user.get("blog"), user.get("twitter_username")),
-            raw=raw if raw is not None else json.dumps(user, ensure_ascii=False),
+            raw=raw if raw is not None else raw_json(user),
             raw_type=JSON,
         )
 
@@ -253,10 +255,14 @@ class GitHubSource:
         return response.json()
 
 
-def _user_id(user: Any) -> str | None:
-    """A user's numeric id as text, or None when it is missing or not a positive whole number."""
+def _user_id(user: Any, source: str) -> str | None:
+    """A user's numeric id as text, or None when it is missing or not a positive int64 (a larger one
+    is logged: it is no GitHub id, and its digits would be stored whole)."""
     user_id = user.get("id") if isinstance(user, dict) else None
     if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id <= 0:
+        return None
+    if user_id > MAX_USER_ID:
+        log.warning("%s: skipping a user whose id is %d bits long (at most 63)", source, user_id.bit_length())
         return None
     return str(user_id)
 

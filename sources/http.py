@@ -6,15 +6,21 @@
   for this scan when that is too far away.
 - Bounded retries with exponential backoff and jitter on 5xx, timeouts and refused connections.
 - Bodies are read in chunks and capped while streaming; HTML pages obey robots.txt.
-- The SSRF guard: a source's configured origin is trusted; every other URL (avatars, links,
-  redirects elsewhere) must be http(s) and resolve only to public addresses, on every hop.
+- The SSRF guard (``sources.connect``): a source's configured origin is trusted; every other
+  connection (avatars, links, redirects elsewhere) may reach public addresses only, checked by
+  the connection itself on the address it connects to. ``check_public_url`` refuses early.
+- An overall deadline per request (connect, headers and body; a shorter one per image), and a
+  request that misses it is not retried.
+- Credentials stay with their origin: once a redirect leaves it, only a few harmless headers
+  follow, and the session keeps no cookies.
+- No proxy, from the environment or elsewhere: the guard checks the address a connection
+  reaches, and through a proxy that would be the proxy. Run where the hosts are reachable.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
-import ipaddress
 import json
 import random
 import socket
@@ -24,14 +30,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
 from requests.structures import CaseInsensitiveDict
 
 from sources.base import clean_line
+from sources.connect import (
+    Deadline,
+    Guard,
+    PinnedAdapter,
+    Resolver,
+    check_public_url,
+    parse_target,
+    redirect_target,
+)
 from watcher.config import NetworkConfig
 from watcher.errors import (
     ImageError,
@@ -44,6 +60,8 @@ from watcher.errors import (
 )
 
 MAX_REDIRECTS = 3
+# What may follow a redirect to another origin: nothing that names or authenticates us.
+CROSS_ORIGIN_HEADERS = frozenset({"accept", "if-none-match", "if-modified-since"})
 CONNECT_TIMEOUT = 5.0
 CHUNK = 64 * 1024
 ROBOTS_AGENT = "IdentityWatch"
@@ -158,11 +176,17 @@ class HttpClient:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        resolver: Resolver = socket.getaddrinfo,
     ) -> None:
         self.network = network
+        self.guard = Guard(resolver, network.allow_private_addresses)
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = network.user_agent
         self.session.verify = True
+        self.session.trust_env = False  # no proxy, no .netrc credentials from the environment
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # keep no cookies
+        for prefix in ("http://", "https://"):
+            self.session.mount(prefix, PinnedAdapter(self.guard))
         self.timeout = (min(CONNECT_TIMEOUT, network.timeout), network.timeout)
         self.sleep = sleep
         self.clock = clock
@@ -170,7 +194,6 @@ class HttpClient:
         self._paused_until: dict[str, float] = {}  # by host, monotonic
         self._sent: dict[str, list[float]] = {}  # by host, monotonic request times
         self._robots: dict[str, RobotFileParser | None] = {}
-        self._trusted: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -179,7 +202,7 @@ class HttpClient:
     # --- configuration ------------------------------------------------------
     def trust(self, base_url: str, rate: Rate | None = None) -> None:
         """Trust a configured origin (no SSRF check) and limit the rate of its whole host."""
-        self._trusted.add(_origin(base_url))
+        self.guard.trusted.add(parse_target(base_url))
         if rate is not None:
             self.limit(_host_prefix(base_url), rate)
 
@@ -205,6 +228,7 @@ class HttpClient:
         max_bytes: int | None = None,
         untrusted: bool = False,
         media: bool = False,
+        deadline: float | None = None,
     ) -> Response:
         """GET with politeness and retries. Any status may come back except 429 and 5xx,
         which (after the retries) become ``SourceBlocked``/``SourceUnavailable``.
@@ -212,14 +236,20 @@ class HttpClient:
         ``untrusted``: the URL came from a response, so every redirect hop is checked too.
         ``media``: an image. A platform's API rate limit (its headers, its 429s) pauses its API,
         not the pictures it serves, and a media server's own limit pauses only its pictures.
+        ``deadline``: seconds for the whole answer (default ``network.request_deadline``).
+        A URL that is not http(s) with a host raises ``UnsafeURL``.
         """
+        parse_target(url)
         host = urlsplit(url).netloc
         scope = _scope(host, media)
         limit = max_bytes or self.network.max_body_bytes
+        seconds = deadline or self.network.request_deadline
         attempt = 0
         while True:
             try:
-                response = self._send(url, params, headers, limit, untrusted, media)
+                response = self._send(url, params, headers, limit, untrusted, media, seconds)
+            except _NoAnswerInTime:
+                raise
             except SourceUnavailable:
                 if attempt >= self.network.retries:
                     raise
@@ -259,8 +289,8 @@ class HttpClient:
 
     def get_page(self, url: str, *, trusted: bool = False) -> Response:
         """GET an HTML page, if robots.txt allows; untrusted URLs go through the SSRF guard."""
-        if not trusted and _origin(url) not in self._trusted:
-            check_public_url(url, allow_private=self.network.allow_private_addresses)
+        if not trusted and parse_target(url) not in self.guard.trusted:
+            self._check(url)
         if not self._robots_allow(url):
             raise SourceBlocked(f"{urlsplit(url).netloc}: robots.txt does not allow {urlsplit(url).path or '/'}")
         return self.get(url, headers={"Accept": "text/html,application/xhtml+xml"})
@@ -276,10 +306,15 @@ class HttpClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        check_public_url(url, allow_private=self.network.allow_private_addresses)
+        self._check(url)
         try:
             response = self.get(
-                url, headers=headers, max_bytes=self.network.max_image_bytes, untrusted=True, media=True
+                url,
+                headers=headers,
+                max_bytes=self.network.max_image_bytes,
+                untrusted=True,
+                media=True,
+                deadline=self.network.image_deadline,
             )
         except SourceError as exc:
             raise ImageError(f"image fetch failed: {exc}") from None
@@ -293,6 +328,9 @@ class HttpClient:
         return ImageFetch(response.content, response.headers.get("ETag"), response.headers.get("Last-Modified"))
 
     # --- internals ----------------------------------------------------------
+    def _check(self, url: str) -> None:
+        check_public_url(url, allow_private=self.guard.allow_private, resolver=self.guard.resolver)
+
     def _send(
         self,
         url: str,
@@ -301,41 +339,78 @@ class HttpClient:
         max_bytes: int,
         untrusted: bool = False,
         media: bool = False,
+        deadline: float | None = None,
     ) -> Response:
-        """One request, following redirects by hand (each hop checked), body capped."""
+        """One request, following redirects by hand (each hop checked), body capped, all of it
+        within ``deadline`` seconds (the time spent waiting our turn between hops not counted)."""
         host = urlsplit(url).netloc
-        origin = _origin(url)
+        origin = parse_target(url)
+        budget = total = deadline or self.network.request_deadline
+        sent = dict(headers or {})
         for _ in range(MAX_REDIRECTS + 1):
             self._wait_turn(url, media)
+            started = time.monotonic()
+            answer = self._hop(url, params, sent, max_bytes, media, budget, total)
+            budget -= time.monotonic() - started
+            if isinstance(answer, Response):
+                return answer
+            url, params = answer, None
+            try:
+                leaves = parse_target(url) != origin
+                if untrusted or leaves:
+                    self._check(url)
+            except UnsafeURL as exc:
+                raise SourceBlocked(f"{host}: redirected to a refused address ({exc})") from None
+            if leaves:
+                sent = {k: v for k, v in sent.items() if k.lower() in CROSS_ORIGIN_HEADERS}
+        raise SourceError(f"{host}: too many redirects (more than {MAX_REDIRECTS})")
+
+    def _hop(
+        self,
+        url: str,
+        params: Any,
+        headers: Mapping[str, str],
+        max_bytes: int,
+        media: bool,
+        budget: float,
+        total: float,
+    ) -> Response | str:
+        """One request within ``budget`` seconds: the response, or where it redirects to."""
+        host = urlsplit(url).netloc
+        if budget <= 0:
+            raise _NoAnswerInTime(f"{host}: no complete answer within {total:g}s")
+        with Deadline(budget) as deadline:
             try:
                 raw = self.session.get(
                     url,
                     params=params,
-                    headers=dict(headers or {}),
+                    headers=headers,
+                    auth=_no_url_credentials,
                     timeout=self.timeout,
                     allow_redirects=False,
                     stream=True,
                 )
-            except requests.Timeout:
-                raise SourceUnavailable(f"{host}: timed out") from None
-            except requests.ConnectionError as exc:
-                raise SourceUnavailable(f"{host}: cannot connect ({_root_cause(exc)})") from None
-            except requests.RequestException as exc:
-                raise SourceUnavailable(f"{host}: request failed ({_root_cause(exc)})") from None
-            with raw:
-                self._note_limits(_scope(urlsplit(url).netloc, media), raw.headers)
-                if raw.is_redirect:
-                    url, params = _redirect_target(raw), None
-                    if untrusted or _origin(url) != origin:
-                        try:
-                            check_public_url(url, allow_private=self.network.allow_private_addresses)
-                        except UnsafeURL as exc:
-                            raise SourceBlocked(f"{host}: redirected to a refused address ({exc})") from None
-                    continue
-                return Response(
-                    raw.status_code, raw.url, CaseInsensitiveDict(raw.headers), _read_capped(raw, max_bytes, host)
-                )
-        raise SourceError(f"{host}: too many redirects (more than {MAX_REDIRECTS})")
+                with raw:
+                    self._note_limits(_scope(host, media), raw.headers)
+                    if raw.is_redirect:
+                        location = raw.headers["Location"]
+                    else:
+                        location = None
+                        content = _read_capped(raw, max_bytes, host)
+            except UnsafeURL as exc:
+                raise SourceBlocked(f"{host}: refused to connect ({exc})") from None
+            except (requests.RequestException, SourceUnavailable) as exc:
+                if deadline.passed:
+                    raise _NoAnswerInTime(f"{host}: no complete answer within {total:g}s") from None
+                raise _unavailable(host, exc) from None
+            if deadline.passed:  # a body read to the end of a shut-down connection may look whole
+                raise _NoAnswerInTime(f"{host}: no complete answer within {total:g}s")
+        if location is not None:
+            try:
+                return redirect_target(raw.url, location)
+            except UnsafeURL as exc:
+                raise SourceBlocked(f"{host}: redirected to a refused address ({exc})") from None
+        return Response(raw.status_code, raw.url, CaseInsensitiveDict(raw.headers), content)
 
     def _wait_turn(self, url: str, media: bool = False) -> None:
         """Block until this URL may be requested: the host's pause, then every matching bucket."""
@@ -418,45 +493,6 @@ def check_status(response: Response, ok: tuple[int, ...] = (200,)) -> None:
     raise SourceError(f"{host}: unexpected HTTP {response.status}: {response.error_text()}")
 
 
-def check_public_url(url: str, *, allow_private: bool = False) -> None:
-    """Refuse URLs that are not http(s) or that resolve to a non-public address."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-        hostname = parts.hostname
-    except ValueError:
-        raise UnsafeURL("refusing a malformed URL") from None
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeURL(f"refusing URL scheme {parts.scheme or '(none)'!r}")
-    if not hostname:
-        raise UnsafeURL("refusing URL without a host")
-    if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(hostname, port or None, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, ValueError):
-        raise UnsafeURL(f"cannot resolve host {hostname!r}") from None
-    for info in infos:
-        address = _unwrap(ipaddress.ip_address(str(info[4][0]).split("%")[0]))
-        if not address.is_global or address.is_multicast:
-            raise UnsafeURL(f"refusing non-public address {address} for host {hostname!r}")
-
-
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def _unwrap(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    """The IPv4 address an IPv6 address carries (mapped, NAT64, 6to4), else the address itself."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped:
-            return address.ipv4_mapped
-        if address in _NAT64:
-            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if address.sixtofour:
-            return address.sixtofour
-    return address
-
-
 def _host_prefix(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.lower()}/"
@@ -472,16 +508,25 @@ def _scope(netloc: str, media: bool) -> str:
     return f"{netloc.lower()} media" if media else netloc.lower()
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc.lower()
+def _no_url_credentials(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Given as ``auth``, so that requests never turns a URL's ``user:password@`` into an
+    ``Authorization`` header: a scraped URL must not choose what we send."""
+    return request
 
 
-def _redirect_target(response: requests.Response) -> str:
-    try:
-        return urljoin(response.url, response.headers.get("Location", ""))
-    except ValueError:
-        raise UnsafeURL("refusing a malformed redirect") from None
+class _NoAnswerInTime(SourceUnavailable):
+    """The deadline passed. Not retried: a host that stalled once would stall again, and each
+    retry would cost another deadline."""
+
+
+def _unavailable(host: str, exc: Exception) -> SourceUnavailable:
+    if isinstance(exc, SourceUnavailable):
+        return exc
+    if isinstance(exc, requests.Timeout):
+        return SourceUnavailable(f"{host}: timed out")
+    if isinstance(exc, requests.ConnectionError):
+        return SourceUnavailable(f"{host}: cannot connect ({_root_cause(exc)})")
+    return SourceUnavailable(f"{host}: request failed ({_root_cause(exc)})")
 
 
 def _read_capped(raw: requests.Response, limit: int, host: str) -> bytes:
@@ -539,7 +584,11 @@ def _charset(content_type: str) -> str:
 
 
 def _loads(data: bytes) -> Any:
-    return json.loads(data)
+    """``json.loads``, with nesting too deep for the parser reported as invalid JSON."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def _root_cause(exc: BaseException) -> str:

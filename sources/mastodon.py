@@ -22,7 +22,6 @@ Options of the entry:
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from bs4 import BeautifulSoup
 from sources.base import (
     JSON,
     LIMITED,
+    MAX_LINKS,
     NAME,
     Profile,
     SearchRule,
@@ -41,7 +41,9 @@ from sources.base import (
     clean_text,
     count_option,
     name_query_kinds,
+    raw_json,
     read_token,
+    too_long,
     web_url,
 )
 from sources.http import HttpClient, Rate, Response, check_status
@@ -60,6 +62,16 @@ DEFAULT_HEADER = "/headers/original/missing.png"
 SHORTCODE = re.compile(r"(?<![^\W_])(?<!:):[A-Za-z0-9_]{2,}:(?![^\W_])(?!:)")
 DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[0-9]{1,5})?")
 
+
+# Identifiers longer than these are no account: skipped with a log line, never cut. Mastodon's own
+# ids are bigints (at most 19 digits); other servers speaking its API use short text ids (a
+# 26-letter ULID). ``acct`` is a WebFinger user@domain: at most 64 before the @ (as in an e-mail
+# address; Mastodon's local usernames have 30), a domain name of at most 253 after it.
+MAX_ACCOUNT_ID = 128
+MAX_ACCT = 64 + 1 + 253
+# HTML (a note, a field value) read per text: a 500-character note is far shorter, even with links.
+MAX_HTML = 65_536
+MAX_FIELDS = 50  # profile fields read for links (Mastodon allows 4 by default)
 
 DIRECTORY_PAGE = 80  # the most /api/v1/directory gives at once
 DEFAULT_DIRECTORY_PAGES = 5
@@ -208,7 +220,7 @@ class MastodonSource:
         ``raw``: the answer as fetched; by default the Account itself, as JSON text.
         """
         account_id = _account_id(account)
-        if account_id is None or account.get("suspended") is True:
+        if account_id is None or account.get("suspended") is True or self._over_long(account):
             return None
         acct = self._acct(account)
         if acct is None:
@@ -228,15 +240,25 @@ class MastodonSource:
             profile_url=web_url(account.get("url")) or self._profile_url(user, domain),
             labels=_labels(account, moved=moved is not None),
             banner_url=banner,
-            links=(moved, *(link for link in links if link != moved)) if moved else links,
+            links=(moved, *(link for link in links if link != moved))[:MAX_LINKS] if moved else links,
             moderation=(LIMITED,) if account.get("limited") is True else (),
-            raw=raw if raw is not None else json.dumps(account, ensure_ascii=False),
+            raw=raw if raw is not None else raw_json(account),
             raw_type=JSON,
+        )
+
+    def _over_long(self, account: dict[str, Any]) -> bool:
+        """An id or ``acct`` longer than any server gives: skipped (and logged), never cut into another one."""
+        account_id, acct = account.get("id"), account.get("acct")
+        return (isinstance(account_id, str) and too_long(self.name, "id", account_id, MAX_ACCOUNT_ID)) or (
+            isinstance(acct, str) and too_long(self.name, "acct", acct, MAX_ACCT)
         )
 
     def _acct(self, account: dict[str, Any]) -> tuple[str, str] | None:
         """``acct`` as (username, domain); the domain is "" for this server's own accounts."""
-        user, at, domain = clean_line(account.get("acct")).partition("@")
+        acct = account.get("acct")
+        if not isinstance(acct, str) or len(acct) > MAX_ACCT:
+            return None
+        user, at, domain = clean_line(acct).partition("@")
         domain = domain.lower()
         if not user or " " in user or (at and not DOMAIN.fullmatch(domain)):
             return None
@@ -270,7 +292,7 @@ def html_to_text(html: Any) -> str:
     """Mastodon's HTML (a note, a field value) as plain text, one line per ``<br>`` or paragraph."""
     if not isinstance(html, str) or not html:
         return ""
-    soup = _soup(html)
+    soup = _soup(html[:MAX_HTML])
     for br in soup.find_all("br"):
         br.replace_with("\n")
     for paragraph in soup.find_all("p"):
@@ -281,17 +303,19 @@ def html_to_text(html: Any) -> str:
 def field_links(fields: Any) -> tuple[str, ...]:
     """Links a profile shows in its fields: each ``<a href>``, or a value that is a bare URL."""
     links: list[str] = []
-    for item in fields if isinstance(fields, list) else []:
+    for item in fields[:MAX_FIELDS] if isinstance(fields, list) else []:
         value = item.get("value") if isinstance(item, dict) else None
         if not isinstance(value, str):
             continue
-        soup = _soup(value)
+        soup = _soup(value[:MAX_HTML])
         anchors = soup.find_all("a")
         candidates = [a.get("href") for a in anchors] if anchors else [soup.get_text().strip()]
         for candidate in candidates:
             url = web_url(candidate)
             if url and url not in links:
                 links.append(url)
+            if len(links) == MAX_LINKS:
+                return tuple(links)
     return tuple(links)
 
 
@@ -303,13 +327,15 @@ def _image(value: Any, default_path: str) -> str | None:
 
 
 def _account_id(account: Any) -> str | None:
-    """The account's id as a string, or None when there is no usable one."""
+    """The account's id as a string (printable ASCII, no spaces), or None when there is no usable one.
+
+    Its length is checked where a profile is made (``_over_long``), so that skipping says why."""
     if not isinstance(account, dict):
         return None
     value = account.get("id")
     if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not value or clean_line(value) != value or " " in value:
+        value = str(value) if value.bit_length() <= 64 else None  # a bigint; str() of a huge int may raise
+    if not isinstance(value, str) or not value or not value.isascii() or not value.isprintable() or " " in value:
         return None
     return value
 

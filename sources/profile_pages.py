@@ -41,6 +41,9 @@ from sources.base import (
     HTML,
     IMPERSONATION,
     LIMITED,
+    MAX_LINE,
+    MAX_LINKS,
+    MAX_URL,
     SPAM,
     Profile,
     SearchRule,
@@ -75,7 +78,6 @@ SITE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 UNSAFE_HANDLES = ("", ".", "..", "../admin", "a/b", "a\\b")
 # Statuses that mean "you may not see this", as opposed to "this page is not what we expected".
 REFUSED = frozenset({401, 403, 407, 429, 451})
-MAX_LINKS = 20
 # Where a page may show its owner's photo; a site's ``avatar_from`` lists places in the order to
 # try, and may also name an element ({"selector": …, "attribute": …}). Without it: all three, in order.
 OG_IMAGE = "og:image"
@@ -370,7 +372,8 @@ def parse_profile_page(
     for value in same_as if isinstance(same_as, list) else [same_as]:
         links.append(url(value) or "")
 
-    username = clean_line(meta.get("profile:username"))
+    raw_username = meta.get("profile:username", "")
+    username = clean_line(raw_username) if len(raw_username) <= MAX_LINE else ""  # never cut into another name
     return PageFields(
         username="" if " " in username else username,
         display_name=_first_line(meta.get("og:title"), person.get("name"), meta.get("twitter:title"), title),
@@ -594,6 +597,10 @@ class ProfilePagesSource:
         """
         username = page.username if page.username and self.handle_pattern.fullmatch(page.username) else handle
         url = page.canonical_url or final_url
+        if len(url) > MAX_URL:  # the page's own address after redirects: an id stored whole, or not at all
+            raise ParseError(
+                f"{self.name}: the profile page's address is {len(url)} characters long (at most {MAX_URL})"
+            )
         return Profile(
             source=self.name,
             platform_id=url,

@@ -1,7 +1,8 @@
-"""Opening the database: WAL, a busy timeout, foreign keys, and migrations applied."""
+"""Opening the database: owner-only, WAL, a busy timeout, foreign keys, and migrations applied."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,17 +13,20 @@ from sqlite_utils import Database
 
 from storage.migrations import MIGRATIONS
 from watcher.errors import ConfigError
+from watcher.files import open_private, private_dir, tighten_private
 
 BUSY_TIMEOUT_MS = 10_000
+SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def open_database(path: Path | str) -> Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-    except (OSError, sqlite3.Error) as exc:
+        conn = sqlite3.connect(str(_private_file(path)), timeout=BUSY_TIMEOUT_MS / 1000)
+    except OSError as exc:
+        raise ConfigError(f"cannot open database {path}: {exc.strerror or exc}") from None
+    except sqlite3.Error as exc:
         raise ConfigError(f"cannot open database {path}: {exc}") from None
     db = Database(conn, execute_plugins=False)
     try:
@@ -34,6 +38,24 @@ def open_database(path: Path | str) -> Database:
         conn.close()
         raise ConfigError(f"cannot use database {path}: {exc}") from None
     return db
+
+
+def _private_file(path: Path) -> Path:
+    """The database file, created 0600 before SQLite opens it: SQLite gives its -wal and -shm files
+    the database's own mode. Its folder is created 0700, or must be one no other user can write to;
+    that folder may be a symlink (checked where it points), the database file itself may not.
+    Existing files are only checked and chmod-ed, never opened: this process may hold connections
+    to them, and closing another descriptor of the file would drop SQLite's locks.
+    Returns the path to open, the folder's symlink resolved."""
+    file = private_dir(path.parent.resolve()) / path.name
+    if not tighten_private(file):
+        try:
+            os.close(open_private(file, os.O_RDWR | os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            tighten_private(file)  # made meanwhile by another process
+    for side in SIDE_FILES:
+        tighten_private(file.with_name(file.name + side))  # none yet: SQLite makes them like the database
+    return file
 
 
 def utcnow() -> str:

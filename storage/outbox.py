@@ -105,6 +105,18 @@ def alerts_since(db: Database, person_id: int, since: str) -> int:
     return int(row[0])
 
 
+def messages_to_person(db: Database, email: str) -> list[dict[str, Any]]:
+    """The id and Message-ID of every message queued for or sent to the person enrolled with ``email``,
+    digests aside (they go to the office): what their removal must also delete outside the database."""
+    return list(
+        db.query(
+            "SELECT o.id, o.message_id FROM outbox o JOIN people p ON o.person_id = p.id OR o.recipient = p.email "
+            "WHERE p.email = ? AND o.kind != 'digest' ORDER BY o.id",
+            [email],
+        )
+    )
+
+
 # A claim (status ``sending``) holds for this long: another process leaves the message alone
 # meanwhile; after it, the claimer is taken to have died mid-delivery and the message is due.
 CLAIM_LEASE = timedelta(minutes=10)

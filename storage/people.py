@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections import defaultdict
 from email import policy
 from email.message import EmailMessage
@@ -40,7 +41,7 @@ def save_enrolments(db: Database, enrolments: list[Enrolment]) -> tuple[int, int
                 values["opt_in"] = int(e.opt_in)
             if row is None:
                 values = {"aliases": "[]", "opt_in": 0, **values}
-                values |= {"email": e.email, "created_at": now, "opt_in_changed_at": now}
+                values |= {"email": e.email, "uid": new_uid(), "created_at": now, "opt_in_changed_at": now}
                 person_id = db["people"].insert(values).last_pk
                 added += 1
             else:
@@ -130,6 +131,26 @@ def enrolled_ids(db: Database, ids: set[int]) -> set[int]:
         return set()
     rows = db.execute(f"SELECT id FROM people WHERE id IN ({', '.join('?' for _ in ids)})", list(ids))
     return {row[0] for row in rows}
+
+
+UID_BYTES = 16  # 128 random bits: no two people, present or removed, ever share one
+
+
+def new_uid() -> str:
+    """A person's public identifier for signed links: random and URL-safe, unlike the row id it
+    says nothing about enrolment order, and it is never given to anyone else."""
+    return secrets.token_urlsafe(UID_BYTES)
+
+
+def person_uid(db: Database, person_id: int) -> str | None:
+    row = db.execute("SELECT uid FROM people WHERE id = ?", [person_id]).fetchone()
+    return row[0] if row else None
+
+
+def person_by_uid(db: Database, uid: str) -> int | None:
+    """The id of the person enrolled now with this uid; None once they are removed."""
+    row = db.execute("SELECT id FROM people WHERE uid = ?", [uid]).fetchone()
+    return row[0] if row else None
 
 
 # What removal drops from a finding's match evidence: the name of theirs that matched.

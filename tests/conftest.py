@@ -92,3 +92,36 @@ def images(tmp_path):
     (tmp_path / "logo.png").write_bytes(png(district_logo()))
     (tmp_path / "not-a-photo.jpg").write_text("hello, I am text")
     return tmp_path
+
+
+# The attacks of SECURITY.md: `make security` runs these (pytest -m hostile) and prints their count.
+HOSTILE_FILES = {
+    "test_bounded_fields.py",
+    "test_file_safety.py",
+    "test_hostile_images.py",
+    "test_http_hostile.py",
+    "test_links.py",
+    "test_log_safety.py",
+    "test_operations.py",
+    "test_properties.py",
+    "test_roster_hostile.py",
+    "test_scan_failures.py",
+    "test_service_stop.py",
+    "test_url_properties.py",
+}
+HOSTILE_TESTS = (
+    "test_kill_9",
+    "test_the_lock_file",
+    "test_a_symlink_planted_as_the_lock_file",
+    "test_a_lock_file_owned_by_another_user",
+    "test_the_profile_link_goes_only_to_the_platform",
+    "test_scraped_text_stays_out_of_headers",
+    "test_a_password_never_goes_unencrypted",
+    "test_which_hosts_count_as_this_machine",
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in HOSTILE_FILES or item.name.startswith(HOSTILE_TESTS):
+            item.add_marker(pytest.mark.hostile)

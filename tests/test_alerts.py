@@ -7,20 +7,29 @@ from __future__ import annotations
 
 import io
 import mailbox
+import re
+from datetime import datetime, time, timedelta
 from email import policy
 from email.parser import BytesParser
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import Watcher, write_config, write_roster
 from PIL import Image
 
+from notifications.render import AlertLinks, render_alert
 from storage import open_database
-from watcher.config import load_config
+from storage import people as people_store
+from storage.reports import last_complete_week, parse_week
+from watcher.config import SourceConfig, load_config
 from watcher.demo.appview import FakeAppView
+from watcher.demo.mastodon import FakeMastodon
+from watcher.demo.mastodon import account as mastodon_account
 from watcher.demo.portraits import jpeg, recompressed
 from watcher.demo.sample import roster_rows
-from watcher.links import NOT_A_PROBLEM, UNSUBSCRIBE, link_secret, verify
+from watcher.links import EVIDENCE, NOT_A_PROBLEM, UNSUBSCRIBE, link, link_secret, resolve, verify
+from watcher.models import Finding, Person
 
 MARIA = "maria.garcia@svusd.example"
 
@@ -28,6 +37,11 @@ MARIA = "maria.garcia@svusd.example"
 def messages(tmp_path):
     box = mailbox.Maildir(tmp_path / "outbox", create=False)
     return [BytesParser(policy=policy.default).parsebytes(box.get_bytes(key)) for key in sorted(box.keys())]
+
+
+def raw_messages(tmp_path) -> list[bytes]:
+    box = mailbox.Maildir(tmp_path / "outbox", create=False)
+    return [box.get_bytes(key) for key in sorted(box.keys())]
 
 
 def text_of(message) -> str:
@@ -112,23 +126,39 @@ def test_the_daily_cap_holds_findings_back_and_carries_them_into_the_next_alert(
     assert "@second.bsky.social" in text and "@first.bsky.social" not in text
 
 
+def token_of(url: str) -> str:
+    (token,) = parse_qs(urlsplit(url).query)["t"]
+    return token
+
+
 def test_with_a_web_front_alerts_carry_signed_one_click_links(tmp_path, world, maria_only):
+    """Attack: act for someone else from one's own alert. The links name the person by a random uid
+    (no id to count up), and each token works for its own purpose and finding only."""
     copy = impostor("did:plc:copy", "Maria Garcia", avatar="/img/m.jpg")
     with FakeAppView([copy], {"/img/m.jpg": maria_copy(world)}) as server:
         watcher = maria_only(server, '[web]\nbase_url = "https://watch.svusd.example/"\n')
         watcher("scan")
     (message,) = messages(tmp_path)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    url = str(message["List-Unsubscribe"]).strip().strip("<>")
-    assert url.startswith("https://watch.svusd.example/unsubscribe?")
-    query = parse_qs(urlsplit(url).query)
-    secret = link_secret(open_database(load_config(watcher.config).database))
-    person_id = int(query["id"][0])
-    assert verify(secret, UNSUBSCRIBE, person_id, query["t"][0])
-    assert not verify(secret, UNSUBSCRIBE, person_id + 1, query["t"][0])  # no guessing another person's link
-    assert not verify(secret, NOT_A_PROBLEM, person_id, query["t"][0])
+    (raw,) = raw_messages(tmp_path)
+    # The URL itself, on one line: folded into an encoded-word, no mail client would open it.
+    header = re.search(rb"^List-Unsubscribe: (.*)$", raw, re.MULTILINE)[1].decode()
+    assert re.fullmatch(r"<https://watch\.svusd\.example/unsubscribe\?t=[A-Za-z0-9._-]+>", header), header
+    url = header.strip("<>")
+    assert "id" not in parse_qs(urlsplit(url).query)  # nothing but the signed token
+    db = open_database(load_config(watcher.config).database)
+    secret = link_secret(db)
+    (uid,) = db.execute("SELECT uid FROM people WHERE email = ?", [MARIA]).fetchone()
+    (finding_id,) = db.execute("SELECT id FROM findings").fetchone()
+    subject = verify(secret, UNSUBSCRIBE, token_of(url))
+    assert subject is not None and subject.uid == uid and subject.finding_id is None
+    assert verify(secret, NOT_A_PROBLEM, token_of(url)) is None  # a token works for its own purpose only
+    assert resolve(db, UNSUBSCRIBE, token_of(url)).person_id == people_store.person_by_uid(db, uid)
     text = text_of(message)
-    assert "This is me, or not a problem: https://watch.svusd.example/not-a-problem?id=" in text
+    answer = re.search(r"This is me, or not a problem: (\S+)", text)[1]
+    assert answer.startswith("https://watch.svusd.example/not-a-problem?t=")
+    assert verify(secret, NOT_A_PROBLEM, token_of(answer)).finding_id == finding_id
+    assert verify(secret, UNSUBSCRIBE, token_of(answer)) is None
     assert url in text and "reply to this e-mail" not in text
 
 
@@ -159,3 +189,86 @@ def test_hostile_display_names_are_escaped_shortened_and_kept_out_of_headers(tmp
         assert "&lt;script&gt;" in html
     assert "Z" * 200 not in text and "Z" * 200 not in html  # a name is shown up to 200 characters
     assert all(len(line) < 400 for line in text.splitlines())
+
+
+def test_the_profile_link_goes_only_to_the_platform_the_finding_came_from(tmp_path, world):
+    """Attack: a Mastodon account whose ``url`` field points at a look-alike sign-in page. The alert
+    and the digest must not link it (nor print it, which a mail client would link): the account is
+    named as text, with its evidence page. An account whose page is on its own server stays linked."""
+    bio = "<p>Maestra at Noble Avenue Elementary. Parents, DM me.</p>"
+    phishing = mastodon_account(7, "maria_garcia", "Maria Garcia", bio, url="https://evil.example/login?next=svusd")
+    remote = mastodon_account(8, "mgarcia", "María García", bio, acct="mgarcia@remote.example")
+    remote["url"] = "https://remote.example/@mgarcia"  # Mastodon shows a remote account on its own server
+    with FakeAppView([]) as appview, FakeMastodon([phishing, remote]) as mastodon:
+        config = write_config(tmp_path, appview.base_url, mastodon.base_url)
+        config.write_text(config.read_text() + '\n[web]\nbase_url = "https://watch.svusd.example"\n')
+        watcher = Watcher(config)
+        rows = [r for r in roster_rows(world) if r["email"] == MARIA]
+        watcher("people", "import", str(write_roster(tmp_path, world, rows)))
+        watcher("scan")
+    alerts = messages(tmp_path)  # one, or one per finding as the scan goes
+    text = "".join(map(text_of, alerts))
+    html = "".join(m.get_body(("html",)).get_content() for m in alerts)
+    assert "evil.example" not in text + html + "".join(headers_of(m).decode() for m in alerts)
+    assert "Profile: not linked: the address it gives is not a mastodon page" in text
+    assert "Profile: https://remote.example/@mgarcia" in text and 'href="https://remote.example/@mgarcia"' in html
+    evidence = re.search(r"Evidence page: (\S+)", text)[1]
+    assert evidence.startswith("https://watch.svusd.example/evidence?t=")
+    db = open_database(load_config(config).database)
+    (finding_id,) = db.execute(
+        "SELECT f.id FROM findings f JOIN profiles p ON p.id = f.profile_id WHERE p.handle LIKE 'maria_garcia@%'"
+    ).fetchone()
+    assert verify(link_secret(db), EVIDENCE, token_of(evidence)).finding_id == finding_id
+
+    week = last_complete_week(ZoneInfo("America/Los_Angeles"))
+    monday = datetime.combine(parse_week(week), time(12), tzinfo=ZoneInfo("America/Los_Angeles"))
+    db.execute("UPDATE findings SET first_seen = ?", [(monday + timedelta(days=2)).isoformat(timespec="seconds")])
+    db.conn.commit()
+    watcher("digest", "--week", week, "--send")
+    box = mailbox.Maildir(tmp_path / "outbox", create=False)
+    (digest,) = [
+        m
+        for m in map(BytesParser(policy=policy.default).parsebytes, map(box.get_bytes, box.keys()))
+        if str(m["Subject"]).startswith("Identity Watch weekly digest")
+    ]
+    body = text_of(digest) + digest.get_body(("html",)).get_content()
+    assert "@maria_garcia@" in body and "evil.example" not in body
+
+
+def test_scraped_text_stays_out_of_headers_and_link_attributes():
+    """Attack: scraped text that breaks out of an href (a quote in a profile address on the right
+    host), into a header (CR LF in a name), or into the signed links. Headers carry only our own
+    address and tokens; every scraped string in the HTML is escaped."""
+    social = SourceConfig("social", "mastodon", "https://social.example")
+    finding = Finding(
+        id=5,
+        kind="impersonation",
+        person_email=MARIA,
+        source="social",
+        handle="ana@remote.example",
+        display_name="Ana\r\nBcc: everyone@svusd.example",
+        profile_url='https://remote.example/@ana"><script>alert(1)</script>',
+        score=0.9,
+        status="new",
+        evidence={"reasons": ["<img src=x onerror=alert(1)>"]},
+    )
+    secret, uid = b"k" * 32, "Q" * 22
+    links = AlertLinks(
+        unsubscribe=link("https://watch.svusd.example", secret, UNSUBSCRIBE, uid),
+        not_a_problem={5: link("https://watch.svusd.example", secret, NOT_A_PROBLEM, uid, 5)},
+        evidence={5: link("https://watch.svusd.example", secret, EVIDENCE, uid, 5)},
+    )
+    person = Person(id=1, email=MARIA, name="María García López")
+    message = render_alert(
+        person, [finding], sender="Watch <w@svusd.example>", district="SVUSD", sources=[social], links=links
+    )
+    raw = message.as_bytes()
+    headers = raw.split(b"\n\n", 1)[0]
+    for fragment in (b"script", b"everyone@", b"remote.example", b"Bcc", b"onerror"):
+        assert fragment not in headers
+    assert f"List-Unsubscribe: <{links.unsubscribe}>".encode() in headers
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html and "<img" not in html and "&lt;img src=x" in html
+    assert 'href="https://remote.example/@ana&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
+    text = text_of(message)
+    assert f"This is me, or not a problem: {links.not_a_problem[5]}" in text

@@ -87,12 +87,29 @@ def test_pixel_cap_refuses_decompression_bombs():
         hash_image(b"GIF89a but not really", 1_000_000)
 
 
+def trusting(origin: str) -> HttpClient:
+    """A client for a source configured at ``origin``: that origin, and only it, is trusted."""
+    client = HttpClient(NetworkConfig())
+    client.trust(origin)
+    return client
+
+
 def test_api_redirect_to_another_origin_goes_through_the_guard(httpserver):
     """The configured origin is trusted; where it redirects to is not (here: another loopback address)."""
     canary = "http://127.0.0.2:9/steal"  # refused before any connection; nothing listens there anyway
     httpserver.expect_request("/api").respond_with_data("", status=302, headers={"Location": canary})
     with pytest.raises(SourceBlocked, match="redirected to a refused address"):
-        HttpClient(NetworkConfig()).get(httpserver.url_for("/api"))
+        trusting(httpserver.url_for("/")).get(httpserver.url_for("/api"))
     httpserver.expect_request("/moved").respond_with_data("", status=301, headers={"Location": "/api2"})
     httpserver.expect_request("/api2").respond_with_json({"ok": True})
-    assert HttpClient(NetworkConfig()).get_json(httpserver.url_for("/moved")) == {"ok": True}
+    assert trusting(httpserver.url_for("/")).get_json(httpserver.url_for("/moved")) == {"ok": True}
+
+
+def test_an_untrusted_origin_is_refused_by_the_connection_itself(httpserver):
+    """Attack: a URL that reaches ``get`` without any early check (no ``check_public_url``) still
+    cannot reach a private address: the connection checks what it connects to. Today's ``get``
+    trusts whatever URL it is given."""
+    httpserver.expect_request("/api").respond_with_json({"secret": True})
+    with pytest.raises(SourceBlocked, match=r"refused to connect \(refusing non-public address"):
+        HttpClient(NetworkConfig()).get(httpserver.url_for("/api"))
+    assert httpserver.log == []

@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from notifications.smtp import is_loopback_host
 from storage import open_database
 from watcher import pipeline
 from watcher.config import load_config
@@ -345,5 +346,93 @@ def test_tls(enrolled, certificate, monkeypatch, security):
         monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
         enrolled("outbox", "flush")
         assert_each_delivered_once(enrolled, server)
+    finally:
+        server.stop()
+
+
+# A password in clear text: only to a relay on this machine.
+
+REFUSED = 'refusing to send the SMTP password unencrypted to mail.district.example; set security = "starttls" or "tls"'
+
+
+def use_remote_smtp(watcher, **settings) -> None:
+    """Point the config at a server name that resolves nowhere (``.example`` is reserved)."""
+    use_smtp(watcher, free_port(), **settings)
+    watcher.config.write_text(
+        watcher.config.read_text().replace('host = "127.0.0.1"', 'host = "mail.district.example"')
+    )
+
+
+def test_a_password_never_goes_unencrypted_to_another_machine(enrolled, monkeypatch):
+    """Attack: a sniffer on the district network reading the SMTP password, sent in clear text because
+    security = "none" was left with a username set. Refused before any connection is tried: a
+    connection would have failed on the name instead ("cannot connect ... mail.district.example")."""
+    monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+    use_remote_smtp(enrolled, username="watcher", password_env=PASSWORD_ENV)
+    failed = enrolled("test-email", "it@svusd.example", ok=False)
+    assert failed.exit_code == 1 and REFUSED in failed.stderr and "cannot connect" not in failed.stderr
+    assert failed.stderr.count("\n") == 1
+
+    enrolled("scan")  # alerts wait in the outbox, no one's attempts spent
+    rows = outbox(enrolled)
+    assert rows and {r["status"] for r in rows} == {"pending"} and all(r["attempts"] == 0 for r in rows)
+    assert REFUSED in rows[0]["last_error"]
+
+
+def test_without_a_username_a_remote_server_is_only_unreachable(watcher):
+    """No password, nothing to protect: the server is tried (and here, not found)."""
+    use_remote_smtp(watcher)
+    failed = watcher("test-email", "it@svusd.example", ok=False)
+    assert "cannot connect to SMTP server mail.district.example" in failed.stderr and "refusing" not in failed.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "local"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("localhost", True),
+        ("LOCALHOST.", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("::ffff:127.0.0.1", True),
+        ("mail.district.example", False),
+        ("localhost.district.example", False),
+        ("127.0.0.1.nip.io", False),
+        ("10.0.0.25", False),
+        ("0.0.0.0", False),
+        ("2130706433", False),  # 127.0.0.1 as one number: a name to us, never trusted
+        ("", False),
+    ],
+)
+def test_which_hosts_count_as_this_machine(host, local):
+    """Attack: a host name that only looks local (or resolves to loopback today) getting the password in clear."""
+    assert is_loopback_host(host) is local
+
+
+@plain_auth
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_local_relay_may_take_the_password_without_tls(watcher, smtp_auth, monkeypatch, host):
+    monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+    use_smtp(watcher, smtp_auth.port, username="watcher", password_env=PASSWORD_ENV)
+    watcher.config.write_text(watcher.config.read_text().replace('host = "127.0.0.1"', f'host = "{host}"'))
+    watcher("test-email", "it@svusd.example")
+    assert [rcpt for _, rcpt, _ in smtp_auth.handler.received] == [["it@svusd.example"]]
+    assert smtp_auth.accounts.tries == 1
+
+
+def test_auth_offered_only_after_starttls(enrolled, certificate, monkeypatch):
+    """A server that offers AUTH only once the connection is encrypted: log in after STARTTLS."""
+    accounts = Accounts("watcher", "s3cret")
+    server = SmtpServer(
+        tls_context=server_context(*certificate), require_starttls=True, authenticator=accounts, auth_required=True
+    ).start()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+        monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+        use_smtp(enrolled, server.port, security="starttls", username="watcher", password_env=PASSWORD_ENV)
+        enrolled("scan")
+        assert_each_delivered_once(enrolled, server)
+        assert accounts.tries == 1
     finally:
         server.stop()

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import click
 from sqlite_utils import Database
 
+from notifications.maildir import check_maildir, remove_alert_files
 from notifications.transport import send_test_message
 from storage import findings as findings_store
 from storage import open_database
@@ -25,8 +27,9 @@ from storage.logos import list_logos, save_logo
 from watcher import pipeline, retention
 from watcher.config import Config, load_config
 from watcher.digest import preview_digest, resolve_week, send_digest
-from watcher.errors import InputError, WatcherError
+from watcher.errors import ConfigError, InputError, WatcherError
 from watcher.evidence import render_page as render_evidence
+from watcher.files import write_private
 from watcher.logs import log_at_least, setup_logging
 from watcher.progress import ScanDisplay
 from watcher.roster import hash_logo, parse_person
@@ -178,13 +181,20 @@ def people_list(app: App, as_json: bool) -> None:
 @click.argument("email")
 @pass_app
 def people_remove(app: App, email: str) -> None:
-    """Remove a person and what is kept about them; their findings stay, anonymised."""
-    counts = people_store.remove_person(app.db, email.strip().lower())
+    """Remove a person and what is kept about them, their alert files in the Maildir too; their findings
+    stay, anonymised."""
+    address = email.strip().lower()
+    # Known only while their outbox rows exist; a Maildir we must not touch stops us before anything goes.
+    keys = [pipeline.delivery_key(m["id"], m["message_id"]) for m in outbox_store.messages_to_person(app.db, address)]
+    check_maildir(app.config.email.maildir)
+    counts = people_store.remove_person(app.db, address)
     if counts is None:
         raise InputError(f"no enrolled person with e-mail {email}")
+    files = remove_alert_files(app.config.email.maildir, keys)
     click.echo(
         f"removed {_printable(email)}: {counts['handles']} handles, {counts['photos']} photos' hashes, "
-        f"{counts['messages']} messages, {counts['findings_anonymised']} findings anonymised"
+        f"{counts['messages']} messages, {counts['findings_anonymised']} findings anonymised, "
+        f"{files} alert files deleted from the Maildir"
     )
 
 
@@ -369,22 +379,23 @@ def findings(app: App, kind, status, source, person_email, since, as_json: bool,
         writer.writerow(FINDINGS_CSV)
         for f in rows:
             writer.writerow(
-                [
+                _csv_safe(value)
+                for value in (
                     f.id,
                     f.kind,
-                    f.person_email or "",
+                    f.person_email,
                     f.source,
-                    _csv_safe(f.handle),
-                    _csv_safe(f.display_name),
-                    _csv_safe(f.profile_url),
+                    f.handle,
+                    f.display_name,
+                    f.profile_url,
                     f.score,
                     f.status,
                     f.evidence.get("rule", ""),
                     f.first_seen,
-                    f.resolved_at or "",
-                    f.reviewed_at or "",
+                    f.resolved_at,
+                    f.reviewed_at,
                     f.missing_count,
-                ]
+                )
             )
         click.echo(out.getvalue(), nl=False)
         return
@@ -445,10 +456,17 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-def _csv_safe(text: str) -> str:
-    """Keep spreadsheet programs from running scraped text as a formula."""
-    text = _printable(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+# What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list), with the full-width forms.
+FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+
+def _csv_safe(value: object) -> str:
+    """One CSV cell that no spreadsheet runs as a formula. Every column goes through here, whoever
+    wrote it (a profile's author, the roster, our own ids): a cell starting with = + - @ tab or
+    carriage return, also after spaces, gets a leading apostrophe; control characters become "?"."""
+    raw = "" if value is None else str(value)
+    text = _printable(raw)
+    return "'" + text if raw[:1] in FORMULA_START or text.lstrip(" ")[:1] in FORMULA_START else text
 
 
 @cli.command()
@@ -521,11 +539,34 @@ def outbox_flush(app: App) -> None:
 @pass_app
 def outbox_retry(app: App, ids: tuple[int, ...], all_dead: bool) -> None:
     """Put dead messages back in the queue (attempts reset); `outbox flush` sends them now."""
+    from watcher.health import retry_dead
+
     if bool(ids) == all_dead:
         raise InputError("give the ids of dead messages, or --all-dead")
-    revived = outbox_store.retry(app.db, None if all_dead else list(ids))
+    revived = retry_dead(app.db, None if all_dead else list(ids), _login_name())
     missed = sorted(set(ids) - set(revived))
     click.echo(f"{len(revived)} messages back in the queue")
+    if missed:
+        raise InputError(f"not dead, or no such message: {', '.join(map(str, missed))}")
+
+
+@outbox.command("ack")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-dead", is_flag=True, help="Every dead message.")
+@click.option("--by", "actor", metavar="NAME", help="Who acknowledges (default: your login name).")
+@pass_app
+def outbox_ack(app: App, ids: tuple[int, ...], all_dead: bool, actor: str | None) -> None:
+    """Accept that dead messages will not be delivered: `status --check` stops warning about them (audited)."""
+    from watcher.health import acknowledge_dead
+
+    if bool(ids) == all_dead:
+        raise InputError("give the ids of dead messages, or --all-dead")
+    actor = (actor if actor is not None else _login_name()).strip()
+    if not actor:
+        raise InputError("--by must name who acknowledges")
+    done = acknowledge_dead(app.db, None if all_dead else list(ids), actor)
+    missed = sorted(set(ids) - set(done))
+    click.echo(f"{len(done)} dead messages acknowledged")
     if missed:
         raise InputError(f"not dead, or no such message: {', '.join(map(str, missed))}")
 
@@ -543,7 +584,7 @@ def evidence_page(app: App, finding_id: int, out: Path | None) -> None:
     page = render_evidence(app.db, finding_id)
     out = out or Path(f"evidence-{finding_id}.html")
     try:
-        out.write_text(page, encoding="utf-8")
+        write_private(out, page.encode("utf-8"))  # 0600, never through a link, only in a folder that is ours
     except OSError as exc:
         raise InputError(f"cannot write {out}: {exc.strerror}") from None
     click.echo(f"wrote {out}")
@@ -560,6 +601,33 @@ def purge(app: App, dry_run: bool) -> None:
         f"{verb} {counts['observations']} old observations, {counts['evidence']} evidence snapshots "
         f"of closed findings, {counts['image_hashes']} cached image hashes"
     )
+
+
+@cli.command()
+@click.argument("dest", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists (the old one stays until the new one is whole).")
+@pass_app
+def backup(app: App, dest: Path, force: bool) -> None:
+    """Copy the database to PATH (0600), consistent even while `watcher run` writes to it."""
+    from watcher.backup import backup_database
+
+    summary = backup_database(app.config.database, dest, force=force)
+    click.echo(f"wrote {summary.path}: {summary.describe()}")
+
+
+@cli.command()
+@click.argument("source", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def restore(app: App, source: Path) -> None:
+    """Replace the database with the backup at PATH, keeping the current one beside it.
+
+    Stop `watcher run` first; the backup is checked before anything is replaced."""
+    from watcher.backup import restore_database
+
+    summary = restore_database(app.config, source)
+    click.echo(f"restored {summary.path} from {source}: {summary.describe()}")
+    if summary.kept:
+        click.echo(f"the database it replaced is kept as {summary.kept}")
 
 
 @cli.command("test-email")
@@ -602,17 +670,44 @@ def run(app: App) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="For monitoring: one line per problem; exit 0 OK, 1 warning, 2 critical, 3 unknown.",
+)
 @pass_app
-def status(app: App, as_json: bool) -> None:
+def status(app: App, as_json: bool, check: bool) -> None:
     """Show each job's last and next run, the sources' health, the outbox backlog and open findings."""
     from watcher.service import service_status, status_lines
 
+    if check:
+        if as_json:
+            raise InputError("--check prints lines for a monitor; leave out --json")
+        sys.exit(_health_check(app))
     report = service_status(app.config, app.db)
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
     for line in status_lines(report):
         click.echo(line)
+
+
+def _health_check(app: App) -> int:
+    """Print the monitoring verdict; returns the exit code (see watcher/health.py)."""
+    from watcher import health
+
+    now = datetime.now(UTC)
+    try:
+        if not Path(app.config.database).is_file():
+            raise ConfigError(f"no database at {app.config.database}")
+        facts = health.gather(app.config, app.db, now)
+    except (WatcherError, sqlite3.Error, OSError) as exc:
+        click.echo(f"UNKNOWN: {_printable(str(exc))}")
+        return health.UNKNOWN
+    code, lines = health.verdict(health.assess(facts, now), facts)
+    for line in lines:
+        click.echo(line)
+    return code
 
 
 def main() -> None:

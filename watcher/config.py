@@ -47,6 +47,8 @@ class NetworkConfig:
     retries: int = 2  # after the first try, on 5xx, timeouts and refused connections
     retry_backoff: float = 1.0  # seconds before the first retry; doubles, with jitter
     max_wait: float = 60.0  # longest pause a host may ask for before we give up for this scan
+    request_deadline: float = 30.0  # seconds for a whole API answer or page: connect, headers, body
+    image_deadline: float = 10.0  # the same for one image
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,12 @@ class ScheduleConfig:
     scan_every: float = 24 * 3600.0
     jitter: float = 0.1  # a share of the interval, so districts do not all knock at the same second
     deliver_every: float = 60.0
+    # After SIGTERM, how long running jobs get to reach their next stop check; then `watcher run`
+    # exits whatever they are doing (they are marked abandoned and redone at the next start).
+    stop_grace: float = 60.0
+
+
+MAX_STOP_GRACE = 3600.0
 
 
 @dataclass(frozen=True)
@@ -222,6 +230,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     )
 
     net_t = reader.table(data, "network")
+    reader.warn_unknown(net_t, set(NetworkConfig.__dataclass_fields__), "network.")
     network = NetworkConfig(
         allow_private_addresses=reader.boolean(net_t, "allow_private_addresses", False, "network."),
         user_agent=reader.string(net_t, "user_agent", DEFAULT_USER_AGENT, "network."),
@@ -232,7 +241,12 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         retries=int(reader.number(net_t, "retries", NetworkConfig.retries, "network.")),
         retry_backoff=reader.number(net_t, "retry_backoff", NetworkConfig.retry_backoff, "network."),
         max_wait=reader.number(net_t, "max_wait", NetworkConfig.max_wait, "network."),
+        request_deadline=reader.number(net_t, "request_deadline", NetworkConfig.request_deadline, "network."),
+        image_deadline=reader.number(net_t, "image_deadline", NetworkConfig.image_deadline, "network."),
     )
+    for key in ("request_deadline", "image_deadline"):
+        if getattr(network, key) <= 0:
+            raise ConfigError(f"{where}: 'network.{key}' must be more than 0 seconds")
 
     sources = defaults.sources
     if "sources" in data:
@@ -307,8 +321,16 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         raise ConfigError(f"{where}: digest.time {digest.time!r} must be HH:MM (24-hour clock)")
 
     schedule_t = reader.table(data, "schedule")
-    reader.warn_unknown(schedule_t, {"scan_every", "jitter", "deliver_every"}, "schedule.")
+    reader.warn_unknown(schedule_t, {"scan_every", "jitter", "deliver_every", "stop_grace"}, "schedule.")
     sc = ScheduleConfig()
+    grace = schedule_t.get("stop_grace", sc.stop_grace)  # seconds, or a duration such as "90s"
+    if isinstance(grace, str):
+        grace = parse_duration(grace, "schedule.stop_grace", where)
+    if isinstance(grace, bool) or not isinstance(grace, int | float) or not 0 < grace <= MAX_STOP_GRACE:
+        raise ConfigError(
+            f"{where}: schedule.stop_grace must be a number of seconds (or a duration such as 90s), "
+            f"more than 0 and at most {MAX_STOP_GRACE:.0f}"
+        )
     schedule = ScheduleConfig(
         scan_every=parse_duration(
             reader.string(schedule_t, "scan_every", "24h", "schedule."), "schedule.scan_every", where
@@ -317,6 +339,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         deliver_every=parse_duration(
             reader.string(schedule_t, "deliver_every", "60s", "schedule."), "schedule.deliver_every", where
         ),
+        stop_grace=float(grace),
     )
     if schedule.jitter > 0.5:
         raise ConfigError(f"{where}: schedule.jitter is a share of the interval, at most 0.5")

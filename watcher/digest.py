@@ -47,7 +47,7 @@ def preview_digest(config: Config, db: Database, week: str, *, now: datetime | N
     now = now or datetime.now(UTC)
     report = reports.week_report(db, week, ZoneInfo(config.timezone))
     staff = staff_coverage(config.sources, db, now=now)
-    text = digest_text(report, district=config.district.name, now=now, staff=staff)
+    text = digest_text(report, district=config.district.name, now=now, staff=staff, sources=config.sources)
     return f"Subject: {digest_subject(report)}\n\n{text}"
 
 
@@ -71,7 +71,13 @@ def send_digest(config: Config, db: Database, week: str, *, now: datetime | None
     for address, key in keys.items():
         if key not in before:  # a key queued already (even by a process racing this one) stays as it is
             message = render_digest(
-                report, sender=config.email.sender, to=address, district=config.district.name, now=now, staff=staff
+                report,
+                sender=config.email.sender,
+                to=address,
+                district=config.district.name,
+                now=now,
+                staff=staff,
+                sources=config.sources,
             )
             outbox_store.enqueue_message(db, message, kind="digest", dedupe_key=key)
     outcome.delivery = deliver_outbox(config, db)

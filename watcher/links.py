@@ -1,8 +1,18 @@
-"""Signed links in e-mails: one-click unsubscribe and "this is me / not a problem".
+"""Signed links in e-mails: one-click unsubscribe, "not a problem", the evidence page.
 
-A link carries what it acts on and an HMAC of it under the installation's secret (kept in the
-database, made on first use), so nobody can unsubscribe or dismiss for someone else by guessing
-numbers. The web front that answers these links verifies them with ``verify``.
+A link names a person by their public ``uid`` (random, 128 bits, never given to anyone else; see
+storage/people.py), never by a row id, and a finding by its id. Its token carries what it is for
+and when it stops working, with an HMAC of all of that under the installation's secret (kept in
+the database, made on first use). So nobody can act for someone else by guessing, a link made for
+one purpose does nothing at another, an old link stops working, and a link made for a person since
+removed acts on nobody, whoever is enrolled after them.
+
+The token, URL-safe: ``1.<uid>.<finding id, or ->.<expiry, Unix seconds>.<mac>``. The web front
+answers ``{base_url}/{purpose}?t=<token>`` with ``resolve``: a GET shows what the link is about,
+only the page's button (a POST) acts; for ``unsubscribe`` the POST of RFC 8058 one-click too.
+Links from before this format (``?id=…&t=…``, no expiry) no longer verify. A purpose the web front
+adds (sign-up verification: 24 hours, used once) gets its lifetime here; using a token once is the
+web front's to record (its mac, until it expires).
 """
 
 from __future__ import annotations
@@ -10,16 +20,56 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlite_utils import Database
 
+from notifications.render import AlertLinks
+from storage import people as people_store
 from storage.db import write_transaction
 
 UNSUBSCRIBE = "unsubscribe"
 NOT_A_PROBLEM = "not-a-problem"
+EVIDENCE = "evidence"
+# How long a link works. An unsubscribe link must keep working while its message is still read;
+# answers about one finding matter while the finding is fresh; the web front asks for a new link after.
+LIFETIMES = {
+    UNSUBSCRIBE: timedelta(days=90),
+    NOT_A_PROBLEM: timedelta(days=30),
+    EVIDENCE: timedelta(days=30),
+}
+PER_FINDING = frozenset({NOT_A_PROBLEM, EVIDENCE})  # the others name a person only
+
+VERSION = "1"
+MAX_TOKEN = 200  # characters; ours are about 90
+_MAC_BYTES = 16
+_UID = re.compile(r"[A-Za-z0-9_-]{22}")
+_FINDING = re.compile(r"[1-9][0-9]{0,17}")
+_EXPIRY = re.compile(r"[1-9][0-9]{0,11}")
+_MAC = re.compile(r"[A-Za-z0-9_-]{22}")
 _SECRET_KEY = "link_secret"
+
+
+@dataclass(frozen=True)
+class LinkSubject:
+    """What a verified token names: a person's uid, the finding for per-finding purposes, and when it expires."""
+
+    uid: str
+    finding_id: int | None
+    expires: datetime
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """A verified link resolved to the person enrolled now (and the finding it names, if any)."""
+
+    person_id: int
+    finding_id: int | None
 
 
 def link_secret(db: Database) -> bytes:
@@ -34,16 +84,87 @@ def link_secret(db: Database) -> bytes:
     return bytes.fromhex(value)
 
 
-def sign(secret: bytes, action: str, subject: int) -> str:
-    digest = hmac.new(secret, f"{action}:{subject}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode()
+def sign(secret: bytes, purpose: str, uid: str, finding_id: int | None = None, *, now: datetime | None = None) -> str:
+    """A token for ``purpose`` on person ``uid`` (and ``finding_id``), valid for the purpose's lifetime from ``now``."""
+    if purpose not in LIFETIMES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    if (finding_id is not None) != (purpose in PER_FINDING):
+        raise ValueError(f"a {purpose} link names {'a finding' if purpose in PER_FINDING else 'a person only'}")
+    if not _UID.fullmatch(uid):
+        raise ValueError("a link names a person by their uid")
+    expires = str(int(((now or datetime.now(UTC)) + LIFETIMES[purpose]).timestamp()))
+    finding = str(finding_id) if finding_id is not None else "-"
+    return ".".join((VERSION, uid, finding, expires, _mac(secret, purpose, uid, finding, expires)))
 
 
-def verify(secret: bytes, action: str, subject: int, token: str) -> bool:
-    return hmac.compare_digest(sign(secret, action, subject), token)
+def verify(secret: bytes, purpose: str, token: object, *, now: datetime | None = None) -> LinkSubject | None:
+    """What ``token`` names, when it was signed with ``secret`` for ``purpose`` and has not expired; else None.
+
+    Never raises: any text (or anything else) that is not such a token is just refused. A token
+    whose expiry lies further ahead than the purpose's lifetime is refused too, so that shortening
+    a lifetime also shortens the links already sent.
+    """
+    if not isinstance(token, str) or not token.isascii() or len(token) > MAX_TOKEN or purpose not in LIFETIMES:
+        return None
+    parts = token.split(".")
+    if len(parts) != 5 or parts[0] != VERSION:
+        return None
+    _, uid, finding, expires, mac = parts
+    per_finding = _FINDING.fullmatch(finding) is not None
+    if per_finding != (purpose in PER_FINDING) or (not per_finding and finding != "-"):
+        return None
+    if not (_UID.fullmatch(uid) and _EXPIRY.fullmatch(expires) and _MAC.fullmatch(mac)):
+        return None
+    if not hmac.compare_digest(_mac(secret, purpose, uid, finding, expires), mac):
+        return None
+    moment = (now or datetime.now(UTC)).timestamp()
+    if not moment < int(expires) <= moment + LIFETIMES[purpose].total_seconds():
+        return None
+    return LinkSubject(uid, int(finding) if per_finding else None, datetime.fromtimestamp(int(expires), UTC))
 
 
-def link(base_url: str, secret: bytes, action: str, subject: int) -> str:
-    """``{base_url}/{action}?id=…&t=…``: what the web front answers."""
-    query = urlencode({"id": subject, "t": sign(secret, action, subject)})
-    return f"{base_url.rstrip('/')}/{action}?{query}"
+def link(
+    base_url: str, secret: bytes, purpose: str, uid: str, finding_id: int | None = None, *, now: datetime | None = None
+) -> str:
+    """``{base_url}/{purpose}?t=…``: what the web front answers."""
+    query = urlencode({"t": sign(secret, purpose, uid, finding_id, now=now)})
+    return f"{base_url.rstrip('/')}/{purpose}?{query}"
+
+
+def alert_links(
+    db: Database,
+    base_url: str | None,
+    secret: bytes,
+    person_id: int,
+    finding_ids: Iterable[int],
+    *,
+    now: datetime | None = None,
+) -> AlertLinks | None:
+    """Every link an alert to this person about these findings carries; None without a web front
+    (``base_url``) or for someone no longer enrolled."""
+    uid = people_store.person_uid(db, person_id)
+    if not base_url or uid is None:
+        return None
+    ids = list(finding_ids)
+    return AlertLinks(
+        unsubscribe=link(base_url, secret, UNSUBSCRIBE, uid, now=now),
+        not_a_problem={i: link(base_url, secret, NOT_A_PROBLEM, uid, i, now=now) for i in ids},
+        evidence={i: link(base_url, secret, EVIDENCE, uid, i, now=now) for i in ids},
+    )
+
+
+def resolve(db: Database, purpose: str, token: object, *, now: datetime | None = None) -> LinkTarget | None:
+    """The person enrolled now whom a valid ``purpose`` token names; None for a bad, expired or
+    foreign token, or one made for someone no longer enrolled. Whether the finding still concerns
+    that person is the caller's to check when it acts on it."""
+    subject = verify(link_secret(db), purpose, token, now=now)
+    if subject is None:
+        return None
+    person_id = people_store.person_by_uid(db, subject.uid)
+    return None if person_id is None else LinkTarget(person_id, subject.finding_id)
+
+
+def _mac(secret: bytes, purpose: str, uid: str, finding: str, expires: str) -> str:
+    message = "\n".join(("identity-watch link", VERSION, purpose, uid, finding, expires)).encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()[:_MAC_BYTES]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -1,6 +1,7 @@
-"""A profile's pictures as one scan looks at them: fetched at most once, each analysis done once.
+"""A profile's pictures as one scan looks at them: fetched at most once, decoded once, each analysis done once.
 
-Three looks, each only when it is worth its cost:
+Three looks at the avatar, each only when it is worth its cost, all drawn from one decode of it
+(``DecodedImage``: a JPEG is decoded again only at another scale, where its pixels differ):
 - the avatar's hash views, for every profile (cached by content: an avatar seen before under any
   URL is never hashed twice, and an unchanged one is not even downloaded where the host says so);
 - the district's logos searched in the avatar (every avatar) and the banner (profiles that name
@@ -24,6 +25,7 @@ from sources.http import HttpClient
 from storage import scans as scans_store
 from watcher.config import Config
 from watcher.errors import ImageError, InputError, UnsafeURL
+from watcher.matching.decode import DecodedImage
 from watcher.matching.images import is_placeholder, query_views
 from watcher.matching.logo_finder import LogoModel, PictureFeatures, find_logo_in, picture_features
 from watcher.matching.photo_check import Picture, picture
@@ -70,21 +72,22 @@ class ProfilePictures:
     def __init__(self, db: Database, http: HttpClient, config: Config, profile: Profile) -> None:
         self.db, self.http, self.config, self.profile = db, http, config, profile
         self.max_pixels = config.network.max_image_pixels
+        self._image: DecodedImage | None = None  # the avatar, decoded once for every look at it
         self.avatar = self._avatar()  # carries this scan's download of the avatar, if it had to make one
         self._fetched_again = False
         self._picture: Picture | None = None
-        self._decoded = False
+        self._verifiable = False
 
     def picture(self) -> Picture | None:
-        """The avatar decoded for verification (downloaded again if this scan did not need it before)."""
-        if not self._decoded:
-            self._decoded = True
-            data = self._avatar_bytes()
-            if data is not None:
-                try:
-                    self._picture = picture(data, self.max_pixels)
-                except ImageError as exc:
-                    log.info("%s @%s: avatar not verified: %s", self.profile.source, self.profile.handle, exc)
+        """The avatar ready for verification (downloaded again if this scan did not need it before)."""
+        if not self._verifiable:
+            self._verifiable = True
+            try:
+                image = self._avatar_image()
+                if image is not None:
+                    self._picture = picture(image, self.max_pixels)
+            except ImageError as exc:
+                log.info("%s @%s: avatar not verified: %s", self.profile.source, self.profile.handle, exc)
         return self._picture
 
     def logo_sightings(self, logos: LogoSearch, *, banner: bool) -> list[LogoSighting]:
@@ -93,22 +96,22 @@ class ProfilePictures:
             return []
         found = []
         if self.avatar.sha256:
-            found += self._search(logos, self.avatar.sha256, "profile photo", self._avatar_bytes)
+            found += self._search(logos, self.avatar.sha256, "profile photo", self._avatar_image)
         if banner and self.profile.banner_url:
             found += self._banner_sightings(logos)
         return found
 
     def _search(
-        self, logos: LogoSearch, key: str, where: str, data_of: Callable[[], bytes | None]
+        self, logos: LogoSearch, key: str, where: str, image_of: Callable[[], DecodedImage | None]
     ) -> list[LogoSighting]:
         cached = scans_store.logo_sightings(self.db, key, logos.fingerprint)
         if cached is not None:
             return cached
-        data = data_of()
-        if data is None:
-            return []  # not seen this time: searched when it can be read
         try:
-            found = logos.search(picture_features(data, self.max_pixels), where)
+            image = image_of()
+            if image is None:
+                return []  # not seen this time: searched when it can be read
+            found = logos.search(picture_features(image, self.max_pixels), where)
         except ImageError as exc:
             log.info("%s @%s: %s not searched for logos: %s", self.profile.source, self.profile.handle, where, exc)
             return []
@@ -123,7 +126,16 @@ class ProfilePictures:
             log.info("%s @%s: banner not checked: %s", self.profile.source, self.profile.handle, exc)
             return []
         assert fetched.data is not None and fetched.sha256 is not None
-        return self._search(logos, f"banner:{fetched.sha256}", "banner", lambda: fetched.data)
+        data = fetched.data
+        return self._search(logos, f"banner:{fetched.sha256}", "banner", lambda: DecodedImage(data, self.max_pixels))
+
+    def _avatar_image(self) -> DecodedImage | None:
+        """The avatar decoded once for every look (``ImageError`` if it cannot be), or None if not at hand."""
+        if self._image is None:
+            data = self._avatar_bytes()
+            if data is not None:
+                self._image = DecodedImage(data, self.max_pixels)
+        return self._image
 
     def _avatar_bytes(self) -> bytes | None:
         """This scan's download of the avatar, or (once) a new one if it is still the image we know;
@@ -164,8 +176,8 @@ class ProfilePictures:
             assert fetched.data is not None and fetched.sha256 is not None
             views = scans_store.views_by_content(db, fetched.sha256)
             if views is None:
-                pixels = self.max_pixels
-                views = () if is_placeholder(fetched.data, pixels) else tuple(query_views(fetched.data, pixels))
+                image = self._image = DecodedImage(fetched.data, self.max_pixels)
+                views = () if is_placeholder(image, self.max_pixels) else tuple(query_views(image, self.max_pixels))
                 scans_store.remember_views(db, fetched.sha256, views)
             status = "ok" if views else "placeholder"  # a platform's default picture is no photo
             return scans_store.AvatarState(

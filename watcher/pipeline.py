@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from sqlite_utils import Database
 
 from notifications.render import render_alert
 from notifications.transport import envelope_address, open_transport
-from sources.base import NAME, PREFIX, Browsable, Profile, SearchRule, Source, Typeahead
+from sources.base import NAME, PREFIX, Browsable, Profile, SearchRule, Source, Typeahead, clean_line
 from sources.http import HttpClient
 from sources.registry import build_source
 from storage import audit as audit_store
@@ -44,10 +46,11 @@ from watcher.errors import (
     SourceUnavailable,
     TransportUnavailable,
 )
-from watcher.links import NOT_A_PROBLEM, UNSUBSCRIBE, link, link_secret
+from watcher.links import alert_links, link_secret
 from watcher.matching import Matcher
 from watcher.matching.images import HashIndex
 from watcher.matching.photo_check import PhotoPrint
+from watcher.models import Person
 from watcher.pictures import LogoSearch, ProfilePictures
 from watcher.query_plan import Query, plan_queries
 from watcher.roster import RosterResult, read_roster
@@ -59,6 +62,7 @@ log = logging.getLogger(__name__)
 MAX_CONSECUTIVE_FAILURES = 2
 # Problems kept per source in the stored scan run (the counts stay complete).
 MAX_PROBLEMS_PER_SOURCE = 20
+MAX_REASON = 160  # characters of an unexpected exception's text kept in its one-line reason
 
 
 @dataclass
@@ -73,6 +77,7 @@ class SourceStats:
     profiles: int = 0
     listed: int = 0  # accounts its directory listed (Browsable sources), whatever their name
     avatars_unknown: int = 0
+    unchecked: int = 0  # profiles whose pictures or matching failed unexpectedly (a problem says why)
     gave_up: str | None = None
     degraded: str | None = None  # why its search looks blind this scan (see watcher.sight)
     known_seen: str = ""  # "seen/known" accounts search must return, when it has any
@@ -94,6 +99,7 @@ class SourceStats:
             "profiles": self.profiles,
             "listed": self.listed,
             "avatars_unknown": self.avatars_unknown,
+            "unchecked": self.unchecked,
             "gave_up": self.gave_up,
             "degraded": self.degraded,
             "known_seen": self.known_seen,
@@ -129,7 +135,9 @@ class ScanReport:
             return "failed"
         if any(s.degraded for s in self.stats.values()):
             return "degraded"
-        troubled = any(s.unknown or s.avatars_unknown or s.gave_up or s.skipped for s in self.stats.values())
+        troubled = any(
+            s.unknown or s.avatars_unknown or s.unchecked or s.gave_up or s.skipped for s in self.stats.values()
+        )
         return "partial" if troubled or self.problems else "ok"
 
 
@@ -173,119 +181,58 @@ def run_scan(
 ) -> ScanReport:
     """One full pass: search every source, match, record findings, queue and deliver alerts.
 
-    With ``deliver=False`` the alerts are only queued: ``watcher run`` delivers them itself, one
-    delivery at a time.
+    Alerts are queued as the scan goes: after each profile that recorded a finding, after each
+    source, and when the scan fails or is stopped; a source stuck or failing later never holds
+    back the alert of a finding already recorded. With ``deliver=False`` they are only queued:
+    ``watcher run`` delivers them itself, one delivery at a time.
 
-    ``stop`` is asked between queries and between profiles; once it says yes the scan ends
-    there, keeps every finding recorded so far (each profile is one transaction), and leaves
-    alerts and delivery to the next run.
+    Whatever a source raises is that source's unknown answer (see ``_as_unknown``), never the
+    scan's end. ``stop`` is asked between queries and between profiles; once it says yes the scan
+    ends there, keeps every finding recorded so far (each profile is one transaction) with its
+    alert, and leaves delivery to the next run.
     """
-    stopping = stop or (lambda: False)
     source_configs = [config.source(only_source)] if only_source else list(config.sources)
     people = people_store.list_people(db, references=False)
-    logos = list_logos(db)
     prints = _PrintLookup(db)
-    photos = HashIndex(people_store.reference_table(db))
+    domains = local_domains(config)
     matcher = Matcher(
         people,
         config.district,
         config.matching,
-        local_domains(config),
+        domains,
         prints=prints,
-        photos=photos,
+        photos=HashIndex(people_store.reference_table(db)),
         workers=os.cpu_count() or 1,  # an avatar's photo candidates are verified on every core
     )
-    logo_search = LogoSearch(logos)
-    plans: dict[SearchRule, list[Query]] = {}
-    domains = local_domains(config)
     http = HttpClient(config.network, session)
     sources = [build_source(source_config, http) for source_config in source_configs]  # bad types fail now
     report = ScanReport(
         scan_id=scans_store.start_scan(db, [s.name for s in source_configs]), sources=[s.name for s in source_configs]
     )
-    tell = on_progress or (lambda _progress: None)
-    if logo_search.stale:
+    scan = _Scan(
+        config,
+        db,
+        http,
+        people,
+        matcher,
+        LogoSearch(list_logos(db)),
+        report,
+        on_progress or (lambda _progress: None),
+        stop or (lambda: False),
+        domains,
+    )
+    if scan.logo_search.stale:
         _problem(
             report,
             "logos",
             "old-format",
-            f"not searched for, enrolled by an older version (add them again): {', '.join(logo_search.stale)}",
+            f"not searched for, enrolled by an older version (add them again): {', '.join(scan.logo_search.stale)}",
         )
     try:
         for source in sources:
-            stats = report.stats[source.name] = SourceStats()
-
-            def searched(done: int, total: int, found: int, name: str = source.name) -> None:
-                tell(ScanProgress(name, "searching", done, total, report.profiles_seen + found, report.findings_new))
-
-            rule = source.search_rule
-            if rule not in plans:
-                plans[rule] = plan_queries(people, config.district, rule=rule)
-            # The directory first: a few requests that meet accounts whatever their name, before a
-            # rate limit can stop the source.
-            listed = _browse(source, stats, report) if isinstance(source, Browsable) else {}
-            profiles = _run_queries(db, source, plans[rule], stats, report, stopping, searched)
-            if not (stats.gave_up or report.interrupted):
-                known = known_accounts(source.name, config.district.official_accounts, people, domains.get(source.name))
-                _check_sight(source, known, profiles, stats, report)
-            for platform_id, profile in listed.items():
-                profiles.setdefault(platform_id, profile)
-            profiles |= _recheck_findings(db, source, profiles, stats, report, stopping)
-            for checked, profile in enumerate(profiles.values()):
-                tell(
-                    ScanProgress(
-                        source.name,
-                        "matching",
-                        checked,
-                        len(profiles),
-                        report.profiles_seen + len(profiles),
-                        report.findings_new,
-                    )
-                )
-                if stopping():
-                    report.interrupted = True
-                    break
-                pictures = ProfilePictures(db, http, config, profile)
-                avatar = pictures.avatar
-                if avatar.status.startswith("unknown"):
-                    stats.avatars_unknown += 1
-                    _problem(report, source.name, "avatar_unknown", f"@{profile.handle}: {avatar.status[9:]}")
-                sightings = pictures.logo_sightings(logo_search, banner=matcher.banner_worth_checking(profile))
-                matches = matcher.match(profile, avatar.views, picture=pictures.picture, logo_sightings=sightings)
-                avatar = pictures.avatar  # with the download verification or the logo search made, if any
-                image = evidence_snapshots.avatar_image(db, http, profile, avatar) if matches else None
-                with write_transaction(db):
-                    profile_id = scans_store.save_profile(db, profile, avatar)
-                    # Someone removed while the scan ran (their data is gone) is matched no more.
-                    enrolled = people_store.enrolled_ids(db, {m.person_id for m in matches} - {None})
-                    for match in [m for m in matches if m.person_id is None or m.person_id in enrolled]:
-                        finding_id, created = findings_store.record_finding(
-                            db,
-                            kind=match.kind,
-                            person_id=match.person_id,
-                            profile_id=profile_id,
-                            scan_id=report.scan_id,
-                            score=match.score,
-                            rule=match.rule,
-                            evidence=match.evidence,
-                        )
-                        evidence_snapshots.capture(
-                            db,
-                            finding_id=finding_id,
-                            profile=profile,
-                            avatar=avatar,
-                            kind=match.kind,
-                            score=match.score,
-                            evidence=match.evidence,
-                            image=image,
-                            max_pixels=config.network.max_image_pixels,
-                        )
-                        report.findings_seen += 1
-                        report.findings_new += int(created)
-            stats.profiles = len(profiles)
-            report.profiles_seen += len(profiles)
-            report.queries += stats.queries
-            if stopping():
+            _scan_source(scan, source)
+            scan.queue_alerts()
+            if scan.stopping():
                 report.interrupted = True
                 break
     except BaseException:
@@ -293,6 +240,8 @@ def run_scan(
         raise
     finally:
         http.close()
+        if report.crashed or report.interrupted:
+            _queue_alerts_on_the_way_out(scan)
         if prints.stale:
             _problem(
                 report,
@@ -311,12 +260,167 @@ def run_scan(
             problems=report.problems,
             source_stats={name: stats.as_json() for name, stats in report.stats.items()},
         )
-    if report.interrupted:
-        return report
-    report.alerts_queued = queue_alerts(config, db)
-    if deliver:
+    if deliver and not report.interrupted:
         report.delivery = deliver_outbox(config, db)
     return report
+
+
+@dataclass
+class _Scan:
+    """What the sources of one scan share."""
+
+    config: Config
+    db: Database
+    http: HttpClient
+    people: list[Person]
+    matcher: Matcher
+    logo_search: LogoSearch
+    report: ScanReport
+    tell: Callable[[ScanProgress], None]
+    stopping: Callable[[], bool]
+    domains: dict[str, str]
+    plans: dict[SearchRule, list[Query]] = field(default_factory=dict)
+    by_id: dict[int, Person] = field(init=False)
+    clock: Callable[[], float] = time.monotonic
+    queued_at: float = float("-inf")  # when this scan last queued alerts (``clock``)
+
+    def __post_init__(self) -> None:
+        self.by_id = {person.id: person for person in self.people}
+
+    def queue_alerts(self) -> None:
+        """Queue what is recorded and not alerted yet; cheap when there is nothing (one query)."""
+        self.queued_at = self.clock()
+        self.report.alerts_queued += queue_alerts(self.config, self.db, people=self.by_id)
+
+    def queue_alerts_soon(self) -> None:
+        """After a profile that recorded a finding: queue now if this scan has not queued for
+        ``ALERT_BATCH`` seconds, so a profile that stalls the scan later cannot hold the alert back,
+        while several impostors of one person met close together still make one message. Under
+        `watcher run` the delivery job queues what is left every ``deliver_every`` as well."""
+        if self.clock() - self.queued_at >= ALERT_BATCH:
+            self.queue_alerts()
+
+
+def _queue_alerts_on_the_way_out(scan: _Scan) -> None:
+    """The last queueing of a scan that failed or was stopped: its own error, if any, is the one to report."""
+    try:
+        scan.queue_alerts()
+    except Exception:
+        log.exception("could not queue the alerts of this scan's findings; the next scan queues them")
+
+
+def _scan_source(scan: _Scan, source: Source) -> None:
+    """One source's part of a scan. Whatever it raises, other than storage's errors, is this source's
+    unknown answer: recorded with its reason, and the scan goes on with the next source."""
+    stats = scan.report.stats[source.name] = SourceStats()
+    try:
+        _search_and_match(scan, source, stats)
+    except sqlite3.Error:
+        raise
+    except Exception as exc:
+        error = _as_unknown(source.name, "scan", exc)
+        stats.gave_up = str(error)
+        _problem(scan.report, source.name, error.reason, str(error))
+        log.warning("%s: stopping this source for this scan: %s", source.name, error)
+    finally:
+        scan.report.queries += stats.queries
+
+
+def _search_and_match(scan: _Scan, source: Source, stats: SourceStats) -> None:
+    report, name = scan.report, source.name
+
+    def searched(done: int, total: int, found: int) -> None:
+        scan.tell(ScanProgress(name, "searching", done, total, report.profiles_seen + found, report.findings_new))
+
+    rule = source.search_rule
+    if rule not in scan.plans:
+        scan.plans[rule] = plan_queries(scan.people, scan.config.district, rule=rule)
+    # The directory first: a few requests that meet accounts whatever their name, before a
+    # rate limit can stop the source.
+    listed = _browse(source, stats, report) if isinstance(source, Browsable) else {}
+    profiles = _run_queries(scan.db, source, scan.plans[rule], stats, report, scan.stopping, searched)
+    if not (stats.gave_up or report.interrupted):
+        known = known_accounts(name, scan.config.district.official_accounts, scan.people, scan.domains.get(name))
+        _check_sight(source, known, profiles, stats, report)
+    for platform_id, profile in listed.items():
+        profiles.setdefault(platform_id, profile)
+    profiles |= _recheck_findings(scan.db, source, profiles, stats, report, scan.stopping)
+    for checked, profile in enumerate(profiles.values()):
+        seen = report.profiles_seen + len(profiles)
+        scan.tell(ScanProgress(name, "matching", checked, len(profiles), seen, report.findings_new))
+        if scan.stopping():
+            report.interrupted = True
+            break
+        if _match_profile(scan, stats, profile):
+            scan.queue_alerts_soon()
+    stats.profiles = len(profiles)
+    report.profiles_seen += len(profiles)
+
+
+def _match_profile(scan: _Scan, stats: SourceStats, profile: Profile) -> bool:
+    """Match one profile and record its findings in one transaction; True when it recorded one about
+    a person (an alert may be due). A profile whose pictures or matching fail unexpectedly is left
+    unchecked, with the reason; storage's errors end the scan."""
+    config, db, report = scan.config, scan.db, scan.report
+    try:
+        pictures = ProfilePictures(db, scan.http, config, profile)
+        avatar = pictures.avatar
+        if avatar.status.startswith("unknown"):
+            stats.avatars_unknown += 1
+            _problem(report, profile.source, "avatar_unknown", f"@{profile.handle}: {avatar.status[9:]}")
+        sightings = pictures.logo_sightings(scan.logo_search, banner=scan.matcher.banner_worth_checking(profile))
+        matches = scan.matcher.match(profile, avatar.views, picture=pictures.picture, logo_sightings=sightings)
+        avatar = pictures.avatar  # with the download verification or the logo search made, if any
+        image = evidence_snapshots.avatar_image(db, scan.http, profile, avatar) if matches else None
+    except sqlite3.Error:
+        raise
+    except Exception as exc:
+        error = _as_unknown(profile.source, f"checking @{profile.handle}", exc)
+        stats.unchecked += 1
+        _problem(report, profile.source, error.reason, str(error))
+        return False
+    about_someone = False
+    with write_transaction(db):
+        profile_id = scans_store.save_profile(db, profile, avatar)
+        # Someone removed while the scan ran (their data is gone) is matched no more.
+        enrolled = people_store.enrolled_ids(db, {m.person_id for m in matches} - {None})
+        for match in [m for m in matches if m.person_id is None or m.person_id in enrolled]:
+            finding_id, created = findings_store.record_finding(
+                db,
+                kind=match.kind,
+                person_id=match.person_id,
+                profile_id=profile_id,
+                scan_id=report.scan_id,
+                score=match.score,
+                rule=match.rule,
+                evidence=match.evidence,
+            )
+            evidence_snapshots.capture(
+                db,
+                finding_id=finding_id,
+                profile=profile,
+                avatar=avatar,
+                kind=match.kind,
+                score=match.score,
+                evidence=match.evidence,
+                image=image,
+                max_pixels=config.network.max_image_pixels,
+            )
+            report.findings_seen += 1
+            report.findings_new += int(created)
+            about_someone |= match.person_id is not None
+    return about_someone
+
+
+def _as_unknown(source: str, doing: str, exc: Exception) -> SourceError:
+    """A source's failure as its unknown answer. A ``SourceError`` is one already; anything else (a
+    parser meeting a shape it did not foresee, JSON nested too deep to read, a bug of ours) gets a
+    one-line reason naming its type, and its traceback goes to the log."""
+    if isinstance(exc, SourceError):
+        return exc
+    log.warning("%s: %s: unexpected %s, counted as no answer", source, doing, type(exc).__name__, exc_info=exc)
+    detail = clean_line(str(exc))[:MAX_REASON]
+    return SourceError(f"{source}: {doing}: {type(exc).__name__}" + (f" ({detail})" if detail else ""))
 
 
 def local_domains(config: Config) -> dict[str, str]:
@@ -353,14 +457,9 @@ def _run_queries(
             break
         stats.queries += 1
         try:
-            if query.kind == NAME:
-                found = list(source.search(query.text))
-            elif query.kind == PREFIX:
-                found = list(cast(Typeahead, source).search_prefix(query.text))
-            else:
-                hit = source.lookup(query.text)
-                found = [hit] if hit else []
-        except SourceError as exc:
+            found = _ask(source, query)
+        except Exception as failure:
+            exc = _as_unknown(source.name, f"{query.kind} query", failure)
             failures_in_row += 1
             stats.unknown[exc.reason] = stats.unknown.get(exc.reason, 0) + 1
             scans_store.record_query(db, source.name, query.kind, query.text, f"unknown: {exc.reason}")
@@ -383,12 +482,23 @@ def _run_queries(
     return profiles
 
 
+def _ask(source: Source, query: Query) -> list[Profile]:
+    """One query's answer, every page of it read."""
+    if query.kind == NAME:
+        return list(source.search(query.text))
+    if query.kind == PREFIX:
+        return list(cast(Typeahead, source).search_prefix(query.text))
+    hit = source.lookup(query.text)
+    return [hit] if hit else []
+
+
 def _browse(source: Browsable, stats: SourceStats, report: ScanReport) -> dict[str, Profile]:
     """The accounts the source's directory lists, whatever their name; a failure is recorded, never fatal."""
     name = source.name
     try:
         listed = {p.platform_id: p for p in source.directory()}
-    except SourceError as exc:
+    except Exception as failure:
+        exc = _as_unknown(name, "directory", failure)
         stats.unknown[exc.reason] = stats.unknown.get(exc.reason, 0) + 1
         _problem(report, name, exc.reason, f"directory: {exc}")
         log.warning("%s: directory: %s", name, exc)
@@ -401,7 +511,12 @@ def _check_sight(
     source: Source, known: list[str], profiles: dict[str, Profile], stats: SourceStats, report: ScanReport
 ) -> None:
     answered = stats.found + stats.not_found
-    sight = check_sight(source, known, profiles.values(), answered=answered, found=stats.found)
+    try:
+        sight = check_sight(source, known, profiles.values(), answered=answered, found=stats.found)
+    except Exception as failure:  # check_sight takes a SourceError as no answer; this is anything else
+        error = _as_unknown(source.name, "search check", failure)
+        _problem(report, source.name, error.reason, str(error))
+        return
     stats.known_seen = f"{sight.seen}/{sight.known}" if sight.known else ""
     if sight.degraded:
         stats.degraded = sight.degraded
@@ -444,7 +559,8 @@ def _recheck_findings(
         stats.rechecked += 1
         try:
             profile = source.fetch(target.platform_id, target.handle)
-        except SourceError as exc:
+        except Exception as failure:
+            exc = _as_unknown(source.name, "re-check", failure)
             findings_store.profile_unknown(db, target.profile_id)
             # A source that cannot answer stops the re-checks; one odd profile (hidden, unparseable) does not.
             failures_in_row += isinstance(exc, SourceUnavailable | RateLimited)
@@ -481,6 +597,7 @@ def _problem(report: ScanReport, source: str, reason: str, message: str, **extra
         report.problems.append({"source": source, "reason": reason, "message": message, **extra})
 
 
+ALERT_BATCH = 60.0  # seconds: within a source, findings met this close together share one alert
 PRINTS_KEPT = 4096  # people whose decoded photo prints a scan keeps at hand (about 20 KB each)
 
 
@@ -515,23 +632,36 @@ class _PrintLookup:
         return prints
 
 
-def queue_alerts(config: Config, db: Database) -> int:
+def queue_alerts(config: Config, db: Database, *, people: dict[int, Person] | None = None) -> int:
     """One message per opted-in person covering their findings not yet alerted.
 
     A person who already had ``alerts.max_per_person_per_day`` alerts today (district time)
     gets none now: their findings stay unalerted and go into the next message.
+
+    A scan calls this after each source and, at most once a minute, after a profile that recorded
+    a finding; the delivery job before each run. It costs one query when there is nothing to alert.
+    ``people``: everyone enrolled, by id, kept by a caller that calls again (reading 75,000 people
+    takes over a second); read again, in place, when someone is missing.
     """
-    people = {p.id: p for p in people_store.list_people(db, references=False)}
+    to_alert = findings_store.people_to_alert(db)
+    if not to_alert:
+        return 0
+    people = {} if people is None else people
+    if any(person_id not in people for person_id in to_alert):
+        people.clear()
+        people.update((p.id, p) for p in people_store.list_people(db, references=False))
     types = {s.name: s.type for s in config.sources}
     base_url = config.web.base_url
     secret = link_secret(db) if base_url else b""
     today = datetime.now(ZoneInfo(config.timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
     since = today.astimezone(UTC).isoformat(timespec="seconds")
     queued = 0
-    for person_id in findings_store.people_to_alert(db):
-        person = people[person_id]
+    for person_id in to_alert:
+        person = people.get(person_id)
+        if person is None:  # removed meanwhile: their findings went with them
+            continue
         if outbox_store.alerts_since(db, person_id, since) >= config.alerts.max_per_person_per_day:
-            log.info(
+            log.debug(
                 "alert to %s held back: %d alerts today already", person.email, config.alerts.max_per_person_per_day
             )
             continue
@@ -544,10 +674,8 @@ def queue_alerts(config: Config, db: Database) -> int:
                 district=config.district.name,
                 reply_to=config.email.reply_to,
                 source_types=types,
-                unsubscribe_url=link(base_url, secret, UNSUBSCRIBE, person_id) if base_url else None,
-                not_a_problem_urls={f.id: link(base_url, secret, NOT_A_PROBLEM, f.id) for f in findings}
-                if base_url
-                else None,
+                sources=config.sources,
+                links=alert_links(db, base_url, secret, person_id, [f.id for f in findings]),
             )
         except (ValueError, MessageError) as exc:  # one bad address must not stop everyone's alerts
             log.error("cannot write an alert to %s: %s", person.email, exc)

@@ -1,20 +1,31 @@
 """Enrolment input: roster CSV rows (and ``people add``) into validated, hashed records.
 
 Photos are read, hashed and dropped here; only the hashes go further.
+
+The roster is as untrusted as scraped text: every cell is cleaned like a scraped profile's
+(no control, bidi or zero-width characters), every file it names must be a regular file within
+its size cap, and the work one file can cause is bounded (bytes, line length, field size, rows,
+photos, aliases and handles a row).
 """
 
 from __future__ import annotations
 
 import csv
 import multiprocessing
+import os
 import re
-from collections.abc import Mapping
+import stat
+import unicodedata
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from email.errors import MessageError
 from email.headerregistry import Address
 from pathlib import Path
+from typing import BinaryIO
 
+from sources.base import clean_line
 from watcher.errors import ImageError, InputError
 from watcher.matching.images import reference_views
 from watcher.matching.logo_finder import enrol_logo
@@ -26,9 +37,22 @@ REQUIRED = ("name", "email")
 _EMAIL = re.compile(
     r"^[^@\s<>,;\"'()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
+_FORMULA_START = ("=", "+", "-", "@")  # a spreadsheet reads a cell starting so as a formula
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0", ""}
 MAX_PHOTO_BYTES = 20_000_000
+# The district has 75,000 staff: these leave room for any real roster and bound a hostile one.
+MAX_ROSTER_BYTES = 200_000_000
+MAX_ROWS = 200_000
+MAX_LINE_BYTES = 100_000
+MAX_FIELD_CHARS = 100_000
+MAX_PHOTOS = 10
+MAX_ALIASES = 20
+MAX_HANDLES = 20
+_CHUNK = 1 << 16
+_EOL = re.compile(rb"\r\n?|\n")
+_BOM = b"\xef\xbb\xbf"
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
@@ -48,51 +72,85 @@ def read_roster(path: Path, *, max_pixels: int, workers: int = 1) -> RosterResul
 
     Photos are hashed after every row is read, on ``workers`` processes: at district size hashing
     is nearly all of an import's time (tens of milliseconds a photo, 75,000 photos)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"roster not found: {path}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); export the roster as CSV UTF-8") from None
-    except OSError as exc:
-        raise InputError(f"cannot read roster {path}: {exc.strerror}") from None
-    reader = csv.reader(text.splitlines(keepends=True))
+    with _open_regular(path, "roster", MAX_ROSTER_BYTES) as fh, _field_limit(MAX_FIELD_CHARS):
+        lines = _Lines(fh, path)
+        reader = csv.reader(lines)
+        header = _read_header(reader, lines, path)
+        result, rows = _read_rows(reader, lines, header, path, max_pixels)
+    _add_hashed(result, rows, max_pixels, workers)
+    result.problems.sort(key=lambda problem: problem.line)
+    return result
+
+
+def _read_header(reader: Iterator[list[str]], lines: _Lines, path: Path) -> list[str]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise InputError(f"{path}: the roster is empty") from None
     except csv.Error as exc:
         raise InputError(f"{path}: line 1: {exc}") from None
+    unreadable = lines.take_problems()
+    if unreadable:
+        raise InputError(f"{path}: line {unreadable[0].line}: {unreadable[0].reason}")
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputError(f"{path}: header row lacks column(s) {', '.join(missing)} (expected {','.join(COLUMNS)})")
+    return header
 
+
+Row = tuple[int, Enrolment, list[Path]]
+
+
+def _read_rows(
+    reader: Iterator[list[str]], lines: _Lines, header: list[str], path: Path, max_pixels: int
+) -> tuple[RosterResult, list[Row]]:
+    """Every data row parsed (photos not yet read); a row's problem is reported at its first line,
+    and a line that cannot be read (not UTF-8, too long) at its own."""
     result = RosterResult()
-    rows: list[tuple[int, Enrolment, list[Path]]] = []
-    line = reader.line_num
+    rows: list[Row] = []
+    count = 0
     while True:
-        start = line + 1
+        start = lines.number + 1
+        lines.quotes = 0
         try:
-            cells = next(reader)
+            cells: list[str] | None = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            result.problems.append(RowProblem(start, f"unreadable CSV: {exc}"))
-            line = reader.line_num
+            result.problems.append(RowProblem(start, _csv_problem(exc)))
+            lines.skip_open_quote()
+            cells = None
+        count += 1
+        if count > MAX_ROWS:
+            raise InputError(f"{path}: more than {MAX_ROWS:,} rows; split the roster into smaller files")
+        unreadable = lines.take_problems()
+        result.problems.extend(unreadable)
+        if cells is None or unreadable or not any(c.strip() for c in cells):
             continue
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header):
-            result.problems.append(RowProblem(start, f"{len(cells)} fields but the header has {len(header)}"))
-            continue
-        row = {column: cells[i] if i < len(cells) else "" for i, column in enumerate(header)}
         try:
-            enrolment = parse_person({**row, "photos": None}, photo_base=path.parent, max_pixels=max_pixels)
+            rows.append((start, *_parse_row(cells, header, path.parent, max_pixels)))
         except InputError as exc:
             result.problems.append(RowProblem(start, str(exc)))
-            continue
-        rows.append((start, enrolment, photo_paths(row, path.parent)))
+    return result, rows
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return f"unreadable CSV: a cell longer than {MAX_FIELD_CHARS:,} characters (a quote left open?)"
+    return f"unreadable CSV: {exc}"
+
+
+def _parse_row(cells: list[str], header: list[str], base: Path, max_pixels: int) -> tuple[Enrolment, list[Path]]:
+    if len(cells) > len(header):
+        raise InputError(f"{len(cells)} fields but the header has {len(header)}")
+    row = {column: cells[i] if i < len(cells) else "" for i, column in enumerate(header)}
+    enrolment = parse_person({**row, "photos": None}, photo_base=base, max_pixels=max_pixels)
+    return enrolment, photo_paths(row, base)
+
+
+def _add_hashed(result: RosterResult, rows: list[Row], max_pixels: int, workers: int) -> None:
+    """Hash the rows' photos, then keep each row whose photos could be read and whose e-mail and
+    handles no earlier row has."""
     hashed = iter(hash_photos([p for _, _, paths in rows for p in paths], max_pixels, workers))
     first_line_of: dict[str, int] = {}
     account_line: dict[str, int] = {}
@@ -117,13 +175,109 @@ def read_roster(path: Path, *, max_pixels: int, workers: int = 1) -> RosterResul
         first_line_of[enrolment.email] = start
         account_line.update((a, start) for a in enrolment.accounts or ())
         result.enrolments.append(enrolment)
-    result.problems.sort(key=lambda problem: problem.line)
-    return result
+
+
+class _Lines:
+    """The roster's physical lines, as text for ``csv.reader``, each decoded on its own: a line that
+    is not UTF-8 or too long is a problem of that line, and the rest of the file is still read.
+
+    ``number`` counts the lines given out, so line numbers stay right when a quoted cell spans
+    lines; ``quotes`` counts quote characters since the caller last reset it (the start of a row)."""
+
+    def __init__(self, fh: BinaryIO, path: Path) -> None:
+        self.number = 0
+        self.quotes = 0
+        self._problems: list[RowProblem] = []
+        self._raw = _split_lines(fh, path)
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        raw, long_quotes = next(self._raw)
+        self.number += 1
+        if raw is None:
+            self.quotes += long_quotes
+            self._problems.append(RowProblem(self.number, f"the line is longer than {MAX_LINE_BYTES:,} bytes"))
+            return '"' * (long_quotes % 2) + "\n"  # keeps csv's quoting state as the real line would
+        if self.number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        self.quotes += raw.count(b'"')
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            column = len(raw[: exc.start].decode("utf-8", "replace")) + 1
+            reason = f"not UTF-8 (byte 0x{raw[exc.start]:02X} at column {column}); save the roster as UTF-8"
+            self._problems.append(RowProblem(self.number, reason))
+            return raw.decode("utf-8", "replace")
+
+    def take_problems(self) -> list[RowProblem]:
+        problems, self._problems = self._problems, []
+        return problems
+
+    def skip_open_quote(self) -> None:
+        """After csv gave up on a row inside a quoted cell, read past the rest of that cell, so that
+        its remaining lines are not taken for rows."""
+        while self.quotes % 2:
+            try:
+                next(self)
+            except StopIteration:
+                return
+
+
+def _split_lines(fh: BinaryIO, path: Path) -> Iterator[tuple[bytes | None, int]]:
+    """``(line, 0)`` for each line ending at ``\\n``, ``\\r\\n`` or ``\\r`` (ends kept), and
+    ``(None, its quote count)`` for a line longer than MAX_LINE_BYTES, read past but never held
+    whole. The file may grow while read: MAX_ROSTER_BYTES is enforced here too."""
+    carry, long_quotes, total = b"", -1, 0  # long_quotes >= 0: inside an overlong line
+    while True:
+        chunk = fh.read(_CHUNK)
+        total += len(chunk)
+        if total > MAX_ROSTER_BYTES:
+            raise InputError(f"roster {_shown(path)} is larger than {_megabytes(MAX_ROSTER_BYTES)}")
+        data, pos = carry + chunk, 0
+        for match in _EOL.finditer(data):
+            if chunk and match.end() == len(data) and match.group() == b"\r":
+                break  # a "\n" may follow in the next chunk
+            line, pos = data[pos : match.end()], match.end()
+            if long_quotes < 0 and len(line) <= MAX_LINE_BYTES:
+                yield line, 0
+            else:
+                yield None, max(long_quotes, 0) + line.count(b'"')
+                long_quotes = -1
+        rest = data[pos:]
+        if not chunk:
+            if rest:
+                yield (rest, 0) if long_quotes < 0 and len(rest) <= MAX_LINE_BYTES else (None, rest.count(b'"'))
+            elif long_quotes >= 0:
+                yield None, long_quotes
+            return
+        if long_quotes >= 0 or len(rest) > MAX_LINE_BYTES:
+            carry = b"\r" if rest.endswith(b"\r") else b""
+            long_quotes = max(long_quotes, 0) + rest[: len(rest) - len(carry)].count(b'"')
+        else:
+            carry = rest
+
+
+@contextmanager
+def _field_limit(limit: int) -> Iterator[None]:
+    """csv's field size limit is process-wide: set it for one read and put it back."""
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def photo_paths(row: Mapping[str, str | None], base: Path) -> list[Path]:
     """The photo files a row names (``;``-separated), relative to the roster's folder."""
-    paths = [Path(photo).expanduser() for photo in split_list(row.get("photos"))]
+    names = list(dict.fromkeys(split_list(row.get("photos"))))
+    if len(names) > MAX_PHOTOS:
+        raise InputError(f"{len(names)} photos; at most {MAX_PHOTOS} a person")
+    try:
+        paths = [Path(photo).expanduser() for photo in names]
+    except RuntimeError:  # "~someone/…" for a user this machine does not have
+        raise InputError("a photo path starts with ~ and names no user's home folder here") from None
     return [p if p.is_absolute() else base / p for p in paths]
 
 
@@ -152,27 +306,35 @@ def parse_person(row: Mapping[str, str | None], *, photo_base: Path, max_pixels:
     """Validate one person's fields (roster cells, ``;``-separated lists) and hash their photos.
 
     A field missing from ``row`` (no such column, option not given) stays None: "leave as is".
+    Text is cleaned like scraped text before it can reach storage, terminals, e-mails or the digest.
     """
-    name = " ".join((row.get("name") or "").split())
+    name = clean_field(row.get("name") or "")
     if not name:
-        raise InputError("missing name")
+        raw = (row.get("name") or "").strip()
+        raise InputError("name has only control or invisible characters" if raw else "missing name")
     email = check_email(row.get("email") or "")
     opt_in = None
     if row.get("opt_in") is not None:
         opt_in_text = (row.get("opt_in") or "").strip().lower()
         if opt_in_text not in _TRUE | _FALSE:
-            raise InputError(f"opt_in must be yes/no/true/false/1/0, not {opt_in_text!r}")
+            raise InputError(f"opt_in must be yes/no/true/false/1/0, not {opt_in_text[:40]!r}")
         opt_in = opt_in_text in _TRUE
     accounts = None
     if row.get("handles") is not None:
-        accounts = tuple(dict.fromkeys(check_account(h) for h in split_list(row.get("handles"))))
+        accounts = tuple(dict.fromkeys(check_account(h) for h in _clean_list(row.get("handles"))))
+        if len(accounts) > MAX_HANDLES:
+            raise InputError(f"{len(accounts)} handles; at most {MAX_HANDLES} a person")
     photos, prints = [], []
     for photo_path in photo_paths(row, photo_base):
         views, record = hash_photo(photo_path, max_pixels)
         photos.append(tuple(views))
         prints.append(record)
-    school = None if row.get("school") is None else " ".join((row.get("school") or "").split())
-    aliases = None if row.get("aliases") is None else tuple(dict.fromkeys(split_list(row.get("aliases"))))
+    school = None if row.get("school") is None else clean_field(row.get("school") or "")
+    aliases = None
+    if row.get("aliases") is not None:
+        aliases = tuple(dict.fromkeys(_clean_list(row.get("aliases"))))
+        if len(aliases) > MAX_ALIASES:
+            raise InputError(f"{len(aliases)} aliases; at most {MAX_ALIASES} a person")
     return Enrolment(
         email=email,
         name=name,
@@ -185,13 +347,29 @@ def parse_person(row: Mapping[str, str | None], *, photo_base: Path, max_pixels:
     )
 
 
+def clean_field(value: str) -> str:
+    """A roster cell cleaned as scraped text is (``clean_line``: one line, no control or bidi
+    characters, bounded), and without zero-width or other invisible format characters."""
+    if not value.isascii():
+        value = "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+    return clean_line(value)
+
+
+def _clean_list(value: str | None) -> list[str]:
+    return [part for part in (clean_field(item) for item in split_list(value)) if part]
+
+
 def check_email(value: str) -> str:
-    """A plain ASCII address (as staff directories use), lowercased; anything else is an error."""
+    """A plain ASCII address (as staff directories use), lowercased; anything else is an error.
+
+    An address starting with = + - @ is refused: a spreadsheet would run it as a formula."""
     email = value.strip()
     if not email:
         raise InputError("missing e-mail")
+    if email.startswith(_FORMULA_START):
+        raise InputError(f"malformed e-mail {email[:80]!r}: not an e-mail address (starts like a spreadsheet formula)")
     if not email.isascii() or not _EMAIL.match(email) or ".." in email or email.startswith("."):
-        raise InputError(f"malformed e-mail {email!r}")
+        raise InputError(f"malformed e-mail {email[:80]!r}")
     try:
         address = Address(addr_spec=email)
     except (ValueError, MessageError):
@@ -205,20 +383,72 @@ def check_account(value: str) -> str:
     source, sep, handle = value.partition(":")
     source, handle = source.strip().lower(), handle.strip().lstrip("@").lower()
     if not sep or not source or not handle or any(c.isspace() for c in handle):
-        raise InputError(f"handle {value!r} must be written source:handle (e.g. bluesky:jdoe.bsky.social)")
+        raise InputError(f"handle {value[:80]!r} must be written source:handle (e.g. bluesky:jdoe.bsky.social)")
     return f"{source}:{handle}"
 
 
-def read_image_file(path: Path, what: str = "photo") -> bytes:
-    """The bytes of an image file given on the command line or in a roster, size-checked."""
+def read_image_file(path: Path, what: str = "photo", max_bytes: int = MAX_PHOTO_BYTES) -> bytes:
+    """The bytes of an image file given on the command line or in a roster: a regular file (never a
+    device, FIFO or folder, nor a link to one) of at most ``max_bytes``, however large it claims to
+    be or grows while read."""
+    with _open_regular(path, what, max_bytes) as fh:
+        try:
+            data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read {what} {_shown(path)}: {exc.strerror}") from None
+    if len(data) > max_bytes:
+        raise InputError(f"{what} {_shown(path.name)} is larger than {_megabytes(max_bytes)}")
+    return data
+
+
+def _open_regular(path: Path, what: str, max_bytes: int) -> BinaryIO:
+    """Open a file for reading only if it is a regular file no larger than ``max_bytes``.
+
+    It is checked before opening (a device is never opened) and again on the open file (the path
+    may change in between); the open never blocks, so a FIFO with no writer cannot hang us."""
     try:
-        if path.stat().st_size > MAX_PHOTO_BYTES:
-            raise InputError(f"{what} {path.name} is larger than {MAX_PHOTO_BYTES // 1_000_000} MB")
-        return path.read_bytes()
+        _check_regular(os.stat(path).st_mode, path, what)
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
     except FileNotFoundError:
-        raise InputError(f"{what} not found: {path}") from None
+        raise InputError(f"{what} not found: {_shown(path)}") from None
     except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+        raise InputError(f"cannot read {what} {_shown(path)}: {exc.strerror}") from None
+    except ValueError:  # a NUL in the path
+        raise InputError(f"{what} path {_shown(path)} has a NUL character") from None
+    try:
+        info = os.fstat(fd)
+        _check_regular(info.st_mode, path, what)
+        if info.st_size > max_bytes:
+            raise InputError(f"{what} {_shown(path.name)} is larger than {_megabytes(max_bytes)}")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_regular(mode: int, path: Path, what: str) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    raise InputError(f"{what} {_shown(path)} is {kind}, not a regular file")
+
+
+def _shown(path: Path | str) -> str:
+    """A path as a message may show it: no control or bidi characters reach the terminal."""
+    return clean_field(str(path)) or "(unprintable)"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:g} MB"
 
 
 def hash_photo(path: Path, max_pixels: int) -> tuple[list[tuple[str, ImageHashes]], bytes]:
@@ -227,7 +457,7 @@ def hash_photo(path: Path, max_pixels: int) -> tuple[list[tuple[str, ImageHashes
     try:
         return reference_views(data, max_pixels), photo_print(data, max_pixels).to_bytes()
     except ImageError as exc:
-        raise InputError(f"photo {path.name}: {exc}") from None
+        raise InputError(f"photo {_shown(path.name)}: {exc}") from None
 
 
 def hash_logo(path: Path, max_pixels: int) -> bytes:
@@ -237,7 +467,7 @@ def hash_logo(path: Path, max_pixels: int) -> bytes:
     try:
         return enrol_logo(data, max_pixels).to_bytes()
     except ImageError as exc:
-        raise InputError(f"logo {path.name}: {exc}") from None
+        raise InputError(f"logo {_shown(path.name)}: {exc}") from None
 
 
 def split_list(value: str | None) -> list[str]:

@@ -13,11 +13,16 @@ how it ended, and when it runs next. At start the service marks what a killed pr
 running as abandoned, and runs at once what is overdue: a scan whose last complete run is older
 than its interval, a weekly digest whose time has passed unsent (its outbox key makes it once).
 A kill at any moment loses nothing: findings are recorded one profile per transaction (and are
-unique), alerts are queued in the transaction that marks their findings alerted, and delivery
-hands a message over again under the same delivery key after a crash.
+unique), alerts are queued as findings are recorded, in the transaction that marks them alerted,
+and delivery hands a message over again under the same delivery key after a crash.
+
+SIGTERM (or Ctrl-C) starts no new job and asks the running ones to stop at their next check; a job
+still running ``[schedule] stop_grace`` seconds later (stuck on a host that never answers) is
+abandoned and the process exits: what it did is kept, the rest is redone at the next start.
 
 One process per database: ``watcher run`` holds an exclusive ``flock`` on ``<database>.lock``
-(which holds its pid); the system releases it whatever way the process ends.
+(which holds its pid); the system releases it whatever way the process ends. The lock file is
+owner-only, never opened through a symlink, and refused when another user owns it.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
@@ -53,8 +59,9 @@ from storage import open_database, reports
 from watcher.config import WEEKDAYS, Config, SourceConfig
 from watcher.coverage import coverage_json, staff_coverage
 from watcher.digest import resolve_week, send_digest
-from watcher.errors import AlreadyRunning, WatcherError
-from watcher.pipeline import deliver_outbox, run_scan
+from watcher.errors import AlreadyRunning, ConfigError, WatcherError
+from watcher.files import open_private, private_dir
+from watcher.pipeline import deliver_outbox, queue_alerts, run_scan
 from watcher.retention import purge
 
 log = logging.getLogger(__name__)
@@ -65,7 +72,6 @@ PURGE = "purge"
 SCAN = "scan:"
 PURGE_EVERY = 24 * 3600.0
 CATCH_UP_DELAY = 1.0  # seconds from start to overdue work; scans are spaced by as much again
-STOP_GRACE = 60.0  # seconds running jobs get to reach their next stop check after SIGTERM
 LOCK_TRIES = 5  # `watcher status` peeks at the lock for an instant: do not mistake it for a service
 COMPLETED = frozenset({"ok", "partial", "degraded", "failed"})  # a scan that ran to its end, whatever it found
 
@@ -89,11 +95,41 @@ Work = Callable[[Config, Database, Stop], JobResult]
 # ---------------------------------------------------------------------------------------- jobs
 
 
-def run_job(config: Config, job: str, work: Work, stop: Stop) -> None:
+class RunningJobs:
+    """The jobs running now: a stop waits for them, and names those it gives up on."""
+
+    def __init__(self) -> None:
+        self._jobs: set[str] = set()
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def track(self, job: str) -> Iterator[None]:
+        with self._changed:
+            self._jobs.add(job)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._jobs.discard(job)
+                self._changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> list[str]:
+        """Wait up to ``timeout`` seconds for every job to end; returns those still running."""
+        with self._changed:
+            self._changed.wait_for(lambda: not self._jobs, max(timeout, 0.0))
+            return sorted(self._jobs)
+
+
+def run_job(config: Config, job: str, work: Work, stop: Stop, *, running: RunningJobs | None = None) -> None:
     """Run one job on its own database connection (SQLite connections stay in their thread) and
     record it in ``job_runs``. A job that fails is recorded and logged; the service goes on."""
     if stop():
         return
+    with running.track(job) if running else nullcontext():
+        _run_job(config, job, work, stop)
+
+
+def _run_job(config: Config, job: str, work: Work, stop: Stop) -> None:
     started = time.monotonic()
     db = open_database(config.database)
     try:
@@ -121,7 +157,8 @@ def run_job(config: Config, job: str, work: Work, stop: Stop) -> None:
 
 
 def scan_source(config: Config, db: Database, stop: Stop, *, source: str) -> JobResult:
-    """One source's scan; its alerts are queued at the end and delivered (unless asked to stop)."""
+    """One source's scan, as its own job: a source stuck for hours holds back no other source's
+    alerts. Alerts are queued as findings are recorded, and delivered at the end (unless asked to stop)."""
     report = run_scan(config, db, only_source=source, stop=stop, deliver=False)
     sent = 0
     if not report.interrupted:
@@ -146,12 +183,15 @@ def scan_source(config: Config, db: Database, stop: Stop, *, source: str) -> Job
 
 
 def deliver(config: Config, db: Database, stop: Stop) -> JobResult:
+    """Queue alerts for findings recorded and not alerted yet (a scan still running, or stopped, has
+    recorded them), then hand the outbox to the transport."""
+    queued = queue_alerts(config, db)
     report = deliver_outbox(config, db)
-    counts = {"sent": report.sent, "retrying": report.retrying, "dead": report.dead}
-    summary = f"deliver: {report.sent} sent, {report.retrying} to retry, {report.dead} dead"
+    counts = {"queued": queued, "sent": report.sent, "retrying": report.retrying, "dead": report.dead}
+    summary = f"deliver: {queued} alerts queued, {report.sent} sent, {report.retrying} to retry, {report.dead} dead"
     if report.stopped:
         return JobResult("failed", f"{summary}, delivery stopped: {report.stopped}", counts, error=report.stopped)
-    return JobResult("ok", summary, counts, quiet=not (report.sent or report.retrying or report.dead))
+    return JobResult("ok", summary, counts, quiet=not (queued or report.sent or report.retrying or report.dead))
 
 
 def weekly_digest(config: Config, db: Database, stop: Stop) -> JobResult:
@@ -207,9 +247,9 @@ def plan_jobs(config: Config, db: Database, now: datetime) -> list[JobPlan]:
     plans = [JobPlan(DELIVER, deliver, _every(every, 0, tz), soon, True, every)]
 
     week = reports.last_complete_week(tz, now)
-    due_at = _digest_time(config, week, tz)
+    due_at = digest_time(config, week, tz)
     cron = _digest_trigger(config, tz)
-    if config.digest.to and now >= due_at and not _digest_queued(config, db, week):
+    if config.digest.to and now >= due_at and not digest_queued(config, db, week):
         why = f"the digest of {week} was due {due_at.isoformat(timespec='minutes')} and is not sent"
         plans.append(JobPlan(DIGEST, weekly_digest, cron, soon, True, 24 * 3600.0, why))
     else:
@@ -246,7 +286,7 @@ def _digest_trigger(config: Config, tz: ZoneInfo) -> CronTrigger:
     return CronTrigger(day_of_week=config.digest.weekday, hour=hour, minute=minute, timezone=tz)
 
 
-def _digest_time(config: Config, week: str, tz: ZoneInfo) -> datetime:
+def digest_time(config: Config, week: str, tz: ZoneInfo) -> datetime:
     """When the digest of ``week`` is due: the configured weekday and time of the week after it."""
     _, end = reports.week_bounds(week, tz)
     hour, minute = (int(part) for part in config.digest.time.split(":"))
@@ -254,7 +294,7 @@ def _digest_time(config: Config, week: str, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, clock(hour, minute), tzinfo=tz)
 
 
-def _digest_queued(config: Config, db: Database, week: str) -> bool:
+def digest_queued(config: Config, db: Database, week: str) -> bool:
     keys = [f"digest:{week}:{parseaddr(address)[1].lower()}" for address in config.digest.to]
     return len(reports.message_states(db, keys)) == len(keys)
 
@@ -279,32 +319,48 @@ def lock_path(config: Config) -> Path:
 
 
 class ServiceLock:
-    """An exclusive ``flock`` on the lock file beside the database, holding our pid."""
+    """An exclusive ``flock`` on the lock file beside the database, holding our pid.
+
+    The file is created 0600 whatever the umask and never opened through a symlink: a link planted
+    at its name would have a root-run service truncate the file it points to. A lock file another
+    user owns is refused: they could hold the lock for ever, or have planted the file.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_private(private_dir(self.path.parent.resolve()) / self.path.name, os.O_RDWR | os.O_CREAT)
+        try:
+            owner = os.fstat(fd).st_uid
+            if owner != os.geteuid():
+                raise ConfigError(
+                    f"lock file {self.path} belongs to another user (uid {owner}): refusing to use it; "
+                    "remove it, or run watcher as its owner"
+                )
+            self._lock(fd)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def _lock(self, fd: int) -> None:
         for attempt in range(LOCK_TRIES):
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return
             except BlockingIOError:
                 if attempt + 1 == LOCK_TRIES:
                     pid = _read_pid(fd)
-                    os.close(fd)
                     holder = f" (pid {pid})" if pid else ""
                     raise AlreadyRunning(
                         f"watcher run is already running for {self.path.with_suffix('')}{holder}; "
                         "only one may run per database"
                     ) from None
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._fd = fd
 
     def release(self) -> None:
         if self._fd is not None:
@@ -316,7 +372,7 @@ class ServiceLock:
 def service_pid(config: Config) -> int | None:
     """The pid of the ``watcher run`` serving this database, or None when none is running."""
     try:
-        fd = os.open(lock_path(config), os.O_RDONLY)
+        fd = open_private(lock_path(config), os.O_RDONLY)  # a symlink or a FIFO planted there is refused
     except FileNotFoundError:
         return None
     try:
@@ -342,6 +398,8 @@ class Service:
         self.config = config
         self.tz = ZoneInfo(config.timezone)
         self.stopping = threading.Event()  # SIGTERM/SIGINT: jobs see it through `stop`
+        self.running = RunningJobs()
+        self._stop_asked_at: float | None = None  # time.monotonic() of the first stop signal
         self._served = threading.Event()
         self.scheduler = BlockingScheduler(
             timezone=self.tz,
@@ -351,7 +409,8 @@ class Service:
         self.db: Database | None = None  # the main thread's connection
 
     def run(self) -> None:
-        """Serve until SIGTERM or SIGINT; returns once the running jobs have stopped."""
+        """Serve until SIGTERM or SIGINT; returns once the running jobs have stopped, or exits the
+        process when they have not within ``[schedule] stop_grace``."""
         lock = ServiceLock(lock_path(self.config))
         lock.acquire()
         try:
@@ -379,6 +438,7 @@ class Service:
                 run_job,
                 trigger=plan.trigger,
                 args=[self.config, plan.job, plan.work, self.stopping.is_set],
+                kwargs={"running": self.running},
                 id=plan.job,
                 name=plan.job,
                 next_run_time=plan.first_run,
@@ -404,27 +464,54 @@ class Service:
         )
         try:
             if not self.stopping.is_set():
-                self.scheduler.start()
+                self.scheduler.start()  # returns once the stopper has shut the scheduler down
         finally:
             self._served.set()
-        stopper.join(STOP_GRACE)
+            self._ask_to_stop()  # also when start() failed: the stopper must not wait for ever
+        grace = self.config.schedule.stop_grace
+        stopper.join(grace)
+        assert self._stop_asked_at is not None
+        stuck = self.running.wait_until_idle(grace - (time.monotonic() - self._stop_asked_at))
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if stopper.is_alive():
-            log.warning("jobs still running %.0f s after the stop signal; exiting (they resume next start)", STOP_GRACE)
-            logging.shutdown()
-            os._exit(0)
+        if stuck:
+            self._abandon(stuck, grace)
         log.info("watcher run: stopped")
 
+    def _abandon(self, jobs: list[str], grace: float) -> None:
+        """Exit now, leaving jobs that did not stop within the grace: their ``job_runs`` rows stay
+        ``running``, which the next start marks abandoned before it redoes their work. Exiting here
+        is as safe as a kill: each profile's findings and each alert are one transaction."""
+        log.warning(
+            "%s still running %.0f s after the stop signal: abandoned; exiting now (the next start marks them "
+            "abandoned and resumes their work)",
+            ", ".join(jobs),
+            grace,
+            extra={"abandoned_jobs": jobs},
+        )
+        logging.shutdown()
+        os._exit(0)  # a normal exit would wait for the stuck threads
+
     def _on_signal(self, signum: int, frame: object) -> None:
-        self.stopping.set()
+        self._ask_to_stop()
+
+    def _ask_to_stop(self) -> None:
+        if self._stop_asked_at is None:
+            self._stop_asked_at = time.monotonic()
+        if not self.stopping.is_set():  # a second signal during set() would wait on set()'s own lock
+            self.stopping.set()
 
     def _shutdown_when_asked(self) -> None:
         self.stopping.wait()
-        log.info("stopping: no new jobs; a running job stops at its next check")
+        log.info(
+            "stopping: no new jobs; a running job stops at its next check, or is abandoned after %.0f s",
+            self.config.schedule.stop_grace,
+        )
         while True:
             try:
-                self.scheduler.shutdown(wait=True)  # returns when the running jobs have returned
+                # Never wait=True: that waits for the running jobs holding the scheduler's locks,
+                # which its main loop needs to return; _serve waits for the jobs instead, with a bound.
+                self.scheduler.shutdown(wait=False)
                 return
             except SchedulerNotRunningError:
                 if self._served.is_set():

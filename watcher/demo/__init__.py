@@ -8,6 +8,7 @@ then runs the same library calls as ``people import``, ``logos add`` and
 from __future__ import annotations
 
 import csv
+import io
 import mailbox
 import os
 import shutil
@@ -24,6 +25,7 @@ from watcher.demo.appview import FakeAppView
 from watcher.demo.mastodon import FakeMastodon
 from watcher.demo.sample import DISTRICT, KEYWORDS, OFFICIAL, World, build_world, roster_rows
 from watcher.errors import InputError
+from watcher.files import private_dir, write_private
 from watcher.roster import hash_logo
 
 MARKER = ".watcher-demo"
@@ -67,14 +69,17 @@ def prepare_workdir(workdir: Path) -> None:
                 shutil.rmtree(entry)
             else:
                 entry.unlink()
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / MARKER).write_text("made by watcher demo; safe to delete\n")
+        if workdir.stat().st_uid == os.geteuid():
+            workdir.chmod(0o700)  # an earlier version's demo folder: the database goes only in a private one
+    private_dir(workdir)
+    write_private(workdir / MARKER, b"made by watcher demo; safe to delete\n")
 
 
 def write_config(workdir: Path, base_url: str, mastodon_url: str | None = None) -> Path:
     keywords = ", ".join(f'"{k}"' for k in KEYWORDS)
     path = workdir / "watcher.toml"
-    path.write_text(
+    write_private(
+        path,
         f"""# Written by `watcher demo`. Relative paths are relative to this file.
 database = "watcher.db"
 timezone = "America/Los_Angeles"
@@ -100,8 +105,7 @@ maildir = "outbox"
 
 [digest]
 to = ["communications@svusd.example"]
-""",
-        encoding="utf-8",
+""".encode(),
     )
     return path
 
@@ -124,17 +128,18 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
 
     prepare_workdir(workdir)
     world = build_world()
-    (workdir / "photos").mkdir()
+    private_dir(workdir / "photos")
     rows = roster_rows(world)
     for staff_row in rows:
         if staff_row["photos"]:
-            (workdir / staff_row["photos"]).write_bytes(world.photos[staff_row["email"]])
+            write_private(workdir / staff_row["photos"], world.photos[staff_row["email"]])
     roster = workdir / "roster.csv"
-    with open(roster, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    (workdir / "district-logo.png").write_bytes(world.logo)
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_private(roster, text.getvalue().encode("utf-8"))
+    write_private(workdir / "district-logo.png", world.logo)
 
     with (
         FakeAppView(world.actors, world.images, prefix="/bsky") as appview,

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from watcher.matching.decode import open_picture
+from watcher.matching.decode import DecodedImage, open_picture
 from watcher.models import ImageHashes, ViewTable
 
 HASH_SIZE = 8  # 64-bit hashes
@@ -93,8 +93,11 @@ class ViewMatch:
     color_distance: int | None  # None when either picture is grey
 
 
-def load_image(data: bytes, max_pixels: int) -> Image.Image:
-    """Decode untrusted image bytes into a small RGB image, refusing pixel bombs."""
+def load_image(data: bytes | DecodedImage, max_pixels: int) -> Image.Image:
+    """Decode untrusted image bytes into a small RGB image, refusing pixel bombs; an image decoded
+    already (checked against its own pixel cap) is drawn from its decode, to the same pixels."""
+    if isinstance(data, DecodedImage):
+        return data.picture(WORK_SIZE)
     return open_picture(data, max_pixels, WORK_SIZE)
 
 
@@ -103,7 +106,7 @@ def hash_view(image: Image.Image) -> ImageHashes:
     return _hash_frames(image, [_Frame("original", (0, 0, 1, 1))])[0][1]
 
 
-def hash_image(data: bytes, max_pixels: int) -> ImageHashes:
+def hash_image(data: bytes | DecodedImage, max_pixels: int) -> ImageHashes:
     """Hashes of an image as it is."""
     return hash_view(load_image(data, max_pixels))
 
@@ -135,13 +138,13 @@ def view_distance(a: ImageHashes, b: ImageHashes) -> int:
     return luminance_distance(a, b) + (GREY_CHARGE if colour is None else COLOR_WEIGHT * colour)
 
 
-def reference_views(data: bytes, max_pixels: int) -> list[tuple[str, ImageHashes]]:
+def reference_views(data: bytes | DecodedImage, max_pixels: int) -> list[tuple[str, ImageHashes]]:
     """A gallery of an enrolled photo or logo: the edits impostors make, made in advance."""
     image = load_image(data, max_pixels)
     return _hash_frames(image, _reference_frames())
 
 
-def query_views(data: bytes, max_pixels: int) -> list[tuple[str, ImageHashes]]:
+def query_views(data: bytes | DecodedImage, max_pixels: int) -> list[tuple[str, ImageHashes]]:
     """An avatar as it is, and cleaned up the ways a copy is usually dressed: borders, caption, circle.
 
     A one-hue avatar (sepia, duotone) has colour, but a filter's, not the photo's: each view is also
@@ -188,7 +191,7 @@ def one_hue_ycc(pixels: np.ndarray) -> bool:
     return left < ONE_HUE
 
 
-def is_placeholder(data: bytes, max_pixels: int) -> bool:
+def is_placeholder(data: bytes | DecodedImage, max_pixels: int) -> bool:
     """A platform's default avatar (silhouette, egg, initial, identicon, one colour): "no photo".
 
     Such pictures are two flat colours with a few edges (measured: silhouettes, eggs, initials ≤ 0.07
@@ -393,7 +396,7 @@ def _query_frames(image: Image.Image) -> list[_Frame]:
     return frames
 
 
-def query_geometry(data: bytes, max_pixels: int) -> dict[str, np.ndarray]:
+def query_geometry(data: bytes | DecodedImage, max_pixels: int) -> dict[str, np.ndarray]:
     """Where each of an avatar's query views is cut from it (``view_geometry``), by view name."""
     image = load_image(data, max_pixels)
     frames = {frame.name: view_geometry(frame) for frame in _query_frames(image)}

@@ -15,16 +15,14 @@ count is changed here.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
-from watcher.matching.decode import open_picture
+from watcher.matching.decode import DecodedImage
 from watcher.matching.logo_compare import logo_box, size_band, used_whole, valid_mask, verify
 from watcher.matching.logo_model import (
     Keypoints,
@@ -107,18 +105,17 @@ class PictureFeatures:
         return thumb_edges(self.rgb[y0:y1, x0:x1])
 
 
-def picture_features(data: bytes, max_pixels: int) -> PictureFeatures:
-    """Decode a picture once (about QUERY_SIDE² pixels) and find its keypoints, to search it for several logos."""
-    return _analyse(np.asarray(open_picture(data, max_pixels, _analysed_side(data))))
+def picture_features(data: bytes | DecodedImage, max_pixels: int) -> PictureFeatures:
+    """Decode a picture once (about QUERY_SIDE² pixels) and find its keypoints, to search it for several logos.
+    An image decoded already (``DecodedImage``, checked against its own pixel cap) is drawn from its decode."""
+    image = data if isinstance(data, DecodedImage) else DecodedImage(data, max_pixels)
+    return _analyse(np.asarray(image.picture(_analysed_side(image.size))))
 
 
-def _analysed_side(data: bytes) -> int:
+def _analysed_side(size: tuple[int, int]) -> int:
     """The longest side to decode at: QUERY_SIDE, or more for a wide banner (a 3:1 banner at 887×296 px keeps
     its logo as many pixels as a square avatar at 512 px would), never more than twice QUERY_SIDE."""
-    try:
-        width, height = Image.open(io.BytesIO(data)).size  # the header only; open_picture checks the rest
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return QUERY_SIDE
+    width, height = size
     aspect = max(width, height) / max(1, min(width, height))
     return min(2 * QUERY_SIDE, round(QUERY_SIDE * np.sqrt(aspect)))
 

@@ -50,7 +50,7 @@ import cv2
 import numpy as np
 
 from watcher.errors import InputError
-from watcher.matching.decode import open_picture
+from watcher.matching.decode import DecodedImage
 from watcher.matching.images import one_hue_ycc, query_geometry, view_transform, ycc
 from watcher.matching.keypoints import MIN_SIDE, Alignment, Features, align, describe_at, extract
 
@@ -241,9 +241,10 @@ class Verification:
         )
 
 
-def photo_print(data: bytes, max_pixels: int) -> PhotoPrint:
-    """The derived record of an enrolled photo (``ImageError`` if unreadable)."""
-    channels = _channels(data, max_pixels)
+def photo_print(data: bytes | DecodedImage, max_pixels: int) -> PhotoPrint:
+    """The derived record of an enrolled photo (``ImageError`` if unreadable; an image decoded already
+    is drawn from its decode)."""
+    channels = _channels(data if isinstance(data, DecodedImage) else DecodedImage(data, max_pixels))
     full = np.ones(channels.shape[:2], dtype=np.float32)
     means, ok = _cells(channels, full, GRID)
     signs, clear = [], []
@@ -256,15 +257,17 @@ def photo_print(data: bytes, max_pixels: int) -> PhotoPrint:
     return PhotoPrint(_features(channels), np.stack(signs), np.stack(clear), cells)
 
 
-def picture(data: bytes, max_pixels: int) -> Picture:
-    """An avatar's channels and keypoints, both ways round (``ImageError`` if unreadable)."""
-    channels = _channels(data, max_pixels)
+def picture(data: bytes | DecodedImage, max_pixels: int) -> Picture:
+    """An avatar's channels and keypoints, both ways round (``ImageError`` if unreadable). An image
+    decoded already (``DecodedImage``, checked against its own pixel cap) is drawn from its decode."""
+    image = data if isinstance(data, DecodedImage) else DecodedImage(data, max_pixels)
+    channels = _channels(image)
     content = _content(channels)
     inner = cv2.erode(content, np.ones((11, 11), np.uint8)) > 0  # past the blend of the picture into a fill
     shown = channels[inner] if inner.any() else channels.reshape(-1, 3)
     mirrored = np.ascontiguousarray(channels[:, ::-1])
     sides = (Side.of(channels, content), Side.of(mirrored, np.ascontiguousarray(content[:, ::-1])))
-    views = query_geometry(data, max_pixels)
+    views = query_geometry(image, max_pixels)
     features = (_features(channels), _features(mirrored))
     return Picture(one_hue_ycc(shown[::3]), *features, sides, views, sides[0].quartered())
 
@@ -347,9 +350,9 @@ def _rank(check: Verification) -> tuple[bool, float, float, int]:
     return check.verified, check.agreement, check.patches, check.inliers
 
 
-def _channels(data: bytes, max_pixels: int) -> np.ndarray:
+def _channels(image: DecodedImage) -> np.ndarray:
     """Brightness (0–255), Cb and Cr of a picture at SIDE, a small one enlarged to MIN_SIDE."""
-    rgb = np.asarray(open_picture(data, max_pixels, SIDE), dtype=np.float32)
+    rgb = np.asarray(image.picture(SIDE), dtype=np.float32)
     height, width = rgb.shape[:2]
     if min(width, height) < MIN_SIDE:
         scale = MIN_SIDE / min(width, height)
