@@ -156,7 +156,7 @@ def _carried_ipv4(address: IPAddress) -> tuple[ipaddress.IPv4Address, ...]:
 def resolve(resolver: Resolver, host: str, port: int) -> list[Address]:
     """Every address ``host`` resolves to; ``socket.gaierror`` when it resolves to none we can use."""
     try:
-        infos = resolver(host, port, 0, socket.SOCK_STREAM)
+        infos = _lookup(resolver, host, port)
     except (UnicodeError, ValueError):
         raise socket.gaierror(f"cannot resolve {host!r}") from None
     addresses = []
@@ -172,6 +172,31 @@ def resolve(resolver: Resolver, host: str, port: int) -> list[Address]:
     if not addresses:
         raise socket.gaierror(f"no address for {host!r}")
     return addresses
+
+
+def _lookup(resolver: Resolver, host: str, port: int) -> list[tuple[Any, ...]]:
+    """The resolver's answer, within the current request's deadline when there is one: a name
+    server that never answers must not stall a request past it (``getaddrinfo`` cannot be
+    interrupted, so it runs in a daemon thread, left to finish on its own)."""
+    deadline = _current.get()
+    if deadline is None:
+        return resolver(host, port, 0, socket.SOCK_STREAM)
+    answer: dict[str, Any] = {}
+
+    def ask() -> None:
+        try:
+            answer["infos"] = resolver(host, port, 0, socket.SOCK_STREAM)
+        except BaseException as exc:  # handed to the caller below
+            answer["error"] = exc
+
+    worker = threading.Thread(target=ask, name="dns-lookup", daemon=True)
+    worker.start()
+    worker.join(deadline.remaining())
+    if worker.is_alive():
+        raise socket.gaierror(f"no answer from the name server for {_shown(host)!r} in time")
+    if "error" in answer:
+        raise answer["error"]
+    return answer["infos"]
 
 
 def refuse_non_public(host: str, addresses: Iterable[Address]) -> None:

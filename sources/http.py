@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import os
 import random
 import socket
 import threading
@@ -182,8 +183,10 @@ class HttpClient:
         self.guard = Guard(resolver, network.allow_private_addresses)
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = network.user_agent
-        self.session.verify = True
-        self.session.trust_env = False  # no proxy, no .netrc credentials from the environment
+        # A district that inspects TLS names its CA bundle as requests users do; that much of the
+        # environment is kept. Proxies and .netrc credentials are not (the guard checks the peer).
+        self.session.verify = ca_bundle() or True
+        self.session.trust_env = False
         self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # keep no cookies
         for prefix in ("http://", "https://"):
             self.session.mount(prefix, PinnedAdapter(self.guard))
@@ -290,7 +293,7 @@ class HttpClient:
     def get_page(self, url: str, *, trusted: bool = False) -> Response:
         """GET an HTML page, if robots.txt allows; untrusted URLs go through the SSRF guard."""
         if not trusted and parse_target(url) not in self.guard.trusted:
-            self._check(url)
+            self._check(url, self.network.request_deadline)
         if not self._robots_allow(url):
             raise SourceBlocked(f"{urlsplit(url).netloc}: robots.txt does not allow {urlsplit(url).path or '/'}")
         return self.get(url, headers={"Accept": "text/html,application/xhtml+xml"})
@@ -306,7 +309,7 @@ class HttpClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        self._check(url)
+        self._check(url, self.network.image_deadline)
         try:
             response = self.get(
                 url,
@@ -328,8 +331,10 @@ class HttpClient:
         return ImageFetch(response.content, response.headers.get("ETag"), response.headers.get("Last-Modified"))
 
     # --- internals ----------------------------------------------------------
-    def _check(self, url: str) -> None:
-        check_public_url(url, allow_private=self.guard.allow_private, resolver=self.guard.resolver)
+    def _check(self, url: str, within: float) -> None:
+        """The early refusal, its name lookup bounded like the request it precedes."""
+        with Deadline(max(within, 0.001)):
+            check_public_url(url, allow_private=self.guard.allow_private, resolver=self.guard.resolver)
 
     def _send(
         self,
@@ -358,7 +363,7 @@ class HttpClient:
             try:
                 leaves = parse_target(url) != origin
                 if untrusted or leaves:
-                    self._check(url)
+                    self._check(url, budget)
             except UnsafeURL as exc:
                 raise SourceBlocked(f"{host}: redirected to a refused address ({exc})") from None
             if leaves:
@@ -481,6 +486,11 @@ class HttpClient:
             return None
         parser.parse(response.text.splitlines() if response.status == 200 else [])
         return parser
+
+
+def ca_bundle() -> str | None:
+    """The CA bundle named by ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE``, as requests reads them."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
 
 
 def check_status(response: Response, ok: tuple[int, ...] = (200,)) -> None:

@@ -33,7 +33,7 @@ def open_database(path: Path | str) -> Database:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA foreign_keys = ON")
-        MIGRATIONS.apply(db)
+        _migrate(db)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise ConfigError(f"cannot use database {path}: {exc}") from None
@@ -56,6 +56,19 @@ def _private_file(path: Path) -> Path:
     for side in SIDE_FILES:
         tighten_private(file.with_name(file.name + side))  # none yet: SQLite makes them like the database
     return file
+
+
+def _migrate(db: Database) -> None:
+    """Apply pending migrations. Two processes opening a database of an older version at once (the
+    service and a command) may both apply one; the second to record it fails on the record's unique
+    key, which is fine when nothing is pending any more."""
+    try:
+        MIGRATIONS.apply(db)
+    except sqlite3.IntegrityError:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        if list(MIGRATIONS.pending(db)):
+            raise
 
 
 def utcnow() -> str:

@@ -362,7 +362,9 @@ def person_uids(db: Database) -> None:
             raise sqlite3.OperationalError("cannot turn foreign keys off to rebuild the people table")
         db.conn.execute("BEGIN IMMEDIATE")
         try:
-            _rebuild_people(db)
+            (schema,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'people'").fetchone()
+            if "AUTOINCREMENT" not in schema.upper():  # another process may have rebuilt it while we waited
+                _rebuild_people(db)
         except BaseException:
             db.conn.rollback()
             raise

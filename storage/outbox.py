@@ -45,18 +45,28 @@ def enqueue_message(
 
 
 def enqueue_alert(
-    db: Database, message: EmailMessage, findings: Mapping[int, list[str]], *, person_id: int | None = None
+    db: Database,
+    message: EmailMessage,
+    findings: Mapping[int, list[str]],
+    *,
+    person_id: int | None = None,
+    cap: tuple[str, int] | None = None,
 ) -> int | None:
     """Queue an alert and mark its findings alerted, atomically.
 
     ``findings`` maps each finding's id to the signals it is alerted on (see
-    storage/findings.py: a later new signal is a material change). Returns the outbox id, or
-    None when another process alerted any of the findings in the meantime (then nothing is
-    queued: the other message covers them).
+    storage/findings.py: a later new signal is a material change). ``cap``: (since, most) alerts
+    the person may have had since then, counted under the write lock, so two processes queueing at
+    once cannot pass it. Returns the outbox id, or None when another process alerted any of the
+    findings in the meantime, or the cap is reached (then nothing is queued).
     """
+    if not findings:
+        return None  # an alert about nothing: never sent
     now = utcnow()
     try:
         with write_transaction(db):
+            if cap is not None and person_id is not None and alerts_since(db, person_id, cap[0]) >= cap[1]:
+                raise AlreadyAlerted
             outbox_id = _insert(db, message, kind="alert", dedupe_key=None, person_id=person_id)
             for finding_id, signals in findings.items():
                 # A finding dismissed meanwhile is not alerted; a confirmed one stays confirmed.

@@ -137,6 +137,23 @@ def test_a_data_folder_another_user_controls_is_refused(tmp_path, how, error):
     assert list(folder.iterdir()) == []
 
 
+def test_a_group_writable_data_folder_of_ours_is_tightened_not_refused(tmp_path, caplog):
+    """Upgrade: earlier versions made the data folder under the login umask (002 on Debian and Ubuntu,
+    so 0775). The service must still start; the folder is ours, so group write is taken back, with a
+    log line. A shared folder (setgid or sticky, like /var/mail or /tmp) is left alone and refused."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    os.chmod(folder, 0o775)
+    open_database(folder / "watcher.db").close()
+    assert mode(folder) == 0o755 and "was writable by its group" in caplog.text
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o2775)
+    with pytest.raises(ConfigError, match="may be written by other users"):
+        open_database(shared / "watcher.db")
+    assert stat.S_IMODE(os.stat(shared).st_mode) == 0o2775
+
+
 # --- the Maildir ----------------------------------------------------------------------------------
 
 

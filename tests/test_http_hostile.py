@@ -435,6 +435,26 @@ def test_a_dripping_image_misses_the_image_deadline(serve):
         assert not server.dripped_all
 
 
+def test_a_name_server_that_never_answers_misses_the_image_deadline():
+    """Attack: the image's host name is one whose name server never answers (a lookup blocks for the
+    resolver's whole timeout, twice: the early check and the connection). The lookup is given only
+    what is left of the deadline: the fetch fails while the lookup is still waiting."""
+    release, returned = threading.Event(), threading.Event()
+
+    def stuck(host, port, *rest):
+        release.wait(20)  # a name server that does not answer
+        returned.set()
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC, port))]
+
+    client = HttpClient(NetworkConfig(image_deadline=0.5, request_deadline=0.5), resolver=stuck)
+    try:
+        with pytest.raises((ImageError, UnsafeURL)):
+            client.fetch_image("http://avatars.example/a.jpg")
+        assert not returned.is_set()  # not waited for
+    finally:
+        release.set()
+
+
 def test_a_dripping_tls_handshake_misses_the_deadline():
     """Attack: the server starts a TLS record and drips it; the handshake never finishes."""
     serve = dripping(b"", b"\x16\x03\x03\x40\x00" + b"\x00" * 300, tls=True)

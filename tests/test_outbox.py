@@ -97,3 +97,16 @@ def test_findings_are_alerted_once_even_if_two_runs_race(tmp_path, enrolled):
     again["Message-ID"] = "<another@svusd.example>"
     assert outbox_store.enqueue_alert(db, again, {finding_id: ["name"]}) is None
     assert db.execute("SELECT COUNT(*) FROM outbox WHERE message_id = '<another@svusd.example>'").fetchone()[0] == 0
+
+
+def test_an_alert_about_nothing_is_never_queued(tmp_path):
+    """Race: the delivery job and a scan queue alerts at once; the one that lost the race lists no
+    unalerted findings for the person, and an e-mail saying "0 accounts found" was queued."""
+    from email.message import EmailMessage
+
+    db = open_database(tmp_path / "watcher.db")
+    message = EmailMessage()
+    message["To"], message["Subject"], message["Message-ID"] = "a@district.example", "alert", "<1@district.example>"
+    message.set_content("x")
+    assert outbox_store.enqueue_alert(db, message, {}, person_id=None) is None
+    assert db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0

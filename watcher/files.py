@@ -57,8 +57,7 @@ def write_private(path: Path, data: bytes) -> None:
     The bytes go to a new temporary file in the same folder (created exclusively, never through a
     link), are synced, then renamed over ``path``. A ``path`` that is a symlink is refused, not followed.
     """
-    path = Path(path)
-    private_dir(path.parent)
+    path = private_dir(Path(path).parent.resolve()) / Path(path).name  # a linked folder is checked where it points
     _check_target(path)
     temp = path.with_name(f".watcher-{secrets.token_hex(8)}.tmp")
     write_new(temp, data)
@@ -170,6 +169,13 @@ def _check_folder(path: Path) -> None:
             f"folder {path} belongs to another user (uid {info.st_uid}): refusing to write there; "
             "run watcher as that user or give the folder to this one"
         )
+    shared = info.st_mode & (0o002 | stat.S_ISGID | stat.S_ISVTX)  # /tmp, /var/mail and the like
+    if info.st_mode & 0o020 and not shared and info.st_uid == os.geteuid():
+        # Ours and writable by our group only: what earlier versions made under a umask of 002
+        # (Debian's and Ubuntu's default). Taken back rather than refused, so an upgrade still starts.
+        _set_mode(path, stat.S_IMODE(info.st_mode) & ~0o022)
+        log.warning("folder %s was writable by its group (mode %04o): no longer", path, stat.S_IMODE(info.st_mode))
+        return
     if info.st_mode & 0o022:
         raise ConfigError(
             f"folder {path} may be written by other users (mode {stat.S_IMODE(info.st_mode):04o}): "

@@ -73,7 +73,10 @@ class LinkTarget:
 
 
 def link_secret(db: Database) -> bytes:
-    """The installation's signing secret, created once."""
+    """The installation's signing secret, created once (read without taking the write lock when it exists)."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [_SECRET_KEY]).fetchone()
+    if row is not None:
+        return bytes.fromhex(row[0])
     with write_transaction(db):
         row = db.execute("SELECT value FROM settings WHERE key = ?", [_SECRET_KEY]).fetchone()
         if row is None:

@@ -288,9 +288,17 @@ class _Scan:
         self.by_id = {person.id: person for person in self.people}
 
     def queue_alerts(self) -> None:
-        """Queue what is recorded and not alerted yet; cheap when there is nothing (one query)."""
+        """Queue what is recorded and not alerted yet; cheap when there is nothing (one query).
+        A failure here is the alerts' problem, reported as such, never the source's being scanned:
+        what is not queued now is queued next time. Storage's errors end the scan."""
         self.queued_at = self.clock()
-        self.report.alerts_queued += queue_alerts(self.config, self.db, people=self.by_id)
+        try:
+            self.report.alerts_queued += queue_alerts(self.config, self.db, people=self.by_id)
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            log.exception("could not queue alerts now; they are queued next time")
+            _problem(self.report, "alerts", "error", f"alerts not queued: {type(exc).__name__} ({exc})")
 
     def queue_alerts_soon(self) -> None:
         """After a profile that recorded a finding: queue now if this scan has not queued for
@@ -666,6 +674,8 @@ def queue_alerts(config: Config, db: Database, *, people: dict[int, Person] | No
             )
             continue
         findings = findings_store.list_findings(db, person_id=person_id, unalerted_only=True)
+        if not findings:  # alerted meanwhile by another queuer (the delivery job, another scan)
+            continue
         try:
             message = render_alert(
                 person,
@@ -681,7 +691,8 @@ def queue_alerts(config: Config, db: Database, *, people: dict[int, Person] | No
             log.error("cannot write an alert to %s: %s", person.email, exc)
             continue
         signals = {f.id: list(f.evidence.get("signals", ())) for f in findings}
-        if outbox_store.enqueue_alert(db, message, signals, person_id=person_id) is not None:
+        cap = (since, config.alerts.max_per_person_per_day)
+        if outbox_store.enqueue_alert(db, message, signals, person_id=person_id, cap=cap) is not None:
             queued += 1
     return queued
 

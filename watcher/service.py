@@ -123,9 +123,9 @@ class RunningJobs:
 def run_job(config: Config, job: str, work: Work, stop: Stop, *, running: RunningJobs | None = None) -> None:
     """Run one job on its own database connection (SQLite connections stay in their thread) and
     record it in ``job_runs``. A job that fails is recorded and logged; the service goes on."""
-    if stop():
-        return
     with running.track(job) if running else nullcontext():
+        if stop():  # checked once tracked: a stop that comes between cannot miss this job
+            return
         _run_job(config, job, work, stop)
 
 
