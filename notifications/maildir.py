@@ -38,7 +38,7 @@ class MaildirTransport:
         """
         try:
             for folder in (self.path, *(self.path / sub for sub in SUBFOLDERS)):
-                private_dir(folder)
+                private_dir(folder, ours_only=True)
         except ConfigError as exc:
             raise TransportUnavailable(f"maildir {self.path} refused: {exc}") from None
 

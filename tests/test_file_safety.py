@@ -225,6 +225,20 @@ def test_a_maildir_another_user_could_tamper_with_is_refused(tmp_path, how):
     assert [p for p in elsewhere.rglob("*") if p.is_file()] == []
 
 
+def test_a_maildir_an_older_version_left_open_to_others_is_closed(tmp_path, caplog):
+    """Upgrade: a Maildir made under umask 022 (0755 folders, 0644 messages) let any local user read
+    the alerts already delivered. Its folders are made 0700 at the next delivery, which closes the
+    messages in them too."""
+    maildir = tmp_path / "mail"
+    for folder in (maildir, *(maildir / sub for sub in ("tmp", "new", "cur"))):
+        folder.mkdir(mode=0o755)
+        os.chmod(folder, 0o755)
+    (maildir / "new" / "old-alert").write_bytes(b"Subject: old\r\n\r\nold\r\n")
+    deliver(maildir)
+    assert {mode(maildir / sub) for sub in ("", "tmp", "new", "cur")} == {0o700}
+    assert "was open to other users" in caplog.text
+
+
 def test_a_link_planted_in_our_own_maildir_tmp_is_never_followed(tmp_path):
     """Attack: a link under the name the next message's temporary file would have, pointing at root's file."""
     victim = roots_file(tmp_path)

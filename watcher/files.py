@@ -28,11 +28,13 @@ PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 
 
-def private_dir(path: Path) -> Path:
+def private_dir(path: Path, *, ours_only: bool = False) -> Path:
     """The folder ``path``, created 0700 with any missing parents if needed, once it is safe to write in.
 
     Refused: a symlink, a folder owned by another user (root excepted: it can do anything anyway),
-    a folder that group or others may write to. An existing folder of ours is used as it is.
+    a folder that group or others may write to. An existing folder of ours is used as it is, or,
+    with ``ours_only`` (a folder that only this service uses, like its Maildir), made 0700 with a
+    log line when others may read it: an older version made it under the umask.
     """
     path = Path(path)
     missing = []
@@ -48,6 +50,11 @@ def private_dir(path: Path) -> Path:
             continue
         _set_mode(folder, PRIVATE_DIR)
     _check_folder(path)
+    if ours_only and not missing:
+        info = os.lstat(path)
+        if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) & 0o077:
+            _set_mode(path, PRIVATE_DIR)
+            log.warning("folder %s was open to other users (mode %04o): now 0700", path, stat.S_IMODE(info.st_mode))
     return path
 
 
