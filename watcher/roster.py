@@ -27,6 +27,7 @@ from typing import BinaryIO
 
 from sources.base import clean_line
 from watcher.errors import ImageError, InputError
+from watcher.matching.decode import DecodedImage
 from watcher.matching.images import reference_views
 from watcher.matching.logo_finder import enrol_logo
 from watcher.matching.photo_check import photo_print
@@ -455,7 +456,8 @@ def hash_photo(path: Path, max_pixels: int) -> tuple[list[tuple[str, ImageHashes
     """Read a photo and return the hashes of its views and its verification record; the photo is dropped."""
     data = read_image_file(path)
     try:
-        return reference_views(data, max_pixels), photo_print(data, max_pixels).to_bytes()
+        image = DecodedImage(data, max_pixels)  # checked and decoded once for both
+        return reference_views(image, max_pixels), photo_print(image, max_pixels).to_bytes()
     except ImageError as exc:
         raise InputError(f"photo {_shown(path.name)}: {exc}") from None
 
