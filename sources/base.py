@@ -135,6 +135,12 @@ def clean_line(value: Any) -> str:
     return _one_line(value)[:MAX_LINE].rstrip()
 
 
+def printable(text: str) -> str:
+    """Text as a terminal, a log or an error message may show it: each unprintable character
+    (control, bidi, line break) becomes "?", so what was there is still visible as something."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
 def clean_text(value: Any) -> str:
     """Scraped text that may span lines (a bio): like ``clean_line`` but keeps line breaks, and
     bounds the whole text, not each line (a school named late in a one-line bio is kept)."""

@@ -38,6 +38,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, _normalize_host
 from urllib3.exceptions import ConnectTimeoutError, LocationParseError, NameResolutionError, NewConnectionError
 
+from sources.base import printable
 from watcher.errors import UnsafeURL
 
 Resolver = Callable[..., list[tuple[Any, ...]]]
@@ -91,7 +92,7 @@ def parse_target(url: str) -> Target:
         raise UnsafeURL("refusing a malformed URL") from None
     scheme = params["scheme"]
     if scheme not in DEFAULT_PORTS:
-        raise UnsafeURL(f"refusing URL scheme {_shown(scheme) or '(none)'!r}")
+        raise UnsafeURL(f"refusing URL scheme {printable(scheme)[:100] or '(none)'!r}")
     try:
         host = _normalize_host(params["host"], scheme)
     except (LocationParseError, ValueError):
@@ -193,7 +194,7 @@ def _lookup(resolver: Resolver, host: str, port: int) -> list[tuple[Any, ...]]:
     worker.start()
     worker.join(deadline.remaining())
     if worker.is_alive():
-        raise socket.gaierror(f"no answer from the name server for {_shown(host)!r} in time")
+        raise socket.gaierror(f"no answer from the name server for {printable(host)[:100]!r} in time")
     if "error" in answer:
         raise answer["error"]
     return answer["infos"]
@@ -204,7 +205,7 @@ def refuse_non_public(host: str, addresses: Iterable[Address]) -> None:
     for address in addresses:
         why = refusal(address.ip)
         if why:
-            raise UnsafeURL(f"refusing non-public address {address.ip} for host {_shown(host)!r} ({why})")
+            raise UnsafeURL(f"refusing non-public address {address.ip} for host {printable(host)[:100]!r} ({why})")
 
 
 def check_public_url(url: str, *, allow_private: bool = False, resolver: Resolver = socket.getaddrinfo) -> None:
@@ -215,13 +216,8 @@ def check_public_url(url: str, *, allow_private: bool = False, resolver: Resolve
     try:
         addresses = resolve(resolver, target.host, target.port)
     except OSError:
-        raise UnsafeURL(f"cannot resolve host {_shown(target.host)!r}") from None
+        raise UnsafeURL(f"cannot resolve host {printable(target.host)[:100]!r}") from None
     refuse_non_public(target.host, addresses)
-
-
-def _shown(text: str) -> str:
-    """Host text for a one-line message: printable, and short."""
-    return "".join(c if c.isprintable() else "?" for c in text)[:100]
 
 
 # --- the guard in the connection ----------------------------------------------------------

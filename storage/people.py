@@ -6,6 +6,7 @@ import json
 import re
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -78,10 +79,24 @@ def list_people(db: Database, *, references: bool = True) -> list[Person]:
     return _people(db, None, references=references)
 
 
-def _people(db: Database, person_id: int | None, *, references: bool) -> list[Person]:
-    """Everyone, or the one person with this id (at district scale, not everyone to find one)."""
-    one = person_id is not None
-    only, only_id, args = ("WHERE person_id = ?", "WHERE id = ?", [person_id]) if one else ("", "", [])
+def people_by_id(db: Database, ids: Sequence[int]) -> dict[int, Person]:
+    """The people with these ids who are still enrolled (without their photos' views): at district
+    scale, a few people are read without reading everyone."""
+    found: dict[int, Person] = {}
+    for start in range(0, len(ids), ID_BATCH):
+        found |= {p.id: p for p in _people(db, ids[start : start + ID_BATCH], references=False)}
+    return found
+
+
+ID_BATCH = 500  # ids per query, well within SQLite's limit on bound parameters
+
+
+def _people(db: Database, ids: Sequence[int] | None, *, references: bool) -> list[Person]:
+    """Everyone, or the people with these ids (at district scale, not everyone to find a few)."""
+    marks = ", ".join("?" * len(ids)) if ids is not None else ""
+    only, only_id, args = (
+        (f"WHERE person_id IN ({marks})", f"WHERE id IN ({marks})", list(ids)) if ids is not None else ("", "", [])
+    )
     accounts: dict[int, set[str]] = defaultdict(set)
     for row in db.query(f"SELECT person_id, source, handle FROM accounts {only}", args):
         accounts[row["person_id"]].add(f"{row['source']}:{row['handle']}")
@@ -175,7 +190,7 @@ def remove_person(db: Database, email: str) -> dict[str, int] | None:
         row = _person_row(db, email)
         if row is None:
             return None
-        (person,) = _people(db, row["id"], references=False)
+        (person,) = _people(db, [row["id"]], references=False)
         terms = _terms(person)
         counts = {"findings_anonymised": _anonymise_findings(db, person.id, terms)}
         counts |= _drop_messages(db, person, terms)

@@ -217,15 +217,19 @@ def test_a_redirect_from_an_image_host_never_reaches_the_canary(canary):
     assert canary.connections == 0 and canary.received == b""
 
 
-def test_an_api_redirect_in_a_disguised_form_never_reaches_the_canary(canary):
-    """Attack: a source's API (trusted) redirects elsewhere with a disguised ``Location``."""
+def redirecting_to(location: str) -> Callable[[socket.socket, RawServer], None]:
+    """A server that answers every request with a redirect to ``location``."""
 
     def redirect(conn: socket.socket, server: RawServer) -> None:
         server.read_head(conn)
-        location = f"http://127.0.0.1:{canary.port}\\@{PUBLIC}/steal"
         conn.sendall(answer("302 Found", b"", extra=f"Location: {location}\r\nConnection: close\r\n"))
 
-    with RawServer(redirect) as api:
+    return redirect
+
+
+def test_an_api_redirect_in_a_disguised_form_never_reaches_the_canary(canary):
+    """Attack: a source's API (trusted) redirects elsewhere with a disguised ``Location``."""
+    with RawServer(redirecting_to(f"http://127.0.0.1:{canary.port}\\@{PUBLIC}/steal")) as api:
         client = HttpClient(NetworkConfig())
         client.trust(api.origin)
         with pytest.raises(SourceBlocked, match="redirected to a refused address"):
@@ -245,13 +249,7 @@ def test_a_name_that_rebinds_to_loopback_never_reaches_the_canary(canary):
 
 def test_a_rebinding_redirect_target_never_reaches_the_canary(canary):
     """Attack: an API redirects to a name that passes the early check, then rebinds."""
-
-    def redirect(conn: socket.socket, server: RawServer) -> None:
-        server.read_head(conn)
-        location = f"http://rebind.test:{canary.port}/steal"
-        conn.sendall(answer("302 Found", b"", extra=f"Location: {location}\r\nConnection: close\r\n"))
-
-    with RawServer(redirect) as api:
+    with RawServer(redirecting_to(f"http://rebind.test:{canary.port}/steal")) as api:
         client = HttpClient(NetworkConfig(), resolver=resolving("127.0.0.1", PUBLIC, "127.0.0.1"))
         client.trust(api.origin)  # the first lookup is the API's own (trusted) loopback address
         with pytest.raises(SourceBlocked, match="refused to connect"):

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from notifications.maildir import check_maildir, remove_alert_files
 from notifications.transport import send_test_message
+from sources.base import printable
 from storage import findings as findings_store
 from storage import open_database
 from storage import outbox as outbox_store
@@ -192,7 +193,7 @@ def people_remove(app: App, email: str) -> None:
         raise InputError(f"no enrolled person with e-mail {email}")
     files = remove_alert_files(app.config.email.maildir, keys)
     click.echo(
-        f"removed {_printable(email)}: {counts['handles']} handles, {counts['photos']} photos' hashes, "
+        f"removed {printable(email)}: {counts['handles']} handles, {counts['photos']} photos' hashes, "
         f"{counts['messages']} messages, {counts['findings_anonymised']} findings anonymised, "
         f"{files} alert files deleted from the Maildir"
     )
@@ -262,7 +263,7 @@ def new_finding_lines(db: Database, scan_id: int) -> list[str]:
     for f in rows[:SHOWN_NEW]:
         who = f.person_email or "the district"
         lines.append(
-            f"  #{f.id} {f.kind} of {who} on {f.source} @{_printable(f.handle)}"
+            f"  #{f.id} {f.kind} of {who} on {f.source} @{printable(f.handle)}"
             f" ({f.evidence.get('rule', '')}, score {f.score:.2f})"
         )
     if len(rows) > SHOWN_NEW:
@@ -315,13 +316,13 @@ def scan_lines(report: pipeline.ScanReport) -> list[str]:
                 f"{stats.resolved} findings resolved, {stats.reopened} reopened"
             )
         if stats.degraded:
-            lines.append(f"  source {name} DEGRADED: {_printable(stats.degraded)}")
+            lines.append(f"  source {name} DEGRADED: {printable(stats.degraded)}")
         if stats.gave_up:
             lines.append(
-                f"  source {name} stopped: {_printable(stats.gave_up)} ({stats.skipped} queries left for next scan)"
+                f"  source {name} stopped: {printable(stats.gave_up)} ({stats.skipped} queries left for next scan)"
             )
     lines.extend(
-        f"  {p['source']}: {_printable(p['message'])}" for p in report.problems if p["source"] not in report.stats
+        f"  {p['source']}: {printable(p['message'])}" for p in report.problems if p["source"] not in report.stats
     )
     lines.append(
         f"alerts: {report.alerts_queued} queued, {delivery.sent} delivered"
@@ -329,7 +330,7 @@ def scan_lines(report: pipeline.ScanReport) -> list[str]:
         + (f", {delivery.dead} undeliverable" if delivery.dead else "")
     )
     if delivery.stopped:
-        lines.append(f"delivery stopped: {_printable(delivery.stopped)}")
+        lines.append(f"delivery stopped: {printable(delivery.stopped)}")
     return lines
 
 
@@ -428,7 +429,7 @@ def review(app: App, finding_id: int, action: str, note: str | None, actor: str 
     if not actor:
         raise InputError("--by must name who reviews")
     old, new = findings_store.review(app.db, finding_id, action, actor=actor, note=note.strip() if note else None)
-    click.echo(f"finding {finding_id}: {old} -> {new} (by {_printable(actor)})")
+    click.echo(f"finding {finding_id}: {old} -> {new} (by {printable(actor)})")
 
 
 def _login_name() -> str:
@@ -443,17 +444,12 @@ def findings_table(rows) -> str:
         return "no findings"
     lines = [f"{'id':>4}  {'kind':<13} {'score':>5}  {'rule':<17} {'status':<9} {'person':<34} profile"]
     for f in rows:
-        name = _printable(f.display_name)[:30]
+        name = printable(f.display_name)[:30]
         lines.append(
             f"{f.id:>4}  {f.kind:<13} {f.score:>5.2f}  {f.evidence.get('rule', ''):<17} {f.status:<9} "
-            f'{(f.person_email or "-"):<34} {f.source}:@{_printable(f.handle)} "{name}"'
+            f'{(f.person_email or "-"):<34} {f.source}:@{printable(f.handle)} "{name}"'
         )
     return "\n".join(lines)
-
-
-def _printable(text: str) -> str:
-    """Scraped text for a terminal: no control characters (no escape sequences)."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 # What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list), with the full-width forms.
@@ -465,7 +461,7 @@ def _csv_safe(value: object) -> str:
     wrote it (a profile's author, the roster, our own ids): a cell starting with = + - @ tab or
     carriage return, also after spaces, gets a leading apostrophe; control characters become "?"."""
     raw = "" if value is None else str(value)
-    text = _printable(raw)
+    text = printable(raw)
     return "'" + text if raw[:1] in FORMULA_START or text.lstrip(" ")[:1] in FORMULA_START else text
 
 
@@ -486,7 +482,7 @@ def digest(app: App, week: str | None, send: bool) -> None:
     for address in outcome.already_sent:
         click.echo(f"digest {week} was already sent to {address} (nothing sent)")
     for address, why in outcome.undelivered.items():
-        click.echo(f"digest {week} to {address} not delivered yet ({_printable(why)}); it stays queued", err=True)
+        click.echo(f"digest {week} to {address} not delivered yet ({printable(why)}); it stays queued", err=True)
     if outcome.undelivered:
         sys.exit(1)
 
@@ -509,7 +505,7 @@ def outbox_list(app: App, status: str | None, as_json: bool) -> None:
     for r in rows:
         line = (
             f"{r['id']:>5}  {r['status']:<7} tries:{r['attempts']:<2} {r['kind']:<6} "
-            f"{_printable(r['recipient'])[:36]:<36} {_printable(r['subject'])[:60]}"
+            f"{printable(r['recipient'])[:36]:<36} {printable(r['subject'])[:60]}"
         )
         if r["status"] == "sent":
             line += f"  (sent {r['sent_at']})"
@@ -517,7 +513,7 @@ def outbox_list(app: App, status: str | None, as_json: bool) -> None:
             line += f"  (next try {r['next_attempt_at']})"
         click.echo(line)
         if r["last_error"] and r["status"] != "sent":
-            click.echo(f"       last error: {_printable(r['last_error'])}")
+            click.echo(f"       last error: {printable(r['last_error'])}")
     click.echo(f"{len(rows)} messages")
 
 
@@ -528,7 +524,7 @@ def outbox_flush(app: App) -> None:
     report = pipeline.deliver_outbox(app.config, app.db, force=True)
     click.echo(f"{report.sent} sent, {report.retrying} to retry, {report.dead} dead")
     if report.stopped:
-        click.echo(f"delivery stopped: {_printable(report.stopped)}", err=True)
+        click.echo(f"delivery stopped: {printable(report.stopped)}", err=True)
     if report.retrying or report.dead:
         sys.exit(1)
 
@@ -638,7 +634,7 @@ def test_email(app: App, address: str) -> None:
     email = app.config.email
     where = f"SMTP server {email.smtp.host}:{email.smtp.port}" if email.transport == "smtp" else f"{email.maildir}"
     send_test_message(app.config, address)
-    click.echo(f"test message to {_printable(address)} handed to {where}")
+    click.echo(f"test message to {printable(address)} handed to {where}")
 
 
 @cli.command()
@@ -702,7 +698,7 @@ def _health_check(app: App) -> int:
             raise ConfigError(f"no database at {app.config.database}")
         facts = health.gather(app.config, app.db, now)
     except (WatcherError, sqlite3.Error, OSError) as exc:
-        click.echo(f"UNKNOWN: {_printable(str(exc))}")
+        click.echo(f"UNKNOWN: {printable(str(exc))}")
         return health.UNKNOWN
     code, lines = health.verdict(health.assess(facts, now), facts)
     for line in lines:

@@ -65,7 +65,7 @@ def write_private(path: Path, data: bytes) -> None:
     link), are synced, then renamed over ``path``. A ``path`` that is a symlink is refused, not followed.
     """
     path = private_dir(Path(path).parent.resolve()) / Path(path).name  # a linked folder is checked where it points
-    _check_target(path)
+    _regular_file(path, "write through it", "replace it")
     temp = path.with_name(f".watcher-{secrets.token_hex(8)}.tmp")
     write_new(temp, data)
     try:
@@ -123,14 +123,9 @@ def tighten_private(path: Path) -> bool:
     any descriptor of a file drops every POSIX lock the process holds on it, SQLite's included, so
     ``open_private`` must not be used there. A symlink or anything but a regular file is refused.
     """
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
+    info = _regular_file(path, "open it", "use it")
+    if info is None:
         return False
-    if stat.S_ISLNK(info.st_mode):
-        raise ConfigError(f"{path} is a symbolic link: refusing to open it")
-    if not stat.S_ISREG(info.st_mode):
-        raise ConfigError(f"{path} is not a regular file: refusing to use it")
     if info.st_mode & 0o077 and info.st_uid == os.geteuid():
         os.chmod(path, PRIVATE_FILE)
         log.warning("%s was open to other users (mode %04o): now 0600", path, stat.S_IMODE(info.st_mode))
@@ -190,15 +185,18 @@ def _check_folder(path: Path) -> None:
         )
 
 
-def _check_target(path: Path) -> None:
+def _regular_file(path: Path, through_link: str, other: str) -> os.stat_result | None:
+    """The file's own status (never a link's target's), None when there is none; a symlink or
+    anything but a regular file is refused, saying what we would not do to it."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
-        return
+        return None
     if stat.S_ISLNK(info.st_mode):
-        raise ConfigError(f"{path} is a symbolic link: refusing to write through it")
+        raise ConfigError(f"{path} is a symbolic link: refusing to {through_link}")
     if not stat.S_ISREG(info.st_mode):
-        raise ConfigError(f"{path} is not a regular file: refusing to replace it")
+        raise ConfigError(f"{path} is not a regular file: refusing to {other}")
+    return info
 
 
 def _set_mode(folder: Path, mode: int) -> None:

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from sources.base import printable
 from storage import audit
 from storage import jobs as jobs_store
 from storage import outbox as outbox_store
@@ -57,7 +58,7 @@ class Problem:
     text: str
 
     def line(self) -> str:
-        return f"{LABELS[self.severity]}: {_printable(self.text)}"
+        return f"{LABELS[self.severity]}: {printable(self.text)}"
 
 
 # ---------------------------------------------------------------------------------- reading
@@ -254,7 +255,3 @@ def _hours(span: timedelta) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() else "?" for ch in text)

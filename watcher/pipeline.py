@@ -181,8 +181,8 @@ def run_scan(
 ) -> ScanReport:
     """One full pass: search every source, match, record findings, queue and deliver alerts.
 
-    Alerts are queued as the scan goes: after each profile that recorded a finding, after each
-    source, and when the scan fails or is stopped; a source stuck or failing later never holds
+    Alerts are queued as the scan goes: after a profile that recorded a finding (at most once a
+    minute), after each source, and when the scan fails or is stopped; a source stuck or failing later never holds
     back the alert of a finding already recorded. With ``deliver=False`` they are only queued:
     ``watcher run`` delivers them itself, one delivery at a time.
 
@@ -280,12 +280,8 @@ class _Scan:
     stopping: Callable[[], bool]
     domains: dict[str, str]
     plans: dict[SearchRule, list[Query]] = field(default_factory=dict)
-    by_id: dict[int, Person] = field(init=False)
     clock: Callable[[], float] = time.monotonic
     queued_at: float = float("-inf")  # when this scan last queued alerts (``clock``)
-
-    def __post_init__(self) -> None:
-        self.by_id = {person.id: person for person in self.people}
 
     def queue_alerts(self) -> None:
         """Queue what is recorded and not alerted yet; cheap when there is nothing (one query).
@@ -293,7 +289,7 @@ class _Scan:
         what is not queued now is queued next time. Storage's errors end the scan."""
         self.queued_at = self.clock()
         try:
-            self.report.alerts_queued += queue_alerts(self.config, self.db, people=self.by_id)
+            self.report.alerts_queued += queue_alerts(self.config, self.db)
         except sqlite3.Error:
             raise
         except Exception as exc:
@@ -302,9 +298,10 @@ class _Scan:
 
     def queue_alerts_soon(self) -> None:
         """After a profile that recorded a finding: queue now if this scan has not queued for
-        ``ALERT_BATCH`` seconds, so a profile that stalls the scan later cannot hold the alert back,
-        while several impostors of one person met close together still make one message. Under
-        `watcher run` the delivery job queues what is left every ``deliver_every`` as well."""
+        ``ALERT_BATCH`` seconds, so a profile that stalls the scan later cannot hold the alert back;
+        findings recorded within that minute wait for the source's end (one message for several
+        impostors of one person met close together). Under `watcher run` the delivery job queues
+        what is left every ``deliver_every`` as well."""
         if self.clock() - self.queued_at >= ALERT_BATCH:
             self.queue_alerts()
 
@@ -640,24 +637,20 @@ class _PrintLookup:
         return prints
 
 
-def queue_alerts(config: Config, db: Database, *, people: dict[int, Person] | None = None) -> int:
+def queue_alerts(config: Config, db: Database) -> int:
     """One message per opted-in person covering their findings not yet alerted.
 
     A person who already had ``alerts.max_per_person_per_day`` alerts today (district time)
     gets none now: their findings stay unalerted and go into the next message.
 
     A scan calls this after each source and, at most once a minute, after a profile that recorded
-    a finding; the delivery job before each run. It costs one query when there is nothing to alert.
-    ``people``: everyone enrolled, by id, kept by a caller that calls again (reading 75,000 people
-    takes over a second); read again, in place, when someone is missing.
+    a finding; the delivery job before each run. It costs one query when there is nothing to alert,
+    and reads only the people it alerts (reading all 75,000 takes over a second).
     """
     to_alert = findings_store.people_to_alert(db)
     if not to_alert:
         return 0
-    people = {} if people is None else people
-    if any(person_id not in people for person_id in to_alert):
-        people.clear()
-        people.update((p.id, p) for p in people_store.list_people(db, references=False))
+    people = people_store.people_by_id(db, to_alert)
     types = {s.name: s.type for s in config.sources}
     base_url = config.web.base_url
     secret = link_secret(db) if base_url else b""

@@ -54,6 +54,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlite_utils import Database
 
+from sources.base import printable
 from storage import jobs as jobs_store
 from storage import open_database, reports
 from watcher.config import WEEKDAYS, Config, SourceConfig
@@ -587,7 +588,7 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         nxt = job["next_run_at"] or ("at start" if job["next_run_from"] == "at start" else "-")
         lines.append(f"  {job['job']:<24} {last:<44} next {nxt}")
         if job["last_error"] and job["last_status"] not in ("ok", "running"):
-            lines.append(f"    last error: {_printable(job['last_error'])}")
+            lines.append(f"    last error: {printable(job['last_error'])}")
     lines.append("sources (last 7 days):")
     for source in status["sources"]:
         unknown = ", ".join(f"{n} {reason}" for reason, n in source["unknown_7d"].items()) or "none"
@@ -598,7 +599,7 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         )
         if source["last_degraded"]:
             lines.append(
-                f"    DEGRADED in the last scan: {_printable(source['last_degraded'])}"
+                f"    DEGRADED in the last scan: {printable(source['last_degraded'])}"
                 f" ({source['degraded_7d']} scans in 7 days)"
             )
     coverage = status["coverage"]
@@ -619,7 +620,3 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         detail = ", ".join(f"{n} {state}" for state, n in by_status.items())
         lines.append(f"open findings: {sum(by_status.values())} {kind} ({detail})")
     return lines
-
-
-def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
