@@ -19,12 +19,12 @@ test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet ".[test,bench]"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n auto
 
-# The attacks SECURITY.md lists, on their own: the figures of the README's "Reliability and security".
+# The attacks SECURITY.md lists, on their own: the figures of docs/operating.md, "Reliability and security".
 security: $(BIN)/python
 	$(BIN)/python -m pip install --quiet ".[test,bench]"
-	$(BIN)/pytest -q -p no:cacheprovider -m hostile
+	$(BIN)/pytest -q -p no:cacheprovider -n auto -m hostile
 
 lint: $(BIN)/python
 	$(BIN)/ruff check .

@@ -48,16 +48,22 @@ from name_frequencies import roster_names, stranger_names
 from photo_edits import PHOTO_EDITS, apply
 from real_photos import RealPhotoPool
 
-from sources.base import Profile
 from storage import open_database
 from storage.people import list_people, photo_prints, reference_table, save_enrolments
 from watcher.config import DistrictConfig, MatchingConfig
 from watcher.demo.portraits import jpeg, portrait
-from watcher.matching import Matcher, photo_check
-from watcher.matching.images import HashIndex, query_views, reference_views
-from watcher.matching.keypoints import align
-from watcher.matching.photo_check import PhotoPrint, photo_print, picture
-from watcher.models import Enrolment
+from watcher.matching import Matcher
+from watcher.matching.images import (
+    HashIndex,
+    PhotoPrint,
+    photo_check,
+    photo_print,
+    picture,
+    query_views,
+    reference_views,
+)
+from watcher.matching.images.keypoints import align
+from watcher.models import Enrolment, Profile
 
 DISTRICT_STAFF = 75_000
 WEEKLY_PROFILES = 100_000

@@ -12,18 +12,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from sources.base import Profile
 from storage import open_database
 from storage.people import save_enrolments
 from watcher import pipeline
 from watcher.config import DistrictConfig, MatchingConfig, load_config
 from watcher.demo import write_config
-from watcher.demo.appview import FakeAppView
+from watcher.demo.fake_appview import FakeAppView
 from watcher.demo.sample import build_world
 from watcher.matching import Matcher
-from watcher.matching.images import query_views, reference_views
-from watcher.matching.photo_check import photo_print
-from watcher.models import Enrolment, Person
+from watcher.matching.images import photo_print, query_views, reference_views
+from watcher.models import Enrolment, Person, Profile
 
 
 def bench_scan(strangers: int) -> None:

@@ -14,7 +14,7 @@ index for candidates, ``photo_check`` for verification, and the rules of ``decis
 - photo alone: hash distance ≤ PHOTO_CANDIDATE and verified;
 - with a matching name: distance ≤ PHOTO_LOOSE, or verified.
 
-Thresholds in ``watcher/matching/images.py`` and ``photo_check.py`` are chosen on the calibration
+Thresholds in ``watcher/matching/images/`` (``hash_index.py``, ``photo_check.py``) are chosen on the calibration
 part only (the sweep printed for it); the test part is reported, never fitted. Nothing is asserted.
 """
 
@@ -40,9 +40,18 @@ from photo_edits import PHOTO_EDITS, apply
 from real_photos import real_avatar_entries
 
 from watcher.demo.portraits import jpeg, portrait
-from watcher.matching import photo_check
-from watcher.matching.images import PHOTO_CANDIDATE, PHOTO_LOOSE, HashIndex, query_views, reference_views
-from watcher.matching.photo_check import Verification, photo_print, picture, verify
+from watcher.matching.images import (
+    PHOTO_CANDIDATE,
+    PHOTO_LOOSE,
+    HashIndex,
+    Verification,
+    photo_check,
+    photo_print,
+    picture,
+    query_views,
+    reference_views,
+    verify,
+)
 
 PIXELS = 50_000_000
 STRANGER_EDITS = ("crop10", "mirror", "grey", "circle_white", "jpeg_mid", "tint")

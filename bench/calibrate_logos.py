@@ -29,8 +29,15 @@ from PIL import Image, ImageOps
 
 from bench.logo_designs import LOGO_EDITS, LOGO_KINDS, apply_logo_edit, design, distractors, template_twin
 from watcher.demo.portraits import portrait
-from watcher.matching import logo_finder
-from watcher.matching.logo_finder import LogoModel, candidates, enrol_logo, picture_features
+from watcher.matching.logos import (
+    THRESHOLDS,
+    LogoHit,
+    LogoModel,
+    candidates,
+    enrol_logo,
+    picture_features,
+    threshold_key,
+)
 
 PIXELS = 50_000_000
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "camera", "cat", "coins", "horse", "hubble_deep_field",
@@ -74,7 +81,7 @@ def main() -> None:
         print(f"{part.name}: {time.perf_counter() - started:.0f} s")
     thresholds = _fit(parts[0])
     print("\nThresholds fitted on CALIBRATION (highest negative + margin):", _fmt(thresholds))
-    print("Module constants:", _fmt(logo_finder.THRESHOLDS))
+    print("Module constants:", _fmt(THRESHOLDS))
     for part in parts:
         _report(part, thresholds)
 
@@ -117,11 +124,11 @@ def _encode(image: Image.Image, rnd: random.Random) -> bytes:
     return out.getvalue()
 
 
-def _scores(hits: Iterable[logo_finder.LogoHit], size: tuple[int, int]) -> dict[str, float]:
-    """The best score per method and size band (see ``logo_finder.threshold``)."""
+def _scores(hits: Iterable[LogoHit], size: tuple[int, int]) -> dict[str, float]:
+    """The best score per method and size band (see ``logos.finder.threshold``)."""
     best = dict.fromkeys(KEYS, -1.0)
     for hit in hits:
-        key = logo_finder.threshold_key(hit, size)
+        key = threshold_key(hit, size)
         best[key] = max(best[key], hit.score)
     return best
 

@@ -4,7 +4,7 @@ The corpus (``bench/corpus.py``) is served by the local Bluesky and Mastodon sta
 through the same commands a district uses: ``people import``, ``logos add`` (one per district
 logo, labelled "<kind> <n>"), ``scan``, ``findings --json``. Nothing is asserted; figures are
 printed per class, per name disguise, per photo edit, per photo origin, per logo kind and edit.
-The Mastodon source is signed in (``token_env``), as the README advises, so its search pages,
+The Mastodon source is signed in (``token_env``), as docs/operating.md advises, so its search pages,
 and reads 25 pages of the server's directory (2,000 accounts, more than the corpus has), as a
 district would for a server it knows to be that small.
 
@@ -44,8 +44,8 @@ from logo_designs import LOGO_EDITS
 from search_reach import print_reach
 
 from watcher.cli import cli
-from watcher.demo.appview import FakeAppView
-from watcher.demo.mastodon import FakeMastodon, account
+from watcher.demo.fake_appview import FakeAppView
+from watcher.demo.fake_mastodon import FakeMastodon, account
 
 Key = tuple[str, str]  # (source, handle in lower case)
 Finding = tuple[Key, str, str | None]  # (profile, kind, person e-mail or None)
@@ -89,8 +89,8 @@ def serve(corpus: Corpus) -> tuple[FakeAppView, FakeMastodon, dict[str, Key]]:
             extra = {"header": banner} if banner else {}
             accounts.append(account(n, p.handle, p.name, f"<p>{p.bio}</p>" if p.bio else "", avatar, **extra))
     mastodon = FakeMastodon(accounts, mastodon_images)
-    mastodon.token = EVAL_TOKEN  # a district that follows the README signs in, so search pages further
-    # What search can return is measured here, not how long a week's budget takes (README, Coverage):
+    mastodon.token = EVAL_TOKEN  # a district that follows docs/operating.md signs in, so search pages further
+    # What search can return is measured here, not how long a week's budget takes (docs/office.md, Coverage):
     # the scan is not paced at 300 requests per 5 minutes, so the stand-in does not count them.
     mastodon.limit_per_window = 10**9
     return FakeAppView(actors, images), mastodon, owners

@@ -24,8 +24,8 @@ from PIL import Image, ImageOps
 
 from watcher.demo.portraits import jpeg, png, portrait
 from watcher.errors import ImageError
-from watcher.matching.decode import open_picture
-from watcher.matching.images import WORK_SIZE
+from watcher.matching.images import open_picture
+from watcher.matching.images.views import WORK_SIZE
 
 PIXELS = 16_000_000  # network.max_image_pixels
 BYTES = 5_000_000  # network.max_image_bytes

@@ -25,9 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from name_frequencies import roster_names, stranger_names, strip_accents
 
-from watcher.matching.name_index import NameIndex
-from watcher.matching.name_parts import nicknames_of, split_name
-from watcher.matching.names import name_score
+from watcher.matching.names import NameIndex, name_score, nicknames_of, split_name
 from watcher.models import Person
 
 NEAR = 0.77  # the lowest score matching uses (an initial and a surname with a staff claim)

@@ -1,4 +1,4 @@
-"""The ``Source`` protocol and the ``Profile`` record every adapter yields.
+"""The ``Source`` protocol every adapter follows (its ``Profile`` records live in watcher.models).
 
 A source answers two kinds of query, and one re-check:
 
@@ -15,58 +15,21 @@ all three raise a ``SourceError`` whose ``reason`` says why. Sources never touch
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import re
-import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from watcher.config import SourceConfig
 from watcher.errors import ConfigError
+from watcher.models import Profile, ReportGuide
+from watcher.text import web_url
 
 log = logging.getLogger(__name__)
 
-MAX_LINE = 300
-MAX_URL = 2000  # longer URLs are dropped, never cut: a cut URL is another URL
-MAX_TEXT = 3000
 MAX_LINKS = 20  # websites and verified links kept per profile
-# Bidi embeddings, overrides, isolates and marks: they can make text read backwards.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# What control characters (C0, DEL, C1) and lone surrogates become in scraped text.
-_UNSAFE = {"Cc": " ", "Cs": "\ufffd"}
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A public profile as a platform shows it. Every text field is untrusted."""
-
-    source: str  # the configured source name
-    platform_id: str  # the platform's stable id (a DID, a numeric id, a URL)
-    handle: str
-    display_name: str = ""
-    description: str = ""
-    avatar_url: str | None = None
-    profile_url: str = ""
-    labels: tuple[str, ...] = field(default=())
-    banner_url: str | None = None
-    links: tuple[str, ...] = field(default=())  # websites and verified links the profile shows
-    # The platform's own moderation verdicts on the account, in effect now (e.g. IMPERSONATION
-    # from Bluesky's moderation service, LIMITED by a Mastodon server's moderators). Only what the
-    # platform or its moderators said, never what the account says of itself.
-    moderation: tuple[str, ...] = field(default=())
-    raw: str = field(default="", compare=False, repr=False)  # the answer as fetched (JSON or HTML), for evidence
-    raw_type: str = field(default="", compare=False, repr=False)  # "application/json" or "text/html"
-
-    @property
-    def account(self) -> str:
-        """``source:handle`` as rosters and the config spell own and official accounts."""
-        return f"{self.source}:{self.handle.lower()}"
-
 
 NAME = "name"
 HANDLE = "handle"
@@ -128,48 +91,63 @@ class Source(Protocol):
     def fetch(self, platform_id: str, handle: str) -> Profile | None: ...
 
 
-def clean_line(value: Any) -> str:
-    """Scraped text for one line: a string, no control or bidi characters, bounded length.
+# --- What the application knows of a platform besides its searches ------------------------------
 
-    Idempotent: cleaning clean text changes nothing (a cut never leaves a trailing space)."""
-    return _one_line(value)[:MAX_LINE].rstrip()
-
-
-def printable(text: str) -> str:
-    """Text as a terminal, a log or an error message may show it: each unprintable character
-    (control, bidi, line break) becomes "?", so what was there is still visible as something."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
-
-
-def clean_text(value: Any) -> str:
-    """Scraped text that may span lines (a bio): like ``clean_line`` but keeps line breaks, and
-    bounds the whole text, not each line (a school named late in a one-line bio is kept)."""
-    if not isinstance(value, str):
-        return ""
-    lines = (_one_line(line[: MAX_TEXT * 2]) for line in value[: MAX_TEXT * 4].replace("\r\n", "\n").split("\n"))
-    return "\n".join(line for line in lines if line)[:MAX_TEXT].rstrip()
+Origin = tuple[str, str, int]  # scheme, host (lower case), port
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+# What to do on a platform whose adapter says nothing of it.
+GENERIC_REPORT = ReportGuide(
+    "Open the profile and use the platform's own report option for impersonation.",
+    "the link to the profile; most platforms accept an impersonation report only from the person impersonated, "
+    "and many ask for a photo ID.",
+)
 
 
-def _one_line(value: Any) -> str:
-    """Controls become spaces, runs of white space (U+2028 and U+0085 too) one space, bidi
-    characters go, and a lone surrogate (JSON may carry one; SQLite and e-mail cannot) becomes U+FFFD."""
-    if not isinstance(value, str):
-        return ""
-    text = _BIDI.sub("", value)
-    text = "".join(_UNSAFE.get(unicodedata.category(ch), ch) for ch in text)
-    return " ".join(text.split())
+def _no_origins(config: SourceConfig, handle: str) -> frozenset[Origin]:
+    return frozenset()
 
 
-def raw_json(value: Any) -> str:
-    """``value`` (a parsed API answer) as JSON text for evidence, non-ASCII kept readable.
+def _no_local_domain(config: SourceConfig) -> str | None:
+    return None
 
-    A lone surrogate (JSON may carry ``"\\ud800"``; UTF-8, so SQLite and e-mail, cannot) stays
-    escaped; a value too deeply nested to write again gives "" (no raw answer kept)."""
+
+@dataclass(frozen=True)
+class Platform:
+    """A platform's facts, kept in its adapter (the ``platform`` of its class) and read by type
+    without building it (sources/registry.py ``platform``):
+
+    - ``report``: how a person reports an account there, and what the platform will ask for;
+    - ``profile_origins(config, handle)``: the origins the entry's platform shows profiles on, for an
+      account with this handle: an e-mail links a scraped profile address only there;
+    - ``local_domain(config)``: the domain of the entry's own accounts (a Mastodon server's), for
+      roster handles written without one; None where handles have no domain.
+
+    An adapter class without a ``platform``, and an unknown type, get these defaults: the generic
+    advice, no page linked, no domain.
+    """
+
+    report: ReportGuide = GENERIC_REPORT
+    profile_origins: Callable[[SourceConfig, str], frozenset[Origin]] = _no_origins
+    local_domain: Callable[[SourceConfig], str | None] = _no_local_domain
+
+
+def origins(*urls: str) -> frozenset[Origin]:
+    return frozenset(o for o in map(origin, urls) if o is not None)
+
+
+def origin(url: str) -> Origin | None:
+    """The origin of an http(s) URL with no user part, spaces, control characters or backslashes."""
+    if web_url(url) is None or "\\" in url:
+        return None
     try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (ValueError, TypeError, RecursionError):
-        return ""
-    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if not host or scheme not in _DEFAULT_PORTS:
+        return None
+    return scheme, host.lower().rstrip("."), port or _DEFAULT_PORTS[scheme]
 
 
 def too_long(source: str, what: str, value: str, limit: int) -> bool:
@@ -201,18 +179,3 @@ def read_token(config: SourceConfig) -> str | None:
         log.warning("%s: environment variable %s is empty or unset; working without a token", config.name, variable)
         return None
     return token
-
-
-def web_url(value: Any) -> str | None:
-    """An http(s) URL taken as is, or None: scraped URLs with spaces, control characters or a user part are
-    refused, and so are URLs longer than ``MAX_URL`` (dropped whole, never cut)."""
-    if not isinstance(value, str) or not value or len(value) > MAX_URL:
-        return None
-    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value):
-        return None
-    try:
-        parts = urlsplit(value)
-        hostname, _port, user = parts.hostname, parts.port, parts.username
-    except ValueError:
-        return None
-    return value if parts.scheme in ("http", "https") and hostname and user is None else None

@@ -8,23 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from sources.base import (
-    IMPERSONATION,
-    JSON,
-    NAME,
-    PREFIX,
-    SPAM,
-    Profile,
-    SearchRule,
-    clean_line,
-    clean_text,
-    raw_json,
-    too_long,
-    web_url,
-)
-from sources.http import HttpClient, Rate, Response, check_status
+from sources.base import IMPERSONATION, JSON, NAME, PREFIX, SPAM, Origin, Platform, SearchRule, origins, too_long
+from sources.client import HttpClient
+from sources.rate_limits import Rate
+from sources.responses import Response, check_status
 from watcher.config import SourceConfig
 from watcher.errors import ParseError, SourceBlocked
+from watcher.models import Profile, ReportGuide
+from watcher.text import clean_line, clean_text, raw_json, web_url
 
 PROFILE_PAGE = "https://bsky.app/profile/{actor}"
 # Accounts with this self-label ask not to be shown to logged-out viewers.
@@ -50,6 +41,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def profile_origins(config: SourceConfig, handle: str) -> frozenset[Origin]:
+    """``bsky.app`` (``PROFILE_PAGE``), whatever AppView is searched."""
+    return origins(PROFILE_PAGE.partition("/profile/")[0])
+
+
 class BlueskySource:
     # No published limit for the public AppView; half of the 3,000 per 5 minutes per IP that
     # Bluesky documents for its API servers, in small bursts.
@@ -60,6 +56,16 @@ class BlueskySource:
     # Bluesky's search service wants every query word, whole, case- and accent-folded, over handle,
     # display name and bio; the AppView as published matches only a substring of the handle.
     search_rule = SearchRule(any_order=True, folds_accents=True, handles=True)
+    # How to report an account here, and where profile pages live (sources/base.py Platform).
+    platform = Platform(
+        ReportGuide(
+            'In the Bluesky app, open the profile, tap the ⋯ menu, choose "Report account" and pick '
+            '"Misleading" (impersonation). Bluesky removes impersonation accounts; a parody must say so in its name '
+            "and bio.",
+            "the link to the profile; you report it from your own account.",
+        ),
+        profile_origins,
+    )
 
     def __init__(self, config: SourceConfig, http: HttpClient, clock: Callable[[], datetime] = utc_now) -> None:
         self.name = config.name

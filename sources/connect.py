@@ -1,4 +1,4 @@
-"""Where a request may connect, decided by the connection itself, and how long it may take.
+"""Where a request may connect, decided by the connection itself.
 
 The SSRF guard lives in the connection: a ``requests`` adapter whose urllib3 connections
 resolve the host they are about to connect to (once, through an injectable resolver), refuse
@@ -12,21 +12,17 @@ functions the request will use (requests' URL preparation, then requests' and ur
 of connection pool), so it cannot name a different host than the connection; and when it is
 wrong anyway, the connection still refuses.
 
-``Deadline`` bounds a whole request (connect, headers, body): a watchdog timer shuts the
-request's sockets down when time is up, which a per-read timeout cannot do against a host that
-sends one byte at a time.
+The connections keep to the request's deadline (``sources.deadline``): their name lookup and
+connect are bounded by it, and every socket they open or reuse is handed to its watchdog.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import socket
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
@@ -38,8 +34,9 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, _normalize_host
 from urllib3.exceptions import ConnectTimeoutError, LocationParseError, NameResolutionError, NewConnectionError
 
-from sources.base import printable
+from sources.deadline import current_deadline, watch_socket
 from watcher.errors import UnsafeURL
+from watcher.text import printable
 
 Resolver = Callable[..., list[tuple[Any, ...]]]
 """``socket.getaddrinfo`` or anything called like it: ``(host, port, family, type)``."""
@@ -179,7 +176,7 @@ def _lookup(resolver: Resolver, host: str, port: int) -> list[tuple[Any, ...]]:
     """The resolver's answer, within the current request's deadline when there is one: a name
     server that never answers must not stall a request past it (``getaddrinfo`` cannot be
     interrupted, so it runs in a daemon thread, left to finish on its own)."""
-    deadline = _current.get()
+    deadline = current_deadline()
     if deadline is None:
         return resolver(host, port, 0, socket.SOCK_STREAM)
     answer: dict[str, Any] = {}
@@ -265,7 +262,7 @@ class _PinnedConnection:
     def request(self, *args: Any, **kwargs: Any) -> None:
         conn: Any = self
         if conn.sock is not None:  # a kept-alive connection: this request's deadline applies too
-            _watch(conn.sock)
+            watch_socket(conn.sock)
         super().request(*args, **kwargs)  # type: ignore[misc]
 
 
@@ -285,7 +282,7 @@ def _connect(addresses: list[Address], timeout: Any, source_address: Any, option
         try:
             for option in options or ():
                 sock.setsockopt(*option)
-            _watch(sock)
+            watch_socket(sock)
             sock.settimeout(_connect_timeout(timeout))
             if source_address:
                 sock.bind(source_address)
@@ -298,7 +295,7 @@ def _connect(addresses: list[Address], timeout: Any, source_address: Any, option
 
 
 def _connect_timeout(timeout: Any) -> float | None:
-    deadline = _current.get()
+    deadline = current_deadline()
     limit = timeout if isinstance(timeout, int | float) else None
     if deadline is None:
         return limit
@@ -335,77 +332,3 @@ class PinnedAdapter(HTTPAdapter):
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         raise UnsafeURL("refusing to send a request through a proxy (not supported)")
-
-
-# --- a deadline for a whole request -------------------------------------------------------
-_current: ContextVar[Deadline | None] = ContextVar("http_deadline", default=None)
-
-
-class Deadline:
-    """Within ``with Deadline(seconds):``, every socket a request opens or reuses is shut down
-    when ``seconds`` have passed, wherever the request is (connecting, TLS, headers, body).
-
-    The watchdog is one timer thread, stopped and joined on leaving the block.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.expired = False
-        self._ends = time.monotonic() + seconds
-        self._twins: list[socket.socket] = []  # duplicates of the watched sockets' descriptors
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(max(0.0, seconds), self._expire)
-        self._timer.name = "http-deadline"
-        self._timer.daemon = True
-        self._token: Any = None
-
-    def __enter__(self) -> Deadline:
-        self._token = _current.set(self)
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
-        self._timer.join()
-        _current.reset(self._token)
-        with self._lock:
-            for twin in self._twins:
-                twin.close()
-            self._twins.clear()
-
-    @property
-    def passed(self) -> bool:
-        """The deadline has passed (whether or not the watchdog has fired yet)."""
-        return self.expired or time.monotonic() >= self._ends
-
-    def remaining(self) -> float:
-        return 0.0 if self.expired else max(0.0, self._ends - time.monotonic())
-
-    def watch(self, sock: socket.socket) -> None:
-        """Shut ``sock`` down at the deadline. A duplicate descriptor is kept, because TLS
-        replaces the socket object the connection started with."""
-        try:
-            twin = socket.fromfd(sock.fileno(), sock.family, sock.type)
-        except OSError:
-            return
-        with self._lock:
-            self._twins.append(twin)
-            if self.expired:
-                _shut(twin)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            for twin in self._twins:
-                _shut(twin)
-
-
-def _watch(sock: socket.socket) -> None:
-    deadline = _current.get()
-    if deadline is not None:
-        deadline.watch(sock)
-
-
-def _shut(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # not connected (yet, or any more)
-        sock.shutdown(socket.SHUT_RDWR)

@@ -37,19 +37,22 @@ from urllib.parse import quote, urlsplit
 from sources.base import (
     JSON,
     NAME,
-    Profile,
+    Origin,
+    Platform,
     SearchRule,
-    clean_line,
-    clean_text,
     count_option,
     name_query_kinds,
-    raw_json,
+    origin,
+    origins,
     read_token,
-    web_url,
 )
-from sources.http import HttpClient, Rate, Response, check_status
+from sources.client import HttpClient
+from sources.rate_limits import Rate
+from sources.responses import Response, check_status
 from watcher.config import SourceConfig
 from watcher.errors import ParseError, RateLimited, SourceError, SourceUnavailable
+from watcher.models import Profile, ReportGuide
+from watcher.text import clean_line, clean_text, raw_json, web_url
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,14 @@ RATE_LIMIT_PAUSE = 60.0
 SECONDARY_LIMIT_WORDS = ("secondary rate limit", "abuse detection")
 
 
+def profile_origins(config: SourceConfig, handle: str) -> frozenset[Origin]:
+    """``github.com`` for ``api.github.com``, else the Enterprise server's own address."""
+    base = origin(config.base_url)
+    if base is None:
+        return frozenset()
+    return origins("https://github.com") if base[1] == "api.github.com" else frozenset({base})
+
+
 class GitHubSource:
     # Without a token GitHub allows 60 requests an hour per IP. An entry with a token should
     # set rate_limit = "5000/1h" (the registry then uses it instead of this default).
@@ -82,6 +93,14 @@ class GitHubSource:
     # probe_handles = true turns them on (sensible with a token).
     query_kinds = frozenset({NAME})
     search_rule = SearchRule()  # ``in:name``: names only, words in any order
+    # How to report an account here, and where profile pages live (sources/base.py Platform).
+    platform = Platform(
+        ReportGuide(
+            'On the profile, choose "Block or report", then "Report abuse", and pick impersonation.',
+            "the link to the profile; you report it while signed in to GitHub.",
+        ),
+        profile_origins,
+    )
 
     def __init__(self, config: SourceConfig, http: HttpClient) -> None:
         self.name = config.name

@@ -35,20 +35,22 @@ from sources.base import (
     LIMITED,
     MAX_LINKS,
     NAME,
-    Profile,
+    Origin,
+    Platform,
     SearchRule,
-    clean_line,
-    clean_text,
     count_option,
     name_query_kinds,
-    raw_json,
+    origins,
     read_token,
     too_long,
-    web_url,
 )
-from sources.http import HttpClient, Rate, Response, check_status
+from sources.client import HttpClient
+from sources.rate_limits import Rate
+from sources.responses import Response, check_status
 from watcher.config import SourceConfig
 from watcher.errors import ConfigError, ParseError, SourceBlocked, SourceError
+from watcher.models import Profile, ReportGuide
+from watcher.text import clean_line, clean_text, raw_json, web_url
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,22 @@ DIRECTORY_PAGE = 80  # the most /api/v1/directory gives at once
 DEFAULT_DIRECTORY_PAGES = 5
 
 
+def profile_origins(config: SourceConfig, handle: str) -> frozenset[Origin]:
+    """The server's own address, its ``account_domain``, and for an account of another server the
+    domain in its handle (``user@domain``): Mastodon shows remote accounts there."""
+    base = origins(config.base_url)
+    domain = config.options.get("account_domain")
+    domains = [handle.rpartition("@")[2] if "@" in handle else ""]
+    domains += [domain.strip()] if isinstance(domain, str) else []
+    return origins(*(f"https://{d}" for d in domains if d)) | base
+
+
+def local_domain(config: SourceConfig) -> str | None:
+    """The domain of the server's own accounts: its ``account_domain``, else its address's host."""
+    domain = config.options.get("account_domain") or urlsplit(config.base_url).hostname
+    return domain.lower() if isinstance(domain, str) and domain else None
+
+
 class MastodonSource:
     # Mastodon's default limit: 300 API requests per 5 minutes per IP, in small bursts.
     default_rate = Rate(300, 300, burst=5)
@@ -84,6 +102,16 @@ class MastodonSource:
     # The database search: the query as one phrase of word prefixes, in order, over display name,
     # username and domain; case is folded, accents are not.
     search_rule = SearchRule(any_order=False, folds_accents=False, handles=True)
+    # How to report an account here, where profile pages live, whose accounts are local (sources/base.py Platform).
+    platform = Platform(
+        ReportGuide(
+            'Open the profile from your own Mastodon account, choose "Report", say it breaks the rules '
+            '(impersonation), and tick "Forward to the remote server" so that its moderators see it too.',
+            "the link to the profile and a sentence saying it is not you; you need an account on any Mastodon server.",
+        ),
+        profile_origins,
+        local_domain,
+    )
 
     def __init__(self, config: SourceConfig, http: HttpClient) -> None:
         self.name = config.name

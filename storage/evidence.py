@@ -104,24 +104,6 @@ def thumbnail_of(db: Database, sha256: str) -> bytes | None:
     return rows[0]["thumbnail"] if rows else None
 
 
-def finding_record(db: Database, finding_id: int) -> dict[str, Any] | None:
-    """The finding with its profile, as the evidence page shows it; None when there is no such finding."""
-    rows = list(
-        db.query(
-            """SELECT f.id, f.kind, f.status, f.score, f.rule, f.evidence, f.first_seen, f.last_seen,
-                      f.resolved_at, f.reviewed_at, pr.source, pr.handle, pr.display_name, pr.description,
-                      pr.profile_url, pr.avatar_url, pr.avatar_sha256, pr.first_seen AS profile_first_seen
-               FROM findings f JOIN profiles pr ON pr.id = f.profile_id WHERE f.id = ?""",
-            [finding_id],
-        )
-    )
-    if not rows:
-        return None
-    row = dict(rows[0])
-    row["evidence"] = json.loads(row["evidence"] or "{}")
-    return row
-
-
 def _snapshot(row: dict[str, Any]) -> Snapshot:
     return Snapshot(
         id=row["id"],

@@ -15,6 +15,7 @@ and its evidence gained a signal (``QUIET``).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from sqlite_utils import Database
 from storage import audit
 from storage.db import utcnow, write_transaction
 from watcher.errors import InputError
-from watcher.models import Finding
+from watcher.models import Evidence, Finding
 
 STATUSES = ("new", "alerted", "confirmed", "dismissed", "resolved")
 OPEN = ("new", "alerted", "confirmed")
@@ -32,9 +33,10 @@ MISSES_TO_RESOLVE = 2  # "gone" answers in a row
 RESOLVED_RECHECK_DAYS = 90  # a taken-down profile can come back; look for it this long
 
 _SELECT = """
-    SELECT f.id, f.kind, p.email AS person_email, pr.source, pr.handle, pr.display_name,
-           pr.profile_url, f.score, f.status, f.evidence, f.first_seen, f.last_seen, f.alerted_signals,
-           f.resolved_at, f.reviewed_at, f.review_note, f.missing_count, f.last_checked_at
+    SELECT f.id, f.kind, p.email AS person_email, p.name AS person_name, pr.source, pr.handle, pr.display_name,
+           pr.profile_url, pr.description, pr.avatar_url, pr.avatar_sha256, f.score, f.rule, f.status, f.evidence,
+           f.first_seen, f.last_seen, f.alerted_signals, f.resolved_at, f.reviewed_at, f.review_note,
+           f.missing_count, f.last_checked_at
     FROM findings f
     JOIN profiles pr ON pr.id = f.profile_id
     LEFT JOIN people p ON p.id = f.person_id
@@ -59,7 +61,7 @@ def record_finding(
     scan_id: int,
     score: float,
     rule: str,
-    evidence: dict[str, Any],
+    evidence: Evidence,
 ) -> tuple[int, bool]:
     """Insert a finding, or refresh the existing one. Returns (id, created).
 
@@ -71,14 +73,14 @@ def record_finding(
     values: dict[str, Any] = {
         "score": round(score, 4),
         "rule": rule,
-        "evidence": json.dumps(evidence, ensure_ascii=False),
+        "evidence": json.dumps(evidence.as_json(), ensure_ascii=False),
         "last_seen": now,
     }
     rows = list(db.query("SELECT id, status, alerted_signals, alerted_at FROM findings WHERE finding_key = ?", [key]))
     if rows:
         row = rows[0]
         if row["status"] in QUIET and row["alerted_signals"] is not None:
-            gained = set(evidence.get("signals", ())) - set(json.loads(row["alerted_signals"]))
+            gained = set(evidence.signals) - set(json.loads(row["alerted_signals"]))
             if gained:
                 values |= {"status": "new", "alerted_at": None, "outbox_id": None}
                 if row["alerted_at"] is None:  # dismissed before anyone was told: news, not an update
@@ -126,8 +128,12 @@ def list_findings(
             params.append(value)
     if unalerted_only:
         where.append("f.alerted_at IS NULL AND f.status IN ('new', 'confirmed') AND f.kind = 'impersonation'")
-    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY f.id"
-    return [_finding(row) for row in db.query(sql, params)]
+    return findings_where(db, " AND ".join(where) or "1", params)
+
+
+def findings_where(db: Database, where: str, params: Sequence[Any], order: str = "f.id") -> list[Finding]:
+    """Findings matching a SQL condition over ``findings f``, ``profiles pr`` and ``people p``, in ``order``."""
+    return [_finding(row) for row in db.query(f"{_SELECT} WHERE {where} ORDER BY {order}", list(params))]
 
 
 def people_to_alert(db: Database) -> list[int]:
@@ -141,17 +147,27 @@ def people_to_alert(db: Database) -> list[int]:
 
 
 def _finding(row: dict[str, Any]) -> Finding:
+    """The one mapping of a finding's row (with its profile and person) to its record."""
+    try:
+        stored = json.loads(row["evidence"] or "{}")
+    except ValueError:
+        stored = {}
     return Finding(
         id=row["id"],
         kind=row["kind"],
         person_email=row["person_email"],
+        person_name=row["person_name"],
         source=row["source"],
         handle=row["handle"],
         display_name=row["display_name"],
         profile_url=row["profile_url"],
+        description=row["description"] or "",
+        avatar_url=row["avatar_url"],
+        avatar_sha256=row["avatar_sha256"],
         score=row["score"],
+        rule=row["rule"] or "",
         status=row["status"],
-        evidence=json.loads(row["evidence"]),
+        evidence=Evidence.from_json(stored),
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
         alerted_signals=tuple(json.loads(row["alerted_signals"])) if row["alerted_signals"] else None,
@@ -164,8 +180,8 @@ def _finding(row: dict[str, Any]) -> Finding:
 
 
 def get_finding(db: Database, finding_id: int) -> Finding | None:
-    rows = list(db.query(_SELECT + " WHERE f.id = ?", [finding_id]))
-    return _finding(rows[0]) if rows else None
+    found = findings_where(db, "f.id = ?", [finding_id])
+    return found[0] if found else None
 
 
 # --- re-checks ----------------------------------------------------------------
@@ -323,7 +339,7 @@ def review(db: Database, finding_id: int, action: str, *, actor: str, note: str 
             new = "confirmed"
         elif action == "dismiss":
             new = "dismissed"
-            values["alerted_signals"] = json.dumps(sorted(json.loads(evidence).get("signals", ())))
+            values["alerted_signals"] = json.dumps(sorted(Evidence.from_json(json.loads(evidence)).signals))
         else:
             new = "alerted" if alerted_at else "new"
             values |= {"resolved_at": None, "missing_count": 0}

@@ -1,4 +1,4 @@
-"""District logos, kept as ``logo_finder`` models (the logo's keypoints and variants)."""
+"""District logos, kept as ``matching/logos`` models (the logo's keypoints and variants)."""
 
 from __future__ import annotations
 

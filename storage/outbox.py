@@ -19,12 +19,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.db import utcnow, write_transaction
+from watcher.errors import AlreadyAlerted
 
 MAX_ATTEMPTS = 8
-
-
-class AlreadyAlerted(Exception):
-    """Another process alerted some of these findings first; nothing was queued."""
 
 
 def enqueue_message(

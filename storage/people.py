@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 
 from sqlite_utils import Database
 
 from storage.db import utcnow, write_transaction
 from storage.hashes import pack_views, unpack_views, view_table
-from watcher.matching.name_parts import strip_accents
 from watcher.models import Enrolment, ImageHashes, Person, ViewTable
-from watcher.query_plan import handle_candidates, name_variants
 
 
 def save_enrolments(db: Database, enrolments: list[Enrolment]) -> tuple[int, int]:
@@ -168,174 +162,10 @@ def person_by_uid(db: Database, uid: str) -> int | None:
     return row[0] if row else None
 
 
-# What removal drops from a finding's match evidence: the name of theirs that matched.
-PERSONAL_EVIDENCE = ("matched_name",)
-REMOVED = "[removed]"
-MIN_TERM = 5  # shorter spellings (a bare first name) would hit other people's text
-
-
-def remove_person(db: Database, email: str) -> dict[str, int] | None:
-    """Delete a person and everything kept about them, in one transaction; None if unknown.
-
-    Deleted: the person, their own accounts, photo hashes, the e-mails queued or sent to them
-    and their audit rows, and the state of the searches made for their name. Their findings
-    stay, for the district's record of the profile, anonymised: no link to the person, no
-    ``matched_name``, their name and e-mail replaced by "[removed]" in the reasons of the
-    finding and of its evidence snapshots (snapshots of logo misuse on their own account are
-    deleted: they show the person, not an impostor). A digest that mentions them is withdrawn
-    if not yet sent (the next one is written without them) or kept without its text if it was.
-    What the impostor's profile itself shows (its fields, the page as fetched) is kept as is.
-    """
-    with write_transaction(db):
-        row = _person_row(db, email)
-        if row is None:
-            return None
-        (person,) = _people(db, [row["id"]], references=False)
-        terms = _terms(person)
-        counts = {"findings_anonymised": _anonymise_findings(db, person.id, terms)}
-        counts |= _drop_messages(db, person, terms)
-        counts["searches"] = _drop_searches(db, person, terms)
-        counts["audit_redacted"] = _redact_rows(db, "audit", ("actor", "detail"), terms)
-        counts["photos"] = db.execute("DELETE FROM reference_views WHERE person_id = ?", [person.id]).rowcount
-        db.execute("DELETE FROM reference_prints WHERE person_id = ?", [person.id])
-        counts["handles"] = db.execute("DELETE FROM accounts WHERE person_id = ?", [person.id]).rowcount
-        db.execute("DELETE FROM people WHERE id = ?", [person.id])
-    return counts
-
-
-def _terms(person: Person) -> list[str]:
-    """Every spelling of the person we may have written down, longest first."""
-    names = [person.name, *person.aliases, *name_variants(person), person.email]
-    names += [strip_accents(n) for n in names]
-    # Whole names and the address only: a bare first name or "ana" would hit other people's text.
-    return sorted({n for n in names if len(n) >= MIN_TERM}, key=len, reverse=True)
-
-
-def _pattern(terms: list[str]) -> re.Pattern[str]:
-    """The terms as whole words: "Ana Ruiz" is removed from "Ana Ruiz, teacher", not from "Mariana Ruizo"."""
-    return re.compile("(?<!\\w)(?:" + "|".join(re.escape(t) for t in terms) + ")(?!\\w)", re.IGNORECASE)
-
-
-def _redact(text: str, terms: list[str]) -> str:
-    if not text or not terms:
-        return text
-    return _pattern(terms).sub(REMOVED, text)
-
-
-def _scrub_match(evidence: dict, terms: list[str]) -> dict:
-    matched = evidence.get("matched_name")
-    extra = [matched] if isinstance(matched, str) and len(matched) >= 2 else []
-    out = {k: v for k, v in evidence.items() if k not in PERSONAL_EVIDENCE}
-    if isinstance(out.get("reasons"), list):
-        out["reasons"] = [_redact(str(r), [*extra, *terms]) for r in out["reasons"]]
-    out["person_removed"] = True
-    return out
-
-
-def _anonymise_findings(db: Database, person_id: int, terms: list[str]) -> int:
-    rows = list(
-        db.query("SELECT id, kind, profile_id, evidence, review_note FROM findings WHERE person_id = ?", [person_id])
-    )
-    for f in rows:
-        db["findings"].update(
-            f["id"],
-            {
-                "person_id": None,
-                # A key of its own: a person later given the same id must not inherit this finding.
-                "finding_key": f"{f['kind']}:removed{f['id']}:{f['profile_id']}",
-                "evidence": json.dumps(_scrub_match(json.loads(f["evidence"] or "{}"), terms), ensure_ascii=False),
-                "review_note": _redact(f["review_note"], terms) if f["review_note"] else f["review_note"],
-            },
-        )
-        if json.loads(f["evidence"] or "{}").get("own_account"):
-            # Logo misuse on their own account is about them, not an impostor: it goes, with its
-            # snapshots, and the profile row of their account when nothing else refers to it.
-            db.execute("DELETE FROM evidence WHERE finding_id = ?", [f["id"]])
-            db.execute("DELETE FROM audit WHERE finding_id = ?", [f["id"]])
-            db.execute("DELETE FROM findings WHERE id = ?", [f["id"]])
-            db.execute(
-                "DELETE FROM profiles WHERE id = ? AND NOT EXISTS (SELECT 1 FROM findings WHERE profile_id = ?)",
-                [f["profile_id"], f["profile_id"]],
-            )
-            continue
-        for shot in list(db.query("SELECT id, match FROM evidence WHERE finding_id = ?", [f["id"]])):
-            scrubbed = _scrub_match(json.loads(shot["match"] or "{}"), terms)
-            db.execute(
-                "UPDATE evidence SET match = ? WHERE id = ?", [json.dumps(scrubbed, ensure_ascii=False), shot["id"]]
-            )
-    return len(rows)
-
-
-def _drop_messages(db: Database, person: Person, terms: list[str]) -> dict[str, int]:
-    """Their alerts go, with the audit rows about them; digests that name them are withdrawn or emptied."""
-    theirs = [
-        r["id"]
-        for r in db.query("SELECT id FROM outbox WHERE person_id = ? OR recipient = ?", [person.id, person.email])
-    ]
-    withdrawn = emptied = 0
-    for r in db.query(
-        "SELECT id, status, message FROM outbox WHERE kind = 'digest' AND id NOT IN (SELECT value FROM json_each(?))",
-        [json.dumps(theirs)],
-    ):
-        if not _mentions(r["message"], terms):
-            continue
-        if r["status"] == "sent":
-            db.execute("UPDATE outbox SET message = ? WHERE id = ?", [_emptied(r["message"]), r["id"]])
-            emptied += 1
-        else:
-            theirs.append(r["id"])
-            withdrawn += 1
-    ids = json.dumps(theirs)
-    db.execute("UPDATE findings SET outbox_id = NULL WHERE outbox_id IN (SELECT value FROM json_each(?))", [ids])
-    audit = db.execute("DELETE FROM audit WHERE outbox_id IN (SELECT value FROM json_each(?))", [ids]).rowcount
-    db.execute("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))", [ids])
-    return {
-        "messages": len(theirs) - withdrawn,
-        "digests_withdrawn": withdrawn,
-        "digests_emptied": emptied,
-        "audit": audit,
-    }
-
-
-def _mentions(message: bytes, terms: list[str]) -> bool:
-    parsed = BytesParser(policy=policy.default).parsebytes(bytes(message))
-    texts = [str(v) for v in parsed.values()]
-    for part in parsed.walk():
-        if part.get_content_maintype() == "text":
-            texts.append(part.get_content())
-    return bool(terms) and _pattern(terms).search("\n".join(texts)) is not None
-
-
-def _emptied(message: bytes) -> bytes:
-    """The sent message's envelope headers, its text replaced by a note."""
-    parsed = BytesParser(policy=policy.default).parsebytes(bytes(message))
-    note = EmailMessage()
-    for header in ("Message-ID", "Date", "From", "To"):
-        if parsed[header]:
-            note[header] = parsed[header]
-    note["Subject"] = "(text removed)"
-    note.set_content(f"The text of this message was removed on {utcnow()}: it named a person no longer enrolled.")
-    return note.as_bytes()
-
-
-def _drop_searches(db: Database, person: Person, terms: list[str]) -> int:
-    """The state of the queries made for them, and their names in scan reports' problems."""
-    queries = json.dumps([*name_variants(person), *handle_candidates(person)])
-    dropped = db.execute("DELETE FROM query_state WHERE query IN (SELECT value FROM json_each(?))", [queries]).rowcount
-    _redact_rows(db, "scan_runs", ("problems",), terms)
-    return dropped
-
-
-def _redact_rows(db: Database, table: str, columns: tuple[str, ...], terms: list[str]) -> int:
-    """Replace the terms in these text columns wherever they occur; returns the rows changed."""
-    changed = 0
-    for row in db.query(f"SELECT id, {', '.join(columns)} FROM {table}"):
-        values = {c: _redact(row[c], terms) for c in columns if isinstance(row[c], str)}
-        values = {c: v for c, v in values.items() if v != row[c]}
-        if values:
-            db[table].update(row["id"], values)
-            changed += 1
-    return changed
+def person_by_email(db: Database, email: str) -> Person | None:
+    """The person enrolled with this address (without photo views), or None."""
+    row = _person_row(db, email)
+    return _people(db, [row["id"]], references=False)[0] if row else None
 
 
 def _person_row(db: Database, email: str) -> dict | None:

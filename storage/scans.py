@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from sources.base import Profile
 from storage.db import utcnow
 from storage.hashes import views_from_json, views_to_json
-from watcher.models import LogoSighting, Views
+from watcher.models import LogoSighting, Profile, Views
 
 
 def start_scan(db: Database, sources: list[str]) -> int:

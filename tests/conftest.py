@@ -1,19 +1,29 @@
-"""Shared fixtures: a real local Bluesky stand-in, real SQLite files, the real CLI."""
+"""Shared fixtures: real local Bluesky and Mastodon stand-ins, real SQLite files, the real CLI.
+
+The sample world is enrolled and scanned once per session (per xdist worker); a test gets a copy.
+"""
 
 from __future__ import annotations
 
 import csv
+import gc
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from storage import open_database
+from watcher import pipeline
 from watcher.cli import cli
+from watcher.config import load_config
 from watcher.demo import write_config as write_demo_config
-from watcher.demo.appview import FakeAppView
-from watcher.demo.mastodon import FakeMastodon
+from watcher.demo.fake_appview import FakeAppView
+from watcher.demo.fake_mastodon import FakeMastodon
 from watcher.demo.portraits import district_logo, jpeg, png, portrait
 from watcher.demo.sample import build_world, roster_rows
+from watcher.display import scan_lines
 
 
 @pytest.fixture(scope="session")
@@ -71,17 +81,140 @@ class Watcher:
 
 
 @pytest.fixture
-def watcher(tmp_path, appview, mastodon):
+def watcher(request, tmp_path, sample_servers):
+    """The CLI with the demo's config in ``tmp_path``. It names the session's servers, which no test may
+    change; a test that takes ``appview`` or ``mastodon`` gets that server of its own instead."""
+    appview, mastodon = (
+        request.getfixturevalue(name) if name in request.fixturenames else server
+        for name, server in zip(("appview", "mastodon"), sample_servers, strict=True)
+    )
     return Watcher(write_config(tmp_path, appview.base_url, mastodon.base_url))
 
 
-@pytest.fixture
-def enrolled(tmp_path, world, watcher):
-    watcher("people", "import", str(write_roster(tmp_path, world)))
-    logo = tmp_path / "logo.png"
+# --- the sample world enrolled, and scanned, once per session; each test works on a copy --------------
+
+
+@pytest.fixture(scope="session")
+def sample_servers(world):
+    """The sample world's AppView and Mastodon for the whole session, only ever read. Tests that change
+    what a server shows, or stop it, take the function-scoped ``appview`` and ``mastodon`` instead."""
+    with (
+        FakeAppView(world.actors, world.images, prefix="/bsky") as appview,
+        FakeMastodon(world.mastodon, world.mastodon_images, prefix="/social") as mastodon,
+    ):
+        mastodon.limit_per_window = 10**9  # many tests' scans share one 5-minute window: never let it run dry
+        yield appview, mastodon
+
+
+def save_state(work: Path, folder: Path) -> Path:
+    """Keep ``work`` (config, database, roster, photos, logo, Maildir) as ``folder``: the files as they
+    are, modes kept; the database through SQLite's backup, so that nothing a -wal holds is lost."""
+    gc.collect()  # CliRunner keeps earlier commands' connections in reference cycles
+    shutil.copytree(work, folder, symlinks=True, ignore=shutil.ignore_patterns("watcher.db*"))
+    source, target = sqlite3.connect(work / "watcher.db"), sqlite3.connect(folder / "watcher.db")
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    (folder / "watcher.db").chmod(0o600)
+    return folder
+
+
+def copy_state(folder: Path, target: Path, *, config: bool = True) -> None:
+    """Put a saved state into ``target`` (a test's tmp_path); with ``config=False`` keep the config there."""
+    ignore = None if config else shutil.ignore_patterns("watcher.toml")
+    shutil.copytree(folder, target, symlinks=True, ignore=ignore, dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def roster_state(tmp_path_factory, world, sample_servers) -> Path:
+    """The sample roster (with photos) imported through the CLI."""
+    work = tmp_path_factory.mktemp("importing")
+    watcher = Watcher(write_config(work, *(server.base_url for server in sample_servers)))
+    watcher("people", "import", str(write_roster(work, world)))
+    return save_state(work, tmp_path_factory.mktemp("state") / "roster")
+
+
+@pytest.fixture(scope="session")
+def enrolled_state(tmp_path_factory, world, roster_state) -> Path:
+    """``roster_state`` and the district's logo, added through the CLI."""
+    work = tmp_path_factory.mktemp("enrolling") / "work"
+    shutil.copytree(roster_state, work, symlinks=True)
+    watcher = Watcher(work / "watcher.toml")
+    logo = work / "logo.png"
     logo.write_bytes(world.logo)
     watcher("logos", "add", str(logo), "--label", "district seal")
+    return save_state(work, tmp_path_factory.mktemp("state") / "enrolled")
+
+
+@pytest.fixture(scope="session")
+def queued_state(tmp_path_factory, enrolled_state) -> Path:
+    """The enrolled sample world after one scan whose alerts are queued, not yet delivered."""
+    work = tmp_path_factory.mktemp("scanning") / "work"
+    shutil.copytree(enrolled_state, work, symlinks=True)
+    config = load_config(work / "watcher.toml")
+    db = open_database(config.database)
+    try:
+        pipeline.run_scan(config, db, deliver=False)
+    finally:
+        db.close()
+    return save_state(work, tmp_path_factory.mktemp("state") / "queued")
+
+
+@pytest.fixture(scope="session")
+def scanned_state(tmp_path_factory, queued_state) -> Path:
+    """``queued_state`` with its alerts delivered to the Maildir: what ``watcher scan`` leaves."""
+    work = tmp_path_factory.mktemp("delivering") / "work"
+    shutil.copytree(queued_state, work, symlinks=True)
+    config = load_config(work / "watcher.toml")
+    db = open_database(config.database)
+    try:
+        assert pipeline.deliver_outbox(config, db).sent > 0
+    finally:
+        db.close()
+    return save_state(work, tmp_path_factory.mktemp("state") / "scanned")
+
+
+@pytest.fixture
+def roster(tmp_path, roster_state) -> Path:
+    """The sample roster imported into ``tmp_path`` (the database, roster.csv and photos), as ``people
+    import`` leaves it: the test writes the config."""
+    copy_state(roster_state, tmp_path, config=False)
+    return tmp_path / "roster.csv"
+
+
+@pytest.fixture
+def enrolled(tmp_path, enrolled_state, watcher):
+    """``watcher`` with the sample roster and the district's logo enrolled (a copy of ``enrolled_state``)."""
+    copy_state(enrolled_state, tmp_path, config=False)
     return watcher
+
+
+@pytest.fixture
+def scanned(tmp_path, scanned_state):
+    """A copy of the sample world enrolled and scanned, alerts delivered to ``tmp_path / "outbox"``.
+    Its config names the session's servers: scan again, but change nothing they show."""
+    copy_state(scanned_state, tmp_path)
+    return Watcher(tmp_path / "watcher.toml")
+
+
+@pytest.fixture
+def queued(tmp_path, queued_state):
+    """Like ``scanned``, but the scan's alerts wait in the outbox, never handed to a transport."""
+    copy_state(queued_state, tmp_path)
+    return Watcher(tmp_path / "watcher.toml")
+
+
+def deliver(watcher: Watcher) -> str:
+    """What a scan does and prints last: hand the queued alerts to the configured transport."""
+    config = load_config(watcher.config)
+    db = open_database(config.database)
+    try:
+        delivery = pipeline.deliver_outbox(config, db)
+    finally:
+        db.close()
+    return "\n".join(scan_lines(pipeline.ScanReport(scan_id=0, sources=[], delivery=delivery)))
 
 
 @pytest.fixture

@@ -18,18 +18,20 @@ import pytest
 from conftest import Watcher, write_config, write_roster
 from PIL import Image
 
-from notifications.render import AlertLinks, render_alert
+from notifications.alert_mail import render_alert
 from storage import open_database
 from storage import people as people_store
-from storage.reports import last_complete_week, parse_week
 from watcher.config import SourceConfig, load_config
-from watcher.demo.appview import FakeAppView
-from watcher.demo.mastodon import FakeMastodon
-from watcher.demo.mastodon import account as mastodon_account
+from watcher.demo.fake_appview import FakeAppView
+from watcher.demo.fake_mastodon import FakeMastodon
+from watcher.demo.fake_mastodon import account as mastodon_account
 from watcher.demo.portraits import jpeg, recompressed
 from watcher.demo.sample import roster_rows
+from watcher.errors import ConfigError
 from watcher.links import EVIDENCE, NOT_A_PROBLEM, UNSUBSCRIBE, link, link_secret, resolve, verify
-from watcher.models import Finding, Person
+from watcher.models import AlertLinks, Evidence, Finding, Person
+from watcher.platform_facts import profile_links, report_guides
+from watcher.weeks import last_complete_week, parse_week
 
 MARIA = "maria.garcia@svusd.example"
 
@@ -250,7 +252,7 @@ def test_scraped_text_stays_out_of_headers_and_link_attributes():
         profile_url='https://remote.example/@ana"><script>alert(1)</script>',
         score=0.9,
         status="new",
-        evidence={"reasons": ["<img src=x onerror=alert(1)>"]},
+        evidence=Evidence(reasons=("<img src=x onerror=alert(1)>",)),
     )
     secret, uid = b"k" * 32, "Q" * 22
     links = AlertLinks(
@@ -260,7 +262,13 @@ def test_scraped_text_stays_out_of_headers_and_link_attributes():
     )
     person = Person(id=1, email=MARIA, name="María García López")
     message = render_alert(
-        person, [finding], sender="Watch <w@svusd.example>", district="SVUSD", sources=[social], links=links
+        person,
+        [finding],
+        sender="Watch <w@svusd.example>",
+        district="SVUSD",
+        report_guides=report_guides([social], [finding]),
+        profile_links=profile_links([social], [finding]),
+        links=links,
     )
     raw = message.as_bytes()
     headers = raw.split(b"\n\n", 1)[0]
@@ -272,3 +280,36 @@ def test_scraped_text_stays_out_of_headers_and_link_attributes():
     assert 'href="https://remote.example/@ana&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
     text = text_of(message)
     assert f"This is me, or not a problem: {links.not_a_problem[5]}" in text
+
+
+def test_an_alert_links_the_staff_page_when_the_district_publishes_one(tmp_path):
+    """``[alerts] staff_page_url``: every alert points the employee at the plain page (docs/staff.md)
+    saying what an alert means, how to report and how to leave; without one, no dangling line."""
+    social = SourceConfig("social", "mastodon", "https://social.example")
+    finding = Finding(
+        id=3,
+        kind="impersonation",
+        person_email=MARIA,
+        source="social",
+        handle="maria",
+        display_name="María",
+        profile_url="https://social.example/@maria",
+        score=0.9,
+        status="new",
+        evidence=Evidence(rule="name+photo", signals=("name", "photo"), reasons=("the photo is yours",)),
+    )
+    person = Person(id=1, email=MARIA, name="María García López")
+    guides = dict(report_guides=report_guides([social], [finding]), profile_links=profile_links([social], [finding]))
+    page = "https://intranet.svusd.example/identity-watch/staff"
+    with_page = render_alert(person, [finding], sender="w@svusd.example", district="SVUSD", staff_page=page, **guides)
+    assert f"What this alert means and what to do, in plain words: {page}" in text_of(with_page)
+    assert f'<a href="{page}">What this alert means' in with_page.get_body(("html",)).get_content()
+    without = render_alert(person, [finding], sender="w@svusd.example", district="SVUSD", **guides)
+    assert "What this alert means" not in text_of(without) + without.get_body(("html",)).get_content()
+
+    config = tmp_path / "watcher.toml"
+    config.write_text(f'[alerts]\nstaff_page_url = "{page}"\n')
+    assert load_config(config).alerts.staff_page_url == page
+    config.write_text('[alerts]\nstaff_page_url = "javascript:alert(1)"\n')
+    with pytest.raises(ConfigError, match="staff_page_url must start with https://"):
+        load_config(config)

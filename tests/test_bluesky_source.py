@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+from copy import deepcopy
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import pytest
 from werkzeug import Response
 
 from sources.base import IMPERSONATION, SPAM
 from sources.bluesky import BlueskySource
-from sources.http import HttpClient
+from sources.client import HttpClient
 from watcher.config import NetworkConfig, SourceConfig
-from watcher.errors import ParseError, SourceBlocked, SourceError, SourceUnavailable
+from watcher.demo.fake_appview import FakeAppView
+from watcher.errors import ParseError, RateLimited, SourceBlocked, SourceError, SourceUnavailable
 
 NET = NetworkConfig(allow_private_addresses=True, timeout=2, retry_backoff=0.01, max_wait=1)
 SEARCH = "/bsky/xrpc/app.bsky.actor.searchActors"
@@ -263,3 +266,54 @@ def test_pages_on_through_empty_and_short_pages_while_the_cursor_is_new(httpserv
     assert [p.platform_id for p in profiles] == ["did:plc:1", "did:plc:2"]
     assert len(httpserver.log) == 3
     httpserver.check_assertions()
+
+
+# --- fetch: a profile asked again by its id (the re-checks), alone ------------------------------
+
+
+def bluesky(base_url: str) -> BlueskySource:
+    return BlueskySource(SourceConfig(name="bsky", type="bluesky", base_url=base_url), HttpClient(NET))
+
+
+def test_bluesky_fetch_asks_by_did_and_knows_the_gone_shapes(world):
+    actors = [deepcopy(a) for a in world.actors[:4]]
+    with FakeAppView(actors, world.images) as server:
+        source = bluesky(server.base_url)
+        first = actors[0]
+        profile = source.fetch(first["did"], "an-old-handle.bsky.social")
+        assert (profile.platform_id, profile.handle) == (first["did"], first["handle"])
+        assert profile.raw_type == "application/json" and json.loads(profile.raw)["did"] == first["did"]
+        assert server.requests[-1].endswith(f"getProfile?actor={quote(first['did'])}")
+        searched = list(source.search(first["displayName"]))
+        assert searched and all(json.loads(p.raw)["did"] == p.platform_id for p in searched)
+
+        server.taken_down.add(actors[0]["did"])
+        server.deactivated.add(actors[1]["did"])
+        server.actors.remove(actors[2])
+        assert [source.fetch(a["did"], a["handle"]) for a in actors[:3]] == [None, None, None]
+        assert first["did"] not in {p.platform_id for p in source.search(first["displayName"])}
+
+        actors[3]["labels"] = [{"val": "!no-unauthenticated"}]  # opted out since: not gone, not shown
+        with pytest.raises(SourceBlocked):
+            source.fetch(actors[3]["did"], actors[3]["handle"])
+
+
+@pytest.mark.parametrize(
+    "status, body, error",
+    [
+        (400, {"error": "InvalidRequest", "message": "Error: actor must be a valid did or a handle"}, SourceError),
+        (400, "<html><body>Profile not found</body></html>", SourceError),  # a proxy's page, not the AppView
+        (404, {"error": "NotFound", "message": "Profile not found"}, SourceError),
+        (500, {"error": "InternalServerError"}, SourceUnavailable),
+        (502, "Bad Gateway", SourceUnavailable),
+        (429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}, RateLimited),
+        (200, "<html>Just a moment...</html>", SourceBlocked),
+        (200, {"profile": "?"}, ParseError),
+    ],
+)
+def test_bluesky_fetch_unknown_is_never_gone(httpserver, status, body, error):
+    kwargs = {"content_type": "application/json"} if isinstance(body, dict) else {"content_type": "text/html"}
+    data = json.dumps(body) if isinstance(body, dict) else body
+    httpserver.expect_request(PROFILE).respond_with_data(data, status=status, **kwargs)
+    with pytest.raises(error):
+        bluesky(httpserver.url_for("/bsky")).fetch("did:plc:abc", "abc.bsky.social")

@@ -12,14 +12,15 @@ import logging
 
 import pytest
 
-from sources.base import MAX_LINKS, MAX_URL
+from sources.base import MAX_LINKS
 from sources.bluesky import MAX_DID, MAX_HANDLE, MAX_LABEL, MAX_LABELS, BlueskySource
+from sources.client import HttpClient
 from sources.github import GitHubSource
-from sources.http import HttpClient
 from sources.mastodon import MAX_ACCOUNT_ID, MAX_ACCT, MastodonSource
 from sources.profile_pages import ProfilePagesSource
 from watcher.config import NetworkConfig, SourceConfig
 from watcher.errors import ParseError
+from watcher.text import MAX_URL
 
 NET = NetworkConfig(allow_private_addresses=True, timeout=2, retry_backoff=0.01, max_wait=1)
 LONG_URL = "https://cdn.example/" + "a" * (MAX_URL - 19)  # one character over

@@ -1,8 +1,10 @@
-"""The CLI surface: every command has help and is documented in the README."""
+"""The CLI surface and its documentation: every command has help and is in the docs' command reference;
+the docs name only real commands, their links lead somewhere, and the Quick start stays two commands."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from importlib import resources
@@ -14,7 +16,49 @@ from click.testing import CliRunner
 
 from watcher.cli import cli
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
+FENCE = re.compile(r"^\s*(```|~~~)")
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+CODE_SPAN = re.compile(r"`([^`]*)`")
+
+
+def prose_lines(text: str):
+    """Yield (line, in_fence) for each line of a Markdown text."""
+    in_fence = False
+    for line in text.splitlines():
+        if FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        yield line, in_fence
+
+
+def anchors(text: str) -> set[str]:
+    """The anchors GitHub gives a page's headings (lower case, punctuation dropped, spaces to hyphens)."""
+    found, repeats = set(), {}
+    for line, in_fence in prose_lines(text):
+        heading = None if in_fence else re.match(r"#{1,6} (.+)", line)
+        if heading:
+            slug = re.sub(r"[^\w\- ]", "", heading.group(1).strip().lower()).replace(" ", "-")
+            repeats[slug] = repeats.get(slug, -1) + 1
+            found.add(slug if repeats[slug] == 0 else f"{slug}-{repeats[slug]}")
+    return found
+
+
+def section(path: Path, title: str) -> str:
+    """The text of the section headed `title`, up to the next heading of the same level or above."""
+    lines, level = [], None
+    for line, in_fence in prose_lines(path.read_text(encoding="utf-8")):
+        heading = None if in_fence else re.match(r"(#{1,6}) (.+)", line)
+        if heading and level is not None and len(heading.group(1)) <= level:
+            break
+        if level is not None:
+            lines.append(line if not in_fence else "    " + line)
+        elif heading and heading.group(2).strip() == title:
+            level = len(heading.group(1))
+    assert level is not None, f"{path.name} has no section {title!r}"
+    return "\n".join(lines)
 
 
 def all_commands(group: click.Group, prefix: str = ""):
@@ -30,7 +74,74 @@ def test_every_command_has_help_and_is_documented(path, command):
     assert command.help, f"{path} has no help text"
     result = CliRunner().invoke(cli, [*path.split(), "--help"])
     assert result.exit_code == 0
-    assert f"watcher {path}" in README.read_text(encoding="utf-8"), f"README does not document 'watcher {path}'"
+    reference = section(ROOT / "docs" / "operating.md", "Command reference")
+    assert f"watcher {path}" in reference, f"docs/operating.md's command reference does not document 'watcher {path}'"
+
+
+def documented_invocations():
+    """Every `watcher …` the docs show, in code spans and code blocks, as (page, words after the global options)."""
+    for page in DOCS:
+        for line, in_fence in prose_lines(page.read_text(encoding="utf-8")):
+            snippets = [line.strip()] if in_fence or line.startswith("    ") else CODE_SPAN.findall(line)
+            for snippet in snippets:
+                words = snippet.split()
+                if words[:1] != ["watcher"]:
+                    continue
+                rest = words[1:]
+                while rest and rest[0].startswith(("-", "[")):
+                    rest = rest[2:] if rest[0] == "--config" else rest[1:]
+                if rest and re.fullmatch(r"[a-z][a-z-]*", rest[0]):
+                    yield page.name, rest
+
+
+def test_the_docs_name_only_real_commands():
+    invocations = list(documented_invocations())
+    assert len(invocations) > 30
+    for page, words in invocations:
+        command = cli.commands.get(words[0])
+        assert command is not None, f"{page} shows 'watcher {words[0]}', which is no command"
+        if isinstance(command, click.Group) and len(words) > 1 and re.fullmatch(r"[a-z][a-z-]*", words[1]):
+            assert words[1] in command.commands, f"{page} shows 'watcher {words[0]} {words[1]}', which is no command"
+
+
+@pytest.mark.parametrize("page", DOCS, ids=lambda page: page.name)
+def test_every_relative_link_leads_somewhere(page):
+    for line, in_fence in prose_lines(page.read_text(encoding="utf-8")):
+        if in_fence:
+            continue
+        for target in LINK.findall(CODE_SPAN.sub("", line)):
+            if re.match(r"[a-z]+:", target):
+                continue  # https:, mailto:
+            file, _, anchor = target.partition("#")
+            linked = (page.parent / file).resolve() if file else page
+            assert linked.exists(), f"{page.name} links to {target}, which does not exist"
+            if anchor and linked.suffix == ".md":
+                known = anchors(linked.read_text(encoding="utf-8"))
+                assert anchor in known, f"{page.name} links to {target}: {linked.name} has no heading #{anchor}"
+
+
+def test_every_file_the_docs_name_exists():
+    """A module moved or renamed takes its mentions in the docs with it."""
+    for page in DOCS:
+        for line, in_fence in prose_lines(page.read_text(encoding="utf-8")):
+            for span in [] if in_fence else CODE_SPAN.findall(line):
+                words = span.split()
+                if words and re.fullmatch(
+                    r"(watcher|sources|storage|notifications|bench|tests|deploy)/[\w./-]*", words[0]
+                ):
+                    assert (ROOT / words[0]).exists(), f"{page.name} names {words[0]}, which does not exist"
+
+
+def test_the_quick_start_is_two_commands():
+    quick_start = section(README, "Quick start")
+    commands = [line.strip() for line in quick_start.splitlines() if line.startswith("    ") and line.strip()]
+    assert commands == ["make demo", "make test"]
+
+
+def test_every_audience_has_its_page():
+    readme = README.read_text(encoding="utf-8")
+    for page in ("staff", "office", "operating", "engineering"):
+        assert f"(docs/{page}.md)" in readme, f"README does not link docs/{page}.md"
 
 
 def test_templates_ship_inside_the_package():

@@ -1,9 +1,14 @@
+import dataclasses
+import logging
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from watcher.config import Config, load_config, parse_config, parse_duration
+from watcher.config import Config, SourceConfig, load_config, parse_config
+from watcher.demo import write_config
 from watcher.errors import ConfigError
+from watcher.toml_table import parse_duration
 
 
 def test_defaults_without_a_file(tmp_path, monkeypatch):
@@ -167,3 +172,161 @@ def test_source_names_are_case_insensitive(tmp_path):
     path.write_text("[[sources]]\nname = 'b'\ntype = 'bluesky'\nbase_url = 'http://h'\npage_size = 0\n")
     with pytest.raises(ConfigError, match="at least 1"):
         load_config(path)
+
+
+# Every key of every table, with a valid value: the schema test below checks it stays complete.
+EVERY_KEY = """
+database = "w.db"
+timezone = "America/Chicago"
+[district]
+name = "D"
+keywords = ["D"]
+official_accounts = ["bluesky:d.example"]
+[network]
+allow_private_addresses = true
+user_agent = "UA"
+timeout = 5
+max_image_bytes = 1000
+max_image_pixels = 1000
+max_body_bytes = 1000
+retries = 1
+retry_backoff = 0.5
+max_wait = 10
+request_deadline = 20
+image_deadline = 5
+[[sources]]
+name = "bluesky"
+type = "bluesky"
+base_url = "http://h"
+page_size = 10
+max_pages = 2
+scan_every = "6h"
+[email]
+from = "w@d.example"
+transport = "smtp"
+maildir = "out"
+reply_to = "r@d.example"
+[email.smtp]
+host = "mail.d.example"
+port = 587
+security = "starttls"
+username = "u"
+password_env = "PW"
+timeout = 5
+[alerts]
+max_per_person_per_day = 2
+staff_page_url = "https://intranet.d.example/staff"
+[web]
+base_url = "https://w.d.example"
+[digest]
+to = ["c@d.example"]
+weekday = "fri"
+time = "08:30"
+[schedule]
+scan_every = "12h"
+jitter = 0.2
+deliver_every = "30s"
+stop_grace = 30
+[retention]
+observations_days = 10
+evidence_days = 20
+[matching]
+name_threshold = 0.9
+photo_distance = 30
+photo_only_distance = 40
+"""
+
+
+def schema_keys(cls: type = Config, table: str = "") -> list[tuple[str, str]]:
+    """(table, key) for every field a config file can set, from the dataclasses themselves."""
+    keys = []
+    for f in dataclasses.fields(cls):
+        key = f.metadata.get("toml", f.name)
+        if key is None:
+            continue
+        name = f"{table}.{key}" if table else key
+        if key == "sources":
+            keys += schema_keys(SourceConfig, "sources")
+        elif dataclasses.is_dataclass(f.default):
+            keys += schema_keys(type(f.default), name)
+        else:
+            keys.append((table, key))
+    return keys
+
+
+def only(data: dict, table: str, key: str) -> dict:
+    """``data`` with nothing but one key (and what its table needs to be valid)."""
+    if table == "sources":
+        source = data["sources"][0]
+        return {"sources": [{k: source[k] for k in ("name", "type", "base_url", key)}]}
+    if not table:
+        return {key: data[key]}
+    inner = data
+    for part in table.split("."):
+        inner = inner[part]
+    value: dict = {key: inner[key]}
+    for part in reversed(table.split(".")):
+        value = {part: value}
+    return value
+
+
+def config_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "watcher.config" and r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize(("table", "key"), schema_keys())
+def test_every_known_key_is_read_without_a_warning(caplog, table, key):
+    data = only(tomllib.loads(EVERY_KEY), table, key)
+    parse_config(data)
+    assert config_warnings(caplog) == []
+
+
+def test_the_demo_config_reads_without_a_warning(tmp_path, caplog):
+    config = load_config(write_config(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2"))
+    assert config_warnings(caplog) == []
+    assert config.source("mastodon").options == {"rate_limit": "100/1s,burst=100"}
+    full = parse_config(tomllib.loads(EVERY_KEY))
+    assert config_warnings(caplog) == [] and full.email.smtp.port == 587 and full.matching.photo_distance == 30
+
+
+@pytest.mark.parametrize(
+    ("table", "typo", "meant"),
+    [
+        ("", "databse", "database"),
+        ("district", "keywrods", "keywords"),
+        ("network", "timout", "timeout"),
+        ("email", "transprt", "transport"),
+        ("email", "form", "from"),
+        ("email.smtp", "pasword_env", "password_env"),
+        ("alerts", "max_per_person_per_dya", "max_per_person_per_day"),
+        ("web", "base_ulr", "base_url"),
+        ("digest", "weekdy", "weekday"),
+        ("schedule", "scan_evry", "scan_every"),
+        ("retention", "evidence_day", "evidence_days"),
+        ("matching", "name_treshold", "name_threshold"),
+    ],
+)
+def test_an_unknown_key_warns_with_its_table_and_a_suggestion(caplog, table, typo, meant):
+    prefix = f"{table}." if table else ""
+    data = tomllib.loads(f"[{table}]\n{typo} = 1\n" if table else f"{typo} = 1\n")
+    config = parse_config(data)
+    assert config == parse_config({})  # ignored
+    assert config_warnings(caplog) == [
+        f"config: unknown setting '{prefix}{typo}' ignored (did you mean '{prefix}{meant}'?)"
+    ]
+
+
+def test_an_unknown_key_far_from_any_warns_without_a_suggestion(caplog):
+    parse_config({"network": {"colour": "blue"}})
+    assert config_warnings(caplog) == ["config: unknown setting 'network.colour' ignored"]
+
+
+def test_source_options_pass_through_and_a_mistyped_setting_warns(caplog):
+    text = "[[sources]]\nname = 'b'\ntype = 'bluesky'\nbase_url = 'http://h'\nrate_limit = '1/1s'\npage_sise = 10\n"
+    source = parse_config(tomllib.loads(text)).sources[0]
+    assert source.options == {"rate_limit": "1/1s", "page_sise": 10}  # adapter options, as before
+    assert source.page_size == SourceConfig.page_size
+    assert config_warnings(caplog) == [
+        "config: unknown setting 'sources[0].page_sise' passed to the adapter as an option "
+        "(did you mean 'sources[0].page_size'?)"
+    ]

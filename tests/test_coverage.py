@@ -18,9 +18,9 @@ from storage import scans as scans_store
 from storage.migrations import MIGRATIONS
 from storage.people import save_enrolments
 from watcher.config import DistrictConfig, SourceConfig, load_config
-from watcher.coverage import PlatformCoverage, platform_coverage, staff_coverage
+from watcher.coverage import coverage_json, platform_coverage, staff_coverage
 from watcher.demo.sample import DISTRICT, KEYWORDS, build_world, roster_rows
-from watcher.models import Enrolment, Person
+from watcher.models import Enrolment, Person, PlatformCoverage
 from watcher.query_plan import first_query, handle_candidates, name_variants, plan_queries
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)  # the clock the library tests give; never the wall clock
@@ -123,7 +123,8 @@ def test_seven_days_by_the_clock_given_and_namesakes_share_a_query(tmp_path):
     later = platform_coverage(people[:3], "bluesky", NAME, answered, now=NOW + timedelta(days=30))
     assert later.searched == 0 and later.percent == "0%" and later.stalest == "37 days"
     nobody = platform_coverage([], "bluesky", NAME, answered, now=NOW)
-    assert nobody.share is None and nobody.stalest == "-" and nobody.as_json()["stalest_age_days"] is None
+    assert nobody.share is None and nobody.stalest == "-"
+    assert coverage_json([nobody], now=NOW)["sources"][0]["stalest_age_days"] is None
     assert PlatformCoverage("x", NAME, 100, 29, 0, NOW, NOW).percent == "29%"  # not 0.29 * 100 rounded down
 
 
@@ -180,9 +181,8 @@ def test_the_query_that_counts_is_the_one_the_plan_ranks_first():
         assert person.id in planned[by_name.key] and person.id in planned[by_handle.key]
 
 
-def test_a_real_scan_covers_everyone_it_searched(enrolled):
-    enrolled("scan")
-    coverage = json.loads(enrolled("status", "--json").output)["coverage"]
+def test_a_real_scan_covers_everyone_it_searched(scanned):
+    coverage = json.loads(scanned("status", "--json").output)["coverage"]
     assert [s["source"] for s in coverage["sources"]] == ["bluesky", "mastodon"]
     for source in coverage["sources"]:
         assert source["enrolled"] == 8 and source["searched"] == 8 and source["share"] == 1.0

@@ -10,8 +10,7 @@ import pytest
 from conftest import write_roster
 
 from watcher.errors import InputError
-from watcher.matching.images import reference_views
-from watcher.matching.photo_check import PhotoPrint
+from watcher.matching.images import PhotoPrint, reference_views
 from watcher.roster import check_email
 
 
@@ -268,9 +267,9 @@ def test_a_scan_keeps_only_the_most_recent_peoples_prints_decoded(tmp_path):
     from storage import open_database
     from storage.people import list_people, save_enrolments
     from watcher.demo.portraits import jpeg, portrait
-    from watcher.matching.photo_check import photo_print
+    from watcher.matching.images import photo_print
     from watcher.models import Enrolment
-    from watcher.pipeline import _PrintLookup
+    from watcher.pipeline.scan import PrintLookup
 
     db = open_database(tmp_path / "watcher.db")
     photos = [jpeg(portrait(300 + k)) for k in range(3)]
@@ -283,7 +282,7 @@ def test_a_scan_keeps_only_the_most_recent_peoples_prints_decoded(tmp_path):
         ],
     )
     ids = [p.id for p in sorted(list_people(db, references=False), key=lambda p: p.email)]
-    lookup = _PrintLookup(db, keep=2)
+    lookup = PrintLookup(db, keep=2)
     first = lookup(ids[0])
     assert lookup(ids[0]) is first  # kept
     lookup(ids[1])

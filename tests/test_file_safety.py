@@ -20,8 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from notifications.maildir import MaildirTransport
-from storage import open_database, reports
+from storage import open_database
 from storage import outbox as outbox_store
+from watcher import weeks
 from watcher.cli import cli
 from watcher.errors import ConfigError, TransportUnavailable
 from watcher.pipeline import delivery_key
@@ -254,26 +255,25 @@ def test_a_link_planted_in_our_own_maildir_tmp_is_never_followed(tmp_path):
 
 
 def test_evidence_pages_are_owner_only_and_never_written_through_a_link_or_into_a_folder_of_others(
-    tmp_path, enrolled, monkeypatch
+    tmp_path, scanned, monkeypatch
 ):
     """Attacks: a 0644 page read by others; --out naming a link to root's file; an --out folder (another
     user's, or world-writable like /tmp) where a link can be planted between our check and our write."""
-    enrolled("scan")
     with sqlite3.connect(tmp_path / "watcher.db") as db:
         finding = str(db.execute("SELECT MIN(id) FROM findings").fetchone()[0])
     db.close()
     monkeypatch.chdir(tmp_path)
     old = os.umask(0o022)
     try:
-        enrolled("evidence", finding)
+        scanned("evidence", finding)
         assert mode(tmp_path / f"evidence-{finding}.html") == 0o600
-        enrolled("evidence", finding, "--out", str(tmp_path / "page.html"))
-        enrolled("evidence", finding, "--out", str(tmp_path / "page.html"))  # replaced, still private
+        scanned("evidence", finding, "--out", str(tmp_path / "page.html"))
+        scanned("evidence", finding, "--out", str(tmp_path / "page.html"))  # replaced, still private
         assert mode(tmp_path / "page.html") == 0o600 and b"</html>" in (tmp_path / "page.html").read_bytes()
 
         victim = roots_file(tmp_path)
         os.symlink(victim, tmp_path / "link.html")
-        refused = enrolled("evidence", finding, "--out", str(tmp_path / "link.html"), ok=False)
+        refused = scanned("evidence", finding, "--out", str(tmp_path / "link.html"), ok=False)
         assert refused.exit_code == 1 and "symbolic link" in refused.output
         assert victim.read_bytes() == ROOTS_FILE
 
@@ -283,7 +283,7 @@ def test_evidence_pages_are_owner_only_and_never_written_through_a_link_or_into_
         shared.mkdir()
         os.chmod(shared, 0o1777)
         for folder, error in ((theirs, "belongs to another user"), (shared, "may be written by other users")):
-            refused = enrolled("evidence", finding, "--out", str(folder / "page.html"), ok=False)
+            refused = scanned("evidence", finding, "--out", str(folder / "page.html"), ok=False)
             assert refused.exit_code == 1 and error in refused.output
             assert list(folder.iterdir()) == []
     finally:
@@ -294,15 +294,14 @@ def maildir_files(maildir: Path) -> set[str]:
     return {f"{sub}/{p.name}" for sub in ("tmp", "new", "cur") for p in (maildir / sub).iterdir()}
 
 
-def test_people_remove_deletes_their_alert_files_read_or_not_and_leaves_the_office_digest(tmp_path, enrolled):
+def test_people_remove_deletes_their_alert_files_read_or_not_and_leaves_the_office_digest(tmp_path, scanned):
     """Attack (on privacy): a removed person's alerts, naming them, stay in the Maildir for anyone who reads it."""
-    enrolled("scan")
     tz = ZoneInfo("America/Los_Angeles")  # the demo config's
-    start, _ = reports.week_bounds(reports.last_complete_week(tz), tz)
+    start, _ = weeks.week_bounds(weeks.last_complete_week(tz), tz)
     db = sqlite3.connect(tmp_path / "watcher.db")
     with db:  # last week's findings, so that a digest is written to the communications office
         db.execute("UPDATE findings SET first_seen = ?", [(start + timedelta(days=2)).astimezone(UTC).isoformat()])
-    enrolled("digest", "--send")
+    scanned("digest", "--send")
     rows = db.execute("SELECT id, message_id, recipient, kind FROM outbox WHERE status = 'sent'").fetchall()
     db.close()
     his = [f"{delivery_key(i, m)}.identity-watch" for i, m, to, kind in rows if to == EMAIL]
@@ -314,12 +313,12 @@ def test_people_remove_deletes_their_alert_files_read_or_not_and_leaves_the_offi
     before = maildir_files(maildir)
 
     give_away(maildir)  # a Maildir we must not touch: refused before anything is removed
-    refused = enrolled("people", "remove", EMAIL, ok=False)
+    refused = scanned("people", "remove", EMAIL, ok=False)
     assert refused.exit_code == 1 and "belongs to another user" in refused.output
-    assert EMAIL in enrolled("people", "list").output and maildir_files(maildir) == before
+    assert EMAIL in scanned("people", "list").output and maildir_files(maildir) == before
     os.chown(maildir, 0, 0)
 
-    result = enrolled("people", "remove", EMAIL)
+    result = scanned("people", "remove", EMAIL)
     assert "2 alert files deleted from the Maildir" in result.output
     assert maildir_files(maildir) == before - {f"cur/{his[0]}:2,S", f"tmp/{his[0]}.0123456789abcdef"}
     assert len(maildir_files(maildir)) == len(rows) - 1  # everyone else's alerts and the office's digest stay

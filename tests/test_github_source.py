@@ -12,8 +12,8 @@ import time
 
 import pytest
 
+from sources.client import HttpClient
 from sources.github import GitHubSource
-from sources.http import HttpClient
 from watcher.config import NetworkConfig, SourceConfig
 from watcher.errors import ConfigError, ParseError, RateLimited, SourceBlocked, SourceError, SourceUnavailable
 
@@ -489,3 +489,43 @@ def test_hostile_fields_are_cleaned_or_dropped(httpserver, clock):
 
 def test_default_rate_is_the_anonymous_limit():
     assert (GitHubSource.default_rate.requests, GitHubSource.default_rate.seconds) == (60, 3600)
+
+
+# --- fetch: a profile asked again by its id (the re-checks), alone ------------------------------
+
+
+def github(httpserver) -> GitHubSource:
+    config = SourceConfig(name="gh", type="github", base_url=httpserver.url_for("/gh"))
+    return GitHubSource(config, HttpClient(NET))
+
+
+GH_USER = {"login": "JaneD", "id": 5001, "html_url": "https://github.com/JaneD", "name": "Jane Doe", "type": "User"}
+
+
+def test_github_fetch_by_id_and_by_login(httpserver):
+    httpserver.expect_request("/gh/user/5001").respond_with_json(GH_USER)
+    httpserver.expect_request("/gh/users/janed").respond_with_json(GH_USER)
+    httpserver.expect_request("/gh/user/5002").respond_with_json({"message": "Not Found"}, status=404)
+    source = github(httpserver)
+    profile = source.fetch("5001", "renamed-since")
+    assert (profile.platform_id, profile.handle, profile.display_name) == ("5001", "janed", "Jane Doe")
+    assert json.loads(profile.raw) == GH_USER and profile.raw_type == "application/json"
+    assert source.fetch("not-an-id", "janed").platform_id == "5001"
+    assert source.fetch("5002", "gone") is None
+
+
+@pytest.mark.parametrize(
+    "status, body, headers, error",
+    [
+        (404, "<html>not here</html>", {}, SourceError),
+        (403, {"message": "API rate limit exceeded"}, {"x-ratelimit-remaining": "0"}, RateLimited),
+        (500, {"message": "Server Error"}, {}, SourceUnavailable),
+        (200, {"login": "other", "id": 6000}, {}, ParseError),
+    ],
+)
+def test_github_fetch_unknown_is_never_gone(httpserver, status, body, headers, error):
+    kwargs = {"content_type": "application/json"} if isinstance(body, dict) else {"content_type": "text/html"}
+    data = json.dumps(body) if isinstance(body, dict) else body
+    httpserver.expect_request("/gh/user/5001").respond_with_data(data, status=status, headers=headers, **kwargs)
+    with pytest.raises(error):
+        github(httpserver).fetch("5001", "janed")

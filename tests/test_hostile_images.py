@@ -16,17 +16,18 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from sources.base import Profile
-from sources.http import HttpClient
+from sources.client import HttpClient
 from storage import open_database
 from watcher.config import Config, NetworkConfig
 from watcher.demo.portraits import district_logo, jpeg, png, portrait
 from watcher.errors import ImageError
-from watcher.matching.decode import MAX_GIF_BLOCKS, MAX_JPEG_SEGMENTS, MAX_PNG_CHUNKS, DecodedImage, open_picture
-from watcher.matching.images import WORK_SIZE, hash_image, query_views
-from watcher.matching.logo_finder import QUERY_SIDE, enrol_logo
-from watcher.matching.photo_check import SIDE
-from watcher.models import Logo
+from watcher.matching.images import DecodedImage, hash_image, open_picture, query_views
+from watcher.matching.images.decode import MAX_GIF_BLOCKS, MAX_JPEG_SEGMENTS, MAX_PNG_CHUNKS
+from watcher.matching.images.photo_prints import SIDE
+from watcher.matching.images.views import WORK_SIZE
+from watcher.matching.logos import enrol_logo
+from watcher.matching.logos.finder import QUERY_SIDE
+from watcher.models import Logo, Profile
 from watcher.pictures import LogoSearch, ProfilePictures
 
 PIXELS = 16_000_000

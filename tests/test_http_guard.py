@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sources.http import HttpClient, check_public_url
+from sources.client import HttpClient
+from sources.connect import check_public_url
 from watcher.config import NetworkConfig
 from watcher.demo.portraits import jpeg, portrait
 from watcher.errors import ImageError, SourceBlocked, UnsafeURL

@@ -22,8 +22,10 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from sources.http import HttpClient, Response, check_public_url
+from sources.client import HttpClient
+from sources.connect import check_public_url
 from sources.mastodon import MastodonSource
+from sources.responses import Response
 from watcher.config import NetworkConfig, SourceConfig, parse_config
 from watcher.demo.portraits import jpeg, portrait
 from watcher.errors import ConfigError, ImageError, ParseError, SourceBlocked, SourceError, SourceUnavailable, UnsafeURL

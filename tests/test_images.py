@@ -7,41 +7,25 @@ import io
 import imagehash
 import numpy as np
 import pytest
+from image_edits import captioned, colour_cast, cropped_at, default_avatar, grayscale, padded, placed, rotated, sepia
 from PIL import Image, ImageDraw, ImageFilter
 
-from watcher.demo.portraits import (
-    captioned,
-    circle_masked,
-    colour_cast,
-    cropped_at,
-    default_avatar,
-    district_logo,
-    grayscale,
-    jpeg,
-    mirrored,
-    padded,
-    placed,
-    png,
-    portrait,
-    recompressed,
-    rotated,
-    sepia,
-    tinted,
-)
+from watcher.demo.portraits import circle_masked, district_logo, jpeg, mirrored, png, portrait, recompressed, tinted
 from watcher.errors import ImageError
 from watcher.matching import images
 from watcher.matching.images import (
     HashIndex,
-    distance,
     hash_image,
+    hash_index,
+    hashing,
     is_placeholder,
     load_image,
-    query_geometry,
     query_views,
     reference_views,
-    view_distance,
-    view_transform,
+    views,
 )
+from watcher.matching.images.hashing import distance, view_distance
+from watcher.matching.images.views import query_geometry, view_transform
 from watcher.models import ImageHashes
 
 PIXELS = 16_000_000
@@ -162,7 +146,7 @@ def test_hash_index_equals_brute_force(seed, buckets, monkeypatch):
     """Scanned (a small index) or read by buckets (a large one), the index finds exactly the pairs the
     rule admits, and the closest of them per owner."""
     if buckets:
-        monkeypatch.setattr(images, "SCAN_BELOW", 0)
+        monkeypatch.setattr(hash_index, "SCAN_BELOW", 0)
     rng = np.random.default_rng(seed)
     base = [ImageHashes(*(int(x) for x in rng.integers(0, 2**63, 3, dtype=np.uint64) * 2 + 1)) for _ in range(4)]
     names = ["original", "mirror-crop80", "circle", "turn+8"]
@@ -195,17 +179,17 @@ def _views(count: int) -> np.ndarray:
     coefficients tied at the median, such as a perfect ramp, has no defined phash: float noise decides.)"""
     rng = np.random.default_rng(3)
     pictures = [portrait(seed) for seed in range(count)] + [district_logo(), Image.new("RGB", (64, 64), (90, 90, 90))]
-    stack = [np.asarray(p.convert("RGB").resize((images.RENDER, images.RENDER))) for p in pictures]
-    stack += [rng.integers(0, 256, (images.RENDER, images.RENDER, 3), dtype=np.uint8) for _ in range(count)]
+    stack = [np.asarray(p.convert("RGB").resize((views.RENDER, views.RENDER))) for p in pictures]
+    stack += [rng.integers(0, 256, (views.RENDER, views.RENDER, 3), dtype=np.uint8) for _ in range(count)]
     return np.stack(stack)
 
 
 def test_phash_and_dhash_are_imagehash_bit_for_bit():
     """The vectorised hashes equal imagehash's phash and dhash of each view's 32×32 grey picture."""
     stack = _views(40)
-    phash, dhash, _ = images._hash_stack(stack)
+    phash, dhash, _ = hashing.hash_stack(stack)
     for view, p, d in zip(stack, phash.tolist(), dhash.tolist(), strict=True):
-        grey = images.grey_view(view)
+        grey = hashing.grey_view(view)
         assert p == int(str(imagehash.phash(grey)), 16)
         assert d == int(str(imagehash.dhash(grey)), 16)
 
@@ -215,7 +199,7 @@ def test_the_dhash_resize_is_pillows_lanczos_to_the_bit():
     rng = np.random.default_rng(7)
     greys = np.concatenate([rng.integers(0, 256, (100, 32, 32)), rng.integers(0, 2, (100, 32, 32)) * 255])
     greys = greys.astype(np.uint8)
-    ours = images._lanczos_9x8(greys)
+    ours = hashing._lanczos_9x8(greys)
     for grey, mine in zip(greys, ours, strict=True):
         assert np.array_equal(mine, np.asarray(Image.fromarray(grey).resize((9, 8), Image.Resampling.LANCZOS)))
 
@@ -251,7 +235,7 @@ def test_a_border_is_trimmed_but_not_a_plain_picture_inside_it(seed, fill):
     """Only lines of the border's own colour go: a low-contrast (sepia) picture has nearly uniform rows too."""
     inner = sepia(cropped_at(portrait(seed), 0.2, (0.9, 0.3))).resize((384, 384))
     pixels = np.asarray(load_image(jpeg(padded(inner, 0.1, fill)), PIXELS), dtype=np.int16)
-    top, bottom, left, right = images._trim(pixels, 0.95)
+    top, bottom, left, right = views._trim(pixels, 0.95)
     margins = (top, left, pixels.shape[0] - bottom, pixels.shape[1] - right)
     assert all(abs(margin - 0.05 * pixels.shape[0]) <= 2 for margin in margins), margins
 

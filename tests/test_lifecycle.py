@@ -1,8 +1,8 @@
 """The findings lifecycle: re-checks that resolve and reopen, review, the audit trail, filters.
 
 Scans run through the real CLI against the local Bluesky and Mastodon stand-ins; profiles are
-removed, taken down or suspended on those servers between scans. The adapters' ``fetch`` is
-also tested alone, against the stand-ins and against pytest-httpserver for the error shapes.
+removed, taken down or suspended on those servers between scans. Each adapter's ``fetch`` alone
+is tested in that adapter's test file.
 """
 
 from __future__ import annotations
@@ -24,26 +24,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import Watcher, write_config, write_roster
 from PIL import Image
-from test_profile_pages import MARKER, SITE
 
-from sources.bluesky import BlueskySource
-from sources.github import GitHubSource
-from sources.http import HttpClient
-from sources.mastodon import MastodonSource
-from sources.profile_pages import ProfilePagesSource
-from watcher.config import NetworkConfig, SourceConfig
-from watcher.demo.appview import FakeAppView
-from watcher.demo.mastodon import FakeMastodon
+from watcher.demo.fake_appview import FakeAppView
+from watcher.demo.fake_mastodon import FakeMastodon
 from watcher.demo.portraits import jpeg, recompressed
 from watcher.demo.sample import OFFICIAL, roster_rows
 from watcher.demo.server import send_json
-from watcher.errors import ParseError, RateLimited, SourceBlocked, SourceError, SourceUnavailable
 
 MARIA = "maria.garcia@svusd.example"
 AISHA = "aisha.rahman@svusd.example"
 MARIA_IMPOSTOR = "maria-garcia-noble.bsky.social"
 AISHA_IMPOSTOR = "aisha_rahman"
-NET = NetworkConfig(allow_private_addresses=True, timeout=2, retry_backoff=0.01, max_wait=1)
 
 
 class FlakyAppView(FakeAppView):
@@ -369,13 +360,12 @@ def test_every_email_sent_has_an_audit_row(small):
 # --- the findings filters ----------------------------------------------------------------------
 
 
-def test_findings_filters_combine_with_json_and_csv(enrolled):
-    enrolled("scan")
-    everything = json.loads(enrolled("findings", "--json").output)
+def test_findings_filters_combine_with_json_and_csv(scanned):
+    everything = json.loads(scanned("findings", "--json").output)
     assert all({"resolved_at", "reviewed_at", "missing_count"} <= set(f) for f in everything)
 
     def listed(*args: str) -> list[dict]:
-        return json.loads(enrolled("findings", "--json", *args).output)
+        return json.loads(scanned("findings", "--json", *args).output)
 
     def where(**want) -> list[dict]:
         return [f for f in everything if all(f[k] == v for k, v in want.items())]
@@ -387,184 +377,17 @@ def test_findings_filters_combine_with_json_and_csv(enrolled):
     assert combined == where(kind="impersonation", source="bluesky", status="alerted") != []
     assert len(combined) < len(everything)
 
-    enrolled("review", str(combined[0]["id"]), "dismiss")
+    scanned("review", str(combined[0]["id"]), "dismiss")
     assert [f["id"] for f in listed("--status", "dismissed")] == [combined[0]["id"]]
 
-    today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
-    assert len(listed("--since", today.isoformat())) == len(everything)
-    assert listed("--since", (today + timedelta(days=1)).isoformat()) == []
-    bad = enrolled("findings", "--since", "last week", ok=False)
+    first = min(datetime.fromisoformat(f["first_seen"]) for f in everything)
+    scan_day = first.astimezone(ZoneInfo("America/Los_Angeles")).date()  # in the district, the day of the scan
+    assert len(listed("--since", scan_day.isoformat())) == len(everything)
+    assert listed("--since", (scan_day + timedelta(days=1)).isoformat()) == []
+    bad = scanned("findings", "--since", "last week", ok=False)
     assert bad.exit_code == 1 and bad.output.strip() == "Error: --since must be a day like 2026-11-30, not 'last week'"
 
-    text = enrolled("findings", "--csv", "--kind", "logo_misuse", "--source", "bluesky").output
+    text = scanned("findings", "--csv", "--kind", "logo_misuse", "--source", "bluesky").output
     header, *lines = text.strip().splitlines()
     assert header.split(",")[-4:] == ["first_seen", "resolved_at", "reviewed_at", "missing_count"]
     assert len(lines) == len(where(kind="logo_misuse", source="bluesky")) > 0
-
-
-# --- each adapter's fetch, alone ----------------------------------------------------------------
-
-
-def bluesky(base_url: str) -> BlueskySource:
-    return BlueskySource(SourceConfig(name="bsky", type="bluesky", base_url=base_url), HttpClient(NET))
-
-
-def test_bluesky_fetch_asks_by_did_and_knows_the_gone_shapes(world):
-    actors = [deepcopy(a) for a in world.actors[:4]]
-    with FakeAppView(actors, world.images) as server:
-        source = bluesky(server.base_url)
-        first = actors[0]
-        profile = source.fetch(first["did"], "an-old-handle.bsky.social")
-        assert (profile.platform_id, profile.handle) == (first["did"], first["handle"])
-        assert profile.raw_type == "application/json" and json.loads(profile.raw)["did"] == first["did"]
-        assert server.requests[-1].endswith(f"getProfile?actor={quote(first['did'])}")
-        searched = list(source.search(first["displayName"]))
-        assert searched and all(json.loads(p.raw)["did"] == p.platform_id for p in searched)
-
-        server.taken_down.add(actors[0]["did"])
-        server.deactivated.add(actors[1]["did"])
-        server.actors.remove(actors[2])
-        assert [source.fetch(a["did"], a["handle"]) for a in actors[:3]] == [None, None, None]
-        assert first["did"] not in {p.platform_id for p in source.search(first["displayName"])}
-
-        actors[3]["labels"] = [{"val": "!no-unauthenticated"}]  # opted out since: not gone, not shown
-        with pytest.raises(SourceBlocked):
-            source.fetch(actors[3]["did"], actors[3]["handle"])
-
-
-PROFILE = "/bsky/xrpc/app.bsky.actor.getProfile"
-
-
-@pytest.mark.parametrize(
-    "status, body, error",
-    [
-        (400, {"error": "InvalidRequest", "message": "Error: actor must be a valid did or a handle"}, SourceError),
-        (400, "<html><body>Profile not found</body></html>", SourceError),  # a proxy's page, not the AppView
-        (404, {"error": "NotFound", "message": "Profile not found"}, SourceError),
-        (500, {"error": "InternalServerError"}, SourceUnavailable),
-        (502, "Bad Gateway", SourceUnavailable),
-        (429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}, RateLimited),
-        (200, "<html>Just a moment...</html>", SourceBlocked),
-        (200, {"profile": "?"}, ParseError),
-    ],
-)
-def test_bluesky_fetch_unknown_is_never_gone(httpserver, status, body, error):
-    kwargs = {"content_type": "application/json"} if isinstance(body, dict) else {"content_type": "text/html"}
-    data = json.dumps(body) if isinstance(body, dict) else body
-    httpserver.expect_request(PROFILE).respond_with_data(data, status=status, **kwargs)
-    with pytest.raises(error):
-        bluesky(httpserver.url_for("/bsky")).fetch("did:plc:abc", "abc.bsky.social")
-
-
-def mastodon(base_url: str) -> MastodonSource:
-    return MastodonSource(SourceConfig(name="masto", type="mastodon", base_url=base_url), HttpClient(NET))
-
-
-def test_mastodon_fetch_by_id_against_the_stand_in(world):
-    accounts = [deepcopy(a) for a in world.mastodon]
-    with FakeMastodon(accounts, world.mastodon_images, prefix="/social") as server:
-        source = mastodon(server.base_url)
-        first, second, third = accounts[:3]
-        profile = source.fetch(first["id"], "someone")
-        assert profile.platform_id == first["id"] and profile.handle.startswith(first["username"] + "@")
-        assert json.loads(profile.raw)["id"] == first["id"] and profile.raw_type == "application/json"
-        assert all(json.loads(p.raw)["id"] == p.platform_id for p in source.search(second["display_name"]))
-        server.accounts.remove(first)
-        server.suspended.add(second["id"])
-        assert source.fetch(first["id"], "x") is None and source.fetch(second["id"], "x") is None
-        assert source.lookup(second["acct"]) is None  # a suspended account's handle is not there either
-        third["discoverable"] = False  # directory listing only: the public profile is still read
-        assert source.fetch(third["id"], third["acct"]).platform_id == third["id"]
-
-
-ACCOUNT = "/m/api/v1/accounts/109"
-
-
-@pytest.mark.parametrize(
-    "status, body, expected",
-    [
-        (404, {"error": "Record not found"}, None),
-        (410, {"error": "Gone"}, None),
-        (200, {"id": "109", "username": "x", "acct": "x", "suspended": True, "display_name": ""}, None),
-        (404, "<html>nginx</html>", SourceError),
-        (503, {"error": "busy"}, SourceUnavailable),
-        (429, {"error": "Too many requests"}, RateLimited),
-        (401, {"error": "This API requires an authenticated user"}, SourceBlocked),
-        (200, {"id": "110", "username": "x", "acct": "x"}, ParseError),
-    ],
-)
-def test_mastodon_fetch_gone_and_unknown_shapes(httpserver, status, body, expected):
-    kwargs = {"content_type": "application/json"} if isinstance(body, dict) else {"content_type": "text/html"}
-    data = json.dumps(body) if isinstance(body, dict) else body
-    httpserver.expect_request(ACCOUNT).respond_with_data(data, status=status, **kwargs)
-    source = mastodon(httpserver.url_for("/m"))
-    if expected is None:
-        assert source.fetch("109", "x") is None
-    else:
-        with pytest.raises(expected):
-            source.fetch("109", "x")
-
-
-def github(httpserver) -> GitHubSource:
-    config = SourceConfig(name="gh", type="github", base_url=httpserver.url_for("/gh"))
-    return GitHubSource(config, HttpClient(NET))
-
-
-GH_USER = {"login": "JaneD", "id": 5001, "html_url": "https://github.com/JaneD", "name": "Jane Doe", "type": "User"}
-
-
-def test_github_fetch_by_id_and_by_login(httpserver):
-    httpserver.expect_request("/gh/user/5001").respond_with_json(GH_USER)
-    httpserver.expect_request("/gh/users/janed").respond_with_json(GH_USER)
-    httpserver.expect_request("/gh/user/5002").respond_with_json({"message": "Not Found"}, status=404)
-    source = github(httpserver)
-    profile = source.fetch("5001", "renamed-since")
-    assert (profile.platform_id, profile.handle, profile.display_name) == ("5001", "janed", "Jane Doe")
-    assert json.loads(profile.raw) == GH_USER and profile.raw_type == "application/json"
-    assert source.fetch("not-an-id", "janed").platform_id == "5001"
-    assert source.fetch("5002", "gone") is None
-
-
-@pytest.mark.parametrize(
-    "status, body, headers, error",
-    [
-        (404, "<html>not here</html>", {}, SourceError),
-        (403, {"message": "API rate limit exceeded"}, {"x-ratelimit-remaining": "0"}, RateLimited),
-        (500, {"message": "Server Error"}, {}, SourceUnavailable),
-        (200, {"login": "other", "id": 6000}, {}, ParseError),
-    ],
-)
-def test_github_fetch_unknown_is_never_gone(httpserver, status, body, headers, error):
-    kwargs = {"content_type": "application/json"} if isinstance(body, dict) else {"content_type": "text/html"}
-    data = json.dumps(body) if isinstance(body, dict) else body
-    httpserver.expect_request("/gh/user/5001").respond_with_data(data, status=status, headers=headers, **kwargs)
-    with pytest.raises(error):
-        github(httpserver).fetch("5001", "janed")
-
-
-def test_profile_pages_fetch_asks_the_handles_page(httpserver, tmp_path):
-    sites = tmp_path / "sites.json"
-    sites.write_text(json.dumps({"sites": {"demo": SITE}}))
-    options = {"site": "demo", "sites_file": str(sites)}
-    config = SourceConfig(
-        name="pages", type="profile_pages", base_url=httpserver.url_for("").rstrip("/"), options=options
-    )
-    source = ProfilePagesSource(config, HttpClient(NET))
-    page = f'<html><head><meta property="og:title" content="Jane Doe"></head><body {MARKER}></body></html>'
-    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
-    httpserver.expect_request("/@/jane").respond_with_data(page, content_type="text/html")
-    httpserver.expect_request("/@/gone").respond_with_data("<html>no such user</html>", status=404)
-    httpserver.expect_request("/@/walled").respond_with_data("<html>log in</html>", status=403)
-    httpserver.expect_request("/@/changed").respond_with_data("<html>new layout</html>", content_type="text/html")
-
-    profile = source.fetch(httpserver.url_for("/@/jane"), "jane")
-    assert profile.display_name == "Jane Doe" and profile.raw == page and profile.raw_type == "text/html"
-    assert source.fetch("https://x.example/@/gone", "gone") is None
-    with pytest.raises(SourceBlocked):
-        source.fetch("https://x.example/@/walled", "walled")
-    with pytest.raises(ParseError):
-        source.fetch("https://x.example/@/changed", "changed")
-    asked = len(httpserver.log)
-    with pytest.raises(ParseError):  # a stored handle the site cannot have: unknown, and not asked
-        source.fetch("https://x.example/@/a/b", "a/b")
-    assert len(httpserver.log) == asked

@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
-from notifications.profile_links import profile_link
+from sources.registry import profile_link
 from storage import open_database
 from storage.migrations import MIGRATIONS
-from storage.people import person_uid, remove_person, save_enrolments
+from storage.people import person_uid, save_enrolments
 from watcher.config import SourceConfig
 from watcher.links import (
     EVIDENCE,
@@ -31,6 +31,7 @@ from watcher.links import (
     verify,
 )
 from watcher.models import Enrolment
+from watcher.removal import remove_person
 
 SECRET = bytes(range(32))
 UID = "AAAAAAAAAAAAAAAAAAAAAA"

@@ -20,7 +20,7 @@ import logging, sys
 from watcher.logs import setup_logging
 
 setup_logging(json_lines=sys.argv[1] == "json", timestamps=True)
-log = logging.getLogger("sources.http")
+log = logging.getLogger("sources.client")
 log.warning("HTTP 502 from %s: %s %s %s", "x\r\nERROR forged", "\x1b[2J", "\u009b31m", "\u0085NEL \u2028LS \u202eevil")
 
 def scrape():
@@ -56,9 +56,9 @@ def test_human_lines_escape_every_control_character_in_message_args_and_tracebac
     assert not [line for line in lines if line.startswith(("ERROR forged", "x", "inner"))]
     first = lines[0].split(" ", 2)[2]
     assert first == (
-        r"WARNING sources.http: HTTP 502 from x\r\nERROR forged: \x1b[2J \x9b31m \x85NEL \u2028LS \u202eevil"
+        r"WARNING sources.client: HTTP 502 from x\r\nERROR forged: \x1b[2J \x9b31m \x85NEL \u2028LS \u202eevil"
     )
-    assert lines[1].endswith(r"ERROR sources.http: scan of \u2029Maria\x85 failed")
+    assert lines[1].endswith(r"ERROR sources.client: scan of \u2029Maria\x85 failed")
     assert r"KeyError: 'inner\nERROR forged by a key'" in lines
     assert r"ValueError: platform said: \r\nERROR forged in a traceback\x1b]0;title\x07" in lines
     # The traceback itself keeps its shape: its own lines are ours.

@@ -9,20 +9,12 @@ import math
 
 import numpy as np
 import pytest
+from image_edits import grayscale, hue_shifted, placed
 from PIL import Image, ImageDraw, ImageFont
 
-from watcher.demo.portraits import (
-    circle_masked,
-    district_logo,
-    grayscale,
-    hue_shifted,
-    jpeg,
-    placed,
-    png,
-    portrait,
-)
+from watcher.demo.portraits import circle_masked, district_logo, jpeg, png, portrait
 from watcher.errors import ImageError, InputError
-from watcher.matching.logo_finder import (
+from watcher.matching.logos import (
     LogoModel,
     enrol_logo,
     find_logo,
@@ -277,7 +269,7 @@ def test_other_crests_on_the_same_template_are_not_the_district(shield, other):
 )
 def test_look_alikes_and_plain_pictures_are_not_the_seal(seal, picture):
     # Not covered: the demo seals of other seeds differ from it only by a few 12-pixel blocks on the ring
-    # (3% of its width) and score 0.72–0.83; images.py's lettering signature tells those apart.
+    # (3% of its width) and score 0.72–0.83; the images package's lettering signature tells those apart.
     assert find_logo(seal, jpeg(picture(), 85), PIXELS) is None
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from copy import deepcopy
 
 import pytest
 
-from sources.http import HttpClient
+from sources.client import HttpClient
 from sources.mastodon import MastodonSource
 from watcher.config import NetworkConfig, SourceConfig
+from watcher.demo.fake_mastodon import FakeMastodon
 from watcher.errors import ConfigError, ParseError, RateLimited, SourceBlocked, SourceError, SourceUnavailable
 
 NET = NetworkConfig(allow_private_addresses=True, timeout=2, retry_backoff=0.01, max_wait=1)
@@ -531,3 +533,55 @@ def test_a_directory_that_is_not_there_is_unknown(httpserver, status, body, erro
     httpserver.expect_request(DIRECTORY).respond_with_json(body, status=status)
     with pytest.raises(error):
         list(source(httpserver).directory())
+
+
+# --- fetch: a profile asked again by its id (the re-checks), alone ------------------------------
+
+
+def mastodon(base_url: str) -> MastodonSource:
+    return MastodonSource(SourceConfig(name="masto", type="mastodon", base_url=base_url), HttpClient(NET))
+
+
+def test_mastodon_fetch_by_id_against_the_stand_in(world):
+    accounts = [deepcopy(a) for a in world.mastodon]
+    with FakeMastodon(accounts, world.mastodon_images, prefix="/social") as server:
+        source = mastodon(server.base_url)
+        first, second, third = accounts[:3]
+        profile = source.fetch(first["id"], "someone")
+        assert profile.platform_id == first["id"] and profile.handle.startswith(first["username"] + "@")
+        assert json.loads(profile.raw)["id"] == first["id"] and profile.raw_type == "application/json"
+        assert all(json.loads(p.raw)["id"] == p.platform_id for p in source.search(second["display_name"]))
+        server.accounts.remove(first)
+        server.suspended.add(second["id"])
+        assert source.fetch(first["id"], "x") is None and source.fetch(second["id"], "x") is None
+        assert source.lookup(second["acct"]) is None  # a suspended account's handle is not there either
+        third["discoverable"] = False  # directory listing only: the public profile is still read
+        assert source.fetch(third["id"], third["acct"]).platform_id == third["id"]
+
+
+ACCOUNT = "/m/api/v1/accounts/109"
+
+
+@pytest.mark.parametrize(
+    "status, body, expected",
+    [
+        (404, {"error": "Record not found"}, None),
+        (410, {"error": "Gone"}, None),
+        (200, {"id": "109", "username": "x", "acct": "x", "suspended": True, "display_name": ""}, None),
+        (404, "<html>nginx</html>", SourceError),
+        (503, {"error": "busy"}, SourceUnavailable),
+        (429, {"error": "Too many requests"}, RateLimited),
+        (401, {"error": "This API requires an authenticated user"}, SourceBlocked),
+        (200, {"id": "110", "username": "x", "acct": "x"}, ParseError),
+    ],
+)
+def test_mastodon_fetch_gone_and_unknown_shapes(httpserver, status, body, expected):
+    kwargs = {"content_type": "application/json"} if isinstance(body, dict) else {"content_type": "text/html"}
+    data = json.dumps(body) if isinstance(body, dict) else body
+    httpserver.expect_request(ACCOUNT).respond_with_data(data, status=status, **kwargs)
+    source = mastodon(httpserver.url_for("/m"))
+    if expected is None:
+        assert source.fetch("109", "x") is None
+    else:
+        with pytest.raises(expected):
+            source.fetch("109", "x")

@@ -5,29 +5,16 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from image_edits import grayscale, placed, rotated
 
-from sources.base import Profile
 from watcher.config import DistrictConfig, MatchingConfig
-from watcher.demo.portraits import (
-    cropped,
-    district_logo,
-    grayscale,
-    jpeg,
-    mirrored,
-    placed,
-    png,
-    portrait,
-    recompressed,
-    rotated,
-    tinted,
-)
+from watcher.demo.portraits import cropped, district_logo, jpeg, mirrored, png, portrait, recompressed, tinted
 from watcher.matching import Matcher, match_profile
 from watcher.matching.affiliation import read_claim
-from watcher.matching.images import PHOTO_LOOSE, query_views, reference_views
-from watcher.matching.logo_finder import enrol_logo, picture_features
-from watcher.matching.name_index import NameIndex
-from watcher.matching.photo_check import photo_print, picture
-from watcher.models import Logo, LogoSighting, Person
+from watcher.matching.images import PHOTO_LOOSE, photo_print, picture, query_views, reference_views
+from watcher.matching.logos import enrol_logo, picture_features
+from watcher.matching.names import NameIndex
+from watcher.models import Logo, LogoSighting, Person, Profile
 from watcher.pictures import LogoSearch
 
 PIXELS = 16_000_000
@@ -82,9 +69,9 @@ def match(p, image=None, people=(MARIA, PACO), logos=(LOGO,), verify=True, setti
 def test_name_and_copied_photo_is_impersonation_with_reasons():
     (m,) = match(profile("Maria Garcia"), recompressed(portrait(101)))
     assert (m.kind, m.person_id, m.rule) == ("impersonation", 1, "name+photo")
-    assert m.score > 0.9 and m.evidence["photo_distance"] <= PHOTO_LOOSE
-    assert any("profile photo matches" in r for r in m.evidence["reasons"])
-    assert m.evidence["name_reason"]
+    assert m.score > 0.9 and m.evidence.photo_distance <= PHOTO_LOOSE
+    assert any("profile photo matches" in r for r in m.evidence.reasons)
+    assert m.evidence.name_reason
 
 
 @pytest.mark.parametrize("edit", [recompressed, mirrored, tinted, lambda im: cropped(im, 0.10)])
@@ -117,29 +104,29 @@ def test_a_photo_alone_is_verified_never_taken_on_its_hashes():
     turned = rotated(grayscale(portrait(101)), 12, (255, 255, 255))
     (m,) = match(profile("Room 12 News"), turned)
     assert (m.person_id, m.rule) == (1, "photo")
-    assert m.evidence["photo_verified"] and m.evidence["photo_inliers"] >= 12
-    assert any("is a copy of the photo you enrolled" in r for r in m.evidence["reasons"])
+    assert m.evidence.photo_verified and m.evidence.photo_inliers >= 12
+    assert any("is a copy of the photo you enrolled" in r for r in m.evidence.reasons)
     # The same avatar, when it cannot be looked at again: its hashes alone make no finding.
     assert match(profile("Room 12 News"), turned, verify=False) == []
 
 
 def test_with_a_matching_name_close_hashes_need_no_verification():
     (m,) = match(profile("Maria Garcia"), recompressed(portrait(101)), verify=False)
-    assert m.rule == "name+photo" and m.evidence["photo_verified"] is False
+    assert m.rule == "name+photo" and m.evidence.photo_verified is False
 
 
 def test_logo_sightings_make_logo_misuse_with_where_and_how():
     (m,) = match(profile("SVUSD news"), placed(district_logo(), portrait(700), 0.4, (0.9, 0.1)))
-    assert (m.kind, m.rule, m.evidence["logo"], m.evidence["logo_where"]) == ("logo_misuse", "logo", "seal",
+    assert (m.kind, m.rule, m.evidence.logo, m.evidence.logo_where) == ("logo_misuse", "logo", "seal",
                                                                               "profile photo")  # fmt: skip
-    assert "top right" in m.evidence["logo_placement"] and m.evidence["logo_points"] >= 7
+    assert "top right" in m.evidence.logo_placement and m.evidence.logo_points >= 7
 
 
 def test_a_logo_found_by_its_edges_is_reported_without_matching_points():
     sighting = LogoSighting(1, "seal", "banner", 0.8, 0, "at 40% of its width, top right")
     (m,) = match_profile(profile("SVUSD news"), (), [MARIA, PACO], DISTRICT, SETTINGS, logo_sightings=[sighting])
-    assert m.kind == "logo_misuse" and m.evidence["logo_points"] == 0
-    assert m.evidence["reasons"][0] == "the banner shows the district logo “seal” (at 40% of its width, top right)"
+    assert m.kind == "logo_misuse" and m.evidence.logo_points == 0
+    assert m.evidence.reasons[0] == "the banner shows the district logo “seal” (at 40% of its width, top right)"
 
 
 def test_namesakes_with_another_face_are_not_findings():
@@ -157,8 +144,8 @@ def test_parents_alumni_and_fans_make_no_claim(bio):
 
 def test_name_with_a_staff_claim_is_impersonation_even_without_a_photo():
     (m,) = match(profile("Maria Garcia", bio="5th grade teacher at Noble Ave Elem. DM me!"))
-    assert m.rule == "name+affiliation" and m.evidence["affiliation"] == ["Noble Avenue Elementary"]
-    assert "teacher" in m.evidence["role_words"]
+    assert m.rule == "name+affiliation" and m.evidence.affiliation == ("Noble Avenue Elementary",)
+    assert "teacher" in m.evidence.role_words
 
 
 def test_nickname_with_claim():
@@ -206,7 +193,7 @@ def test_own_account_is_never_reported_as_impersonation():
 def test_the_logo_on_a_staff_members_own_account_is_reported_with_them():
     own = profile("María García López", handle="maria.bsky.social")
     (m,) = match(own, tinted(district_logo()))
-    assert (m.kind, m.person_id) == ("logo_misuse", 1) and m.evidence["own_account"]
+    assert (m.kind, m.person_id) == ("logo_misuse", 1) and m.evidence.own_account
 
 
 def test_logo_misuse_official_exemption_and_other_seals():
@@ -285,7 +272,7 @@ def test_photo_candidates_are_placed_before_their_keypoints_are_matched(monkeypa
     """Views named as the roster names them ("photo0:original"): the pair that matched places the
     avatar in the photo. A stranger drawn from the same template (hash distance 45) shows other colours
     there and is turned away before any keypoint is matched; a copy is placed, aligned and verified."""
-    from watcher.matching import keypoints, photo_check
+    from watcher.matching.images import keypoints, photo_check
 
     enrolled = jpeg(portrait(603), 90)
     person = Person(

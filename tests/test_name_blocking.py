@@ -6,8 +6,7 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from watcher.matching.name_index import BLOCKING_FLOOR, NameIndex
-from watcher.matching.names import name_score
+from watcher.matching.names import BLOCKING_FLOOR, NameIndex, name_score
 from watcher.models import Person
 
 NEAR = BLOCKING_FLOOR

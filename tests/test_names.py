@@ -9,9 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from watcher.matching.name_index import NameIndex
-from watcher.matching.name_parts import canonicals_of, nicknames_of, split_name
-from watcher.matching.names import fold, mentions, name_score, normalise_name
+from watcher.matching.names import (
+    NameIndex,
+    canonicals_of,
+    fold,
+    mentions,
+    name_score,
+    nicknames_of,
+    normalise_name,
+    split_name,
+)
 from watcher.models import Person
 
 NICKNAMES_CSV = Path(__file__).parent.parent / "watcher" / "data" / "nicknames.csv"

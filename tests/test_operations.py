@@ -30,13 +30,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Watcher, write_config, write_roster
+from conftest import Watcher, deliver, write_config
 from test_sight import EmptySearch
 
 from storage import open_database
-from watcher import health
 from watcher.config import load_config
-from watcher.service import run_job, scan_source, service_pid
+from watcher.service import health, service_pid
+from watcher.service.job_targets import run_job, scan_source
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -223,27 +223,26 @@ os._exit(9)  # as kill -9: no checkpoint, the commit stays in the -wal file
 """
 
 
-def test_restore_puts_back_the_data_as_at_backup_time_and_keeps_the_current_one(tmp_path, enrolled):
+def test_restore_puts_back_the_data_as_at_backup_time_and_keeps_the_current_one(tmp_path, scanned):
     """Attack (on ourselves): restore over a database whose last commits are only in a -wal left
     by a killed process. That -wal must end up in the kept copy, and must not be replayed into the
     restored file, which SQLite would do with a -wal left beside it."""
-    enrolled("scan")
-    before = findings_and_people(enrolled)
+    before = findings_and_people(scanned)
     assert before[0] and before[1]
     backup = tmp_path / "backup.db"
-    enrolled("backup", str(backup))
+    scanned("backup", str(backup))
 
     dismissed = before[0][0]["id"]
-    enrolled("review", str(dismissed), "dismiss", "--by", "comms")
-    enrolled("people", "add", "--name", "Nuevo Maestro", "--email", "nuevo@svusd.example")
-    db = database(enrolled)
+    scanned("review", str(dismissed), "dismiss", "--by", "comms")
+    scanned("people", "add", "--name", "Nuevo Maestro", "--email", "nuevo@svusd.example")
+    db = database(scanned)
     subprocess.run([sys.executable, "-c", KILLED_WRITE, str(db)], check=False, timeout=PATIENCE)
     wal = db.with_name("watcher.db-wal")
     assert wal.stat().st_size > 0 and sql(db, "SELECT value FROM settings WHERE key = 'killed.write'")
 
-    result = restore(enrolled, backup)
+    result = restore(scanned, backup)
     assert result.output.startswith(f"restored {db} from {backup}: ")
-    assert findings_and_people(enrolled) == before
+    assert findings_and_people(scanned) == before
     assert sql(db, "SELECT value FROM settings WHERE key = 'killed.write'") == []
     assert sql(db, "PRAGMA integrity_check") == [("ok",)]
 
@@ -336,19 +335,17 @@ def sent_digest(watcher: Watcher) -> None:
     watcher("digest", "--send", ok=False)  # queued in any case; delivered when the transport works
 
 
-def test_check_is_ok_after_a_scan_and_the_digest(enrolled):
-    enrolled("scan")
-    sent_digest(enrolled)
-    code, lines = check(enrolled)
+def test_check_is_ok_after_a_scan_and_the_digest(scanned):
+    sent_digest(scanned)
+    code, lines = check(scanned)
     assert (code, len(lines)) == (0, 1), lines
     assert re.fullmatch(r"OK: 2 sources scanning; outbox: 0 waiting, none overdue; digest \d{4}-W\d\d queued", lines[0])
 
 
-def test_check_is_critical_when_a_sources_last_scan_failed(tmp_path, world, mastodon):
+def test_check_is_critical_when_a_sources_last_scan_failed(tmp_path, roster, mastodon):
     """State: the Bluesky AppView refuses connections during the service's scan job."""
     config = write_config(tmp_path, f"http://127.0.0.1:{closed_port()}/bsky", mastodon.base_url)
     watcher = Watcher(config)
-    watcher("people", "import", str(write_roster(tmp_path, world)))
     loaded = load_config(str(config))
     run_job(loaded, "scan:bluesky", partial(scan_source, source="bluesky"), lambda: False)
     run_job(loaded, "scan:mastodon", partial(scan_source, source="mastodon"), lambda: False)
@@ -358,11 +355,10 @@ def test_check_is_critical_when_a_sources_last_scan_failed(tmp_path, world, mast
     assert len(lines) == 1 and lines[0].startswith("CRITICAL: source bluesky: its last scan failed: "), lines
 
 
-def test_check_warns_when_a_source_is_degraded(tmp_path, world):
+def test_check_warns_when_a_source_is_degraded(tmp_path, roster, world):
     """State: search answers every query with nothing, as a blind AppView does."""
     with EmptySearch(world.actors, world.images) as server:
         watcher = Watcher(write_config(tmp_path, server.base_url))
-        watcher("people", "import", str(write_roster(tmp_path, world)))
         watcher("scan")
     sent_digest(watcher)
     code, lines = check(watcher)
@@ -373,14 +369,14 @@ def test_check_warns_when_a_source_is_degraded(tmp_path, world):
     ]
 
 
-def test_check_is_critical_when_the_outbox_is_stuck_and_warns_on_dead_messages(tmp_path, world, appview, mastodon):
+def test_check_is_critical_when_the_outbox_is_stuck_and_warns_on_dead_messages(queued):
     """State: the SMTP server is down, alerts wait; then one alert is dead, acknowledged, retried and dies again."""
-    config = write_config(tmp_path, appview.base_url, mastodon.base_url)
-    text = config.read_text().replace('transport = "maildir"', 'transport = "smtp"')
-    config.write_text(text.replace("[digest]", f'[email.smtp]\nhost = "127.0.0.1"\nport = {closed_port()}\n\n[digest]'))
-    watcher = Watcher(config)
-    watcher("people", "import", str(write_roster(tmp_path, world)))
-    watcher("scan")
+    watcher = queued
+    text = watcher.config.read_text().replace('transport = "maildir"', 'transport = "smtp"')
+    watcher.config.write_text(
+        text.replace("[digest]", f'[email.smtp]\nhost = "127.0.0.1"\nport = {closed_port()}\n\n[digest]')
+    )
+    deliver(watcher)  # the scan's last step: it finds the server down
     sent_digest(watcher)
     db = database(watcher)
     waiting = sql(db, "SELECT id FROM outbox WHERE status = 'pending' ORDER BY id")
@@ -426,29 +422,27 @@ def zone_past_monday_morning() -> str:
     raise AssertionError("unreachable: the two zones are 24 hours apart")
 
 
-def test_check_warns_when_last_weeks_digest_was_missed(enrolled):
+def test_check_warns_when_last_weeks_digest_was_missed(scanned):
     """State: the digest was due this Monday 00:00 and nothing queued it (the service was down)."""
-    text = enrolled.config.read_text().replace('"America/Los_Angeles"', f'"{zone_past_monday_morning()}"')
-    enrolled.config.write_text(text + 'weekday = "mon"\ntime = "00:00"\n')
-    enrolled("scan")
-    code, lines = check(enrolled)
+    text = scanned.config.read_text().replace('"America/Los_Angeles"', f'"{zone_past_monday_morning()}"')
+    scanned.config.write_text(text + 'weekday = "mon"\ntime = "00:00"\n')
+    code, lines = check(scanned)
     assert code == health.WARNING and len(lines) == 1
     assert re.fullmatch(
         r"WARNING: digest: the digest of \d{4}-W\d\d was due \S+T00:00\S+ and is not queued "
         r"\(`watcher digest --send` sends it\)",
         lines[0],
     )
-    sent_digest(enrolled)
-    assert check(enrolled)[0] == health.OK
+    sent_digest(scanned)
+    assert check(scanned)[0] == health.OK
 
 
-def test_check_warns_when_a_source_has_not_completed_a_scan_for_two_intervals(enrolled):
+def test_check_warns_when_a_source_has_not_completed_a_scan_for_two_intervals(scanned):
     """State: the service stopped three days ago; scans run every 24 h."""
-    enrolled("scan")
-    sent_digest(enrolled)
+    sent_digest(scanned)
     then = datetime.now(UTC) - timedelta(days=3)
-    sql(database(enrolled), "UPDATE scan_runs SET started_at = ?, finished_at = ?", [iso(then), iso(then)])
-    code, lines = check(enrolled)
+    sql(database(scanned), "UPDATE scan_runs SET started_at = ?, finished_at = ?", [iso(then), iso(then)])
+    code, lines = check(scanned)
     assert code == health.WARNING
     assert [line.split(" (")[0] for line in lines] == [
         "WARNING: source bluesky: no complete scan for 72 h",
@@ -464,14 +458,15 @@ def test_check_is_unknown_without_a_database(tmp_path, appview):
     assert not (tmp_path / "watcher.db").exists()
 
 
-def test_thresholds_are_decided_on_the_clock_given(enrolled):
+def test_thresholds_are_decided_on_the_clock_given(scanned):
     """The pure part: the same facts judged at moments either side of each threshold."""
-    enrolled("scan")
-    sent_digest(enrolled)
-    db = open_database(database(enrolled))
+    sent_digest(scanned)
+    now = datetime.now(UTC)
+    # The session's scan ran a while ago: here it has just finished, so that the thresholds are hours from now.
+    sql(database(scanned), "UPDATE scan_runs SET started_at = ?, finished_at = ?", [iso(now), iso(now)])
+    db = open_database(database(scanned))
     try:
-        now = datetime.now(UTC)
-        facts = health.gather(load_config(str(enrolled.config)), db, now)
+        facts = health.gather(load_config(str(scanned.config)), db, now)
     finally:
         db.close()
     assert health.assess(facts, now) == []
@@ -530,7 +525,7 @@ def test_the_systemd_unit_runs_watcher_sandboxed_as_its_own_user():
         "ReadWritePaths": "/var/lib/identity-watch",
     }
     assert {key: service.get(key) for key in expected} == expected
-    assert int(service["TimeoutStopSec"]) > 60  # watcher run's own bound after SIGTERM (README)
+    assert int(service["TimeoutStopSec"]) > 60  # watcher run's own bound after SIGTERM (docs/operating.md)
 
     backup = unit("identity-watch-backup.service")["Service"]
     assert backup["User"] == service["User"] and backup["DynamicUser"] == "yes"  # same user: it can read the data
@@ -574,11 +569,10 @@ TRIGGERS = ["=", "+", "-", "@", "\t", "\r", " =", "\uff1d"]  # OWASP's list, the
 FORMULA = set("=+-@\t\r\uff1d")
 
 
-def test_every_findings_csv_cell_is_formula_proof(enrolled):
+def test_every_findings_csv_cell_is_formula_proof(scanned):
     """Attack: a formula in every column of the export, written where each comes from: a profile
     (handle, name, URL, source), the roster (e-mail), and our own columns (kind, rule, times, numbers)."""
-    enrolled("scan")
-    db = database(enrolled)
+    db = database(scanned)
     (finding, profile, person), *_ = sql(
         db, "SELECT id, profile_id, person_id FROM findings WHERE person_id IS NOT NULL ORDER BY id"
     )
@@ -596,7 +590,7 @@ def test_every_findings_csv_cell_is_formula_proof(enrolled):
             "reviewed_at = ?, score = ?, missing_count = ? WHERE id = ?",
             [payload, payload, json.dumps({"rule": payload}), payload, payload, payload, payload, payload, finding],
         )
-        rows = list(csv.reader(io.StringIO(enrolled("findings", "--csv").output)))
+        rows = list(csv.reader(io.StringIO(scanned("findings", "--csv").output)))
         assert not [cell for r in rows for cell in r if cell.lstrip(" ")[:1] in FORMULA or cell[:1] in FORMULA]
         (row,) = [r for r in rows[1:] if r[0] == str(finding)]
         assert all(cell.startswith("'") for cell in row[1:]), (trigger, row)

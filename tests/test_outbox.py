@@ -5,16 +5,17 @@ from __future__ import annotations
 import mailbox
 from email import message_from_bytes, policy
 
+from conftest import deliver
+
 from storage import open_database
 from storage import outbox as outbox_store
 from watcher import pipeline
 from watcher.config import load_config
 
 
-def test_crash_between_handover_and_bookkeeping_makes_no_second_copy(tmp_path, enrolled):
-    config = load_config(enrolled.config)
+def test_crash_between_handover_and_bookkeeping_makes_no_second_copy(scanned):
+    config = load_config(scanned.config)
     db = open_database(config.database)
-    enrolled("scan")
     box = mailbox.Maildir(config.email.maildir, create=False)
     delivered = len(box)
     assert delivered > 0 and outbox_store.outbox_counts(db) == {"sent": delivered}
@@ -27,10 +28,9 @@ def test_crash_between_handover_and_bookkeeping_makes_no_second_copy(tmp_path, e
     assert outbox_store.outbox_counts(db) == {"sent": delivered}
 
 
-def test_message_already_read_is_not_delivered_again(tmp_path, enrolled):
-    config = load_config(enrolled.config)
+def test_message_already_read_is_not_delivered_again(scanned):
+    config = load_config(scanned.config)
     db = open_database(config.database)
-    enrolled("scan")
     new = config.email.maildir / "new"
     first = sorted(new.iterdir())[0]
     first.rename(config.email.maildir / "cur" / (first.name + ":2,S"))  # a mail reader marked it read
@@ -39,12 +39,11 @@ def test_message_already_read_is_not_delivered_again(tmp_path, enrolled):
     assert len(mailbox.Maildir(config.email.maildir, create=False)) == outbox_store.outbox_counts(db)["sent"]
 
 
-def test_failed_delivery_is_kept_and_retried_later(tmp_path, enrolled):
-    config = load_config(enrolled.config)
+def test_failed_delivery_is_kept_and_retried_later(queued):
+    config = load_config(queued.config)
     config.email.maildir.parent.mkdir(parents=True, exist_ok=True)
     config.email.maildir.write_text("not a folder")  # the maildir cannot be created
-    result = enrolled("scan")
-    assert "to retry" in result.output
+    assert "to retry" in deliver(queued)
     db = open_database(config.database)
     counts = outbox_store.outbox_counts(db)
     assert set(counts) == {"pending"}
@@ -59,20 +58,18 @@ def test_failed_delivery_is_kept_and_retried_later(tmp_path, enrolled):
     assert len(mailbox.Maildir(config.email.maildir, create=False)) == report.sent
 
 
-def test_gives_up_after_max_attempts(tmp_path, enrolled):
-    config = load_config(enrolled.config)
+def test_gives_up_after_max_attempts(scanned):
+    config = load_config(scanned.config)
     db = open_database(config.database)
-    enrolled("scan")
     db.execute("UPDATE outbox SET status = 'sending' WHERE id IN (1, 2)")  # as claimed by a delivery run
     assert outbox_store.mark_failed(db, 1, "boom", permanent=False, attempts=outbox_store.MAX_ATTEMPTS) == "dead"
     assert outbox_store.mark_failed(db, 2, "550 no such user", permanent=True, attempts=1) == "dead"
     assert outbox_store.outbox_counts(db)["dead"] == 2
 
 
-def test_a_claimed_message_is_left_alone_by_other_processes_until_its_lease_ends(tmp_path, enrolled):
-    config = load_config(enrolled.config)
+def test_a_claimed_message_is_left_alone_by_other_processes_until_its_lease_ends(scanned):
+    config = load_config(scanned.config)
     db = open_database(config.database)
-    enrolled("scan")
     sent = outbox_store.outbox_counts(db)["sent"]
     db.execute("UPDATE outbox SET status = 'pending', next_attempt_at = NULL WHERE id = 1")
     assert outbox_store.claim(db, 1)  # another process is handing it over now
@@ -86,10 +83,9 @@ def test_a_claimed_message_is_left_alone_by_other_processes_until_its_lease_ends
     assert len(mailbox.Maildir(config.email.maildir, create=False)) == sent
 
 
-def test_findings_are_alerted_once_even_if_two_runs_race(tmp_path, enrolled):
-    config = load_config(enrolled.config)
+def test_findings_are_alerted_once_even_if_two_runs_race(scanned):
+    config = load_config(scanned.config)
     db = open_database(config.database)
-    enrolled("scan")
     sql = "SELECT f.id, o.message FROM findings f JOIN outbox o ON o.id = f.outbox_id"
     finding_id, message = db.execute(sql).fetchone()
     again = message_from_bytes(message, policy=policy.default)

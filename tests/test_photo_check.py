@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from image_edits import captioned, colour_cast, cropped_at, grayscale, padded, rotated, sepia
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
-from watcher.demo.portraits import (
-    captioned,
-    circle_masked,
-    colour_cast,
-    cropped_at,
-    grayscale,
-    jpeg,
-    mirrored,
-    padded,
-    portrait,
-    recompressed,
-    rotated,
-    sepia,
-)
+from watcher.demo.portraits import circle_masked, jpeg, mirrored, portrait, recompressed
 from watcher.errors import ImageError, InputError
-from watcher.matching import keypoints, photo_check
-from watcher.matching.images import PHOTO_CANDIDATE, HashIndex, query_views, reference_views
-from watcher.matching.keypoints import Features, align, describe_at, extract
-from watcher.matching.photo_check import PhotoPrint, photo_print, picture, place, verify
+from watcher.matching.images import (
+    PHOTO_CANDIDATE,
+    HashIndex,
+    PhotoPrint,
+    keypoints,
+    photo_check,
+    photo_print,
+    picture,
+    query_views,
+    reference_views,
+    verify,
+)
+from watcher.matching.images.keypoints import Features, align, describe_at, extract
+from watcher.matching.images.photo_check import place
 
 PIXELS = 16_000_000
 OWNERS = (101, 102, 103)

@@ -9,23 +9,11 @@ from importlib import resources
 import pytest
 
 from sources.base import HANDLE, SPAM
-from sources.http import HttpClient, Rate
-from sources.profile_pages import (
-    AVATAR_PLACES,
-    FOUND,
-    MISSING,
-    MODERATION_KEYS,
-    OPTIONAL_KEYS,
-    REQUIRED_KEYS,
-    UNKNOWN,
-    VERDICTS,
-    ProfilePagesSource,
-    decide,
-    load_sites,
-    moderation_verdicts,
-    parse_profile_page,
-    validate_site,
-)
+from sources.client import HttpClient
+from sources.page_fields import AVATAR_PLACES, parse_profile_page
+from sources.profile_pages import FOUND, MISSING, UNKNOWN, ProfilePagesSource, decide, moderation_verdicts
+from sources.rate_limits import Rate
+from sources.sites import MODERATION_KEYS, OPTIONAL_KEYS, REQUIRED_KEYS, VERDICTS, load_sites, validate_site
 from watcher.config import NetworkConfig, SourceConfig
 from watcher.errors import ConfigError, ParseError, RateLimited, SourceBlocked
 
@@ -746,3 +734,34 @@ def test_valid_new_fields_pass_and_the_schema_spells_them_the_same():
     assert defs["moderation_rule"]["required"] == list(MODERATION_KEYS)
     assert defs["moderation_rule"]["properties"]["verdict"]["enum"] == list(VERDICTS)
     assert VERDICTS["spam"] == SPAM
+
+
+# --- fetch: a profile asked again by its id (the re-checks), alone ------------------------------
+
+
+def test_profile_pages_fetch_asks_the_handles_page(httpserver, tmp_path):
+    sites = tmp_path / "sites.json"
+    sites.write_text(json.dumps({"sites": {"demo": SITE}}))
+    options = {"site": "demo", "sites_file": str(sites)}
+    config = SourceConfig(
+        name="pages", type="profile_pages", base_url=httpserver.url_for("").rstrip("/"), options=options
+    )
+    source = ProfilePagesSource(config, HttpClient(NET))
+    page = f'<html><head><meta property="og:title" content="Jane Doe"></head><body {MARKER}></body></html>'
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_request("/@/jane").respond_with_data(page, content_type="text/html")
+    httpserver.expect_request("/@/gone").respond_with_data("<html>no such user</html>", status=404)
+    httpserver.expect_request("/@/walled").respond_with_data("<html>log in</html>", status=403)
+    httpserver.expect_request("/@/changed").respond_with_data("<html>new layout</html>", content_type="text/html")
+
+    profile = source.fetch(httpserver.url_for("/@/jane"), "jane")
+    assert profile.display_name == "Jane Doe" and profile.raw == page and profile.raw_type == "text/html"
+    assert source.fetch("https://x.example/@/gone", "gone") is None
+    with pytest.raises(SourceBlocked):
+        source.fetch("https://x.example/@/walled", "walled")
+    with pytest.raises(ParseError):
+        source.fetch("https://x.example/@/changed", "changed")
+    asked = len(httpserver.log)
+    with pytest.raises(ParseError):  # a stored handle the site cannot have: unknown, and not asked
+        source.fetch("https://x.example/@/a/b", "a/b")
+    assert len(httpserver.log) == asked

@@ -22,15 +22,17 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sources.base import MAX_LINE, MAX_LINKS, MAX_TEXT, MAX_URL, Profile, clean_line, clean_text, web_url
+from sources.base import MAX_LINKS
 from sources.bluesky import MAX_DID, MAX_LABEL, MAX_LABELS, BlueskySource
+from sources.client import HttpClient
 from sources.github import MAX_USER_ID, GitHubSource
-from sources.http import HttpClient
 from sources.mastodon import MAX_ACCOUNT_ID, MAX_ACCT, MastodonSource
-from sources.profile_pages import PageFields, parse_profile_page
+from sources.page_fields import PageFields, parse_profile_page
 from watcher.config import NetworkConfig, SourceConfig
 from watcher.errors import SourceError
-from watcher.matching import name_folding, name_parts
+from watcher.matching.names import folding, parts
+from watcher.models import Profile
+from watcher.text import MAX_LINE, MAX_TEXT, MAX_URL, clean_line, clean_text, web_url
 
 # derandomize: the same examples every run, so a run fails only for a change in the code.
 FAST = settings(max_examples=150, deadline=None, database=None, derandomize=True)
@@ -203,8 +205,8 @@ def test_fold_is_idempotent_bounded_and_only_words(text):
     """Attack: a display name of look-alikes, invisible characters or expanding ligatures that makes
     folding raise, grow without bound, or fold differently the second time (a name that never
     matches itself)."""
-    folded = name_folding.fold(text)
-    assert name_folding.fold(folded) == folded
+    folded = folding.fold(text)
+    assert folding.fold(folded) == folded
     assert len(folded) <= GROWTH * len(text)
     assert folded == " ".join(folded.split()) and not [ch for ch in folded if is_unsafe(ch)]
 
@@ -213,7 +215,7 @@ def test_fold_is_idempotent_bounded_and_only_words(text):
 @given(name_texts)
 def test_squeeze_skeleton_and_strip_accents_are_idempotent(text):
     """Attack: a name that normalises differently the second time never meets itself in the index."""
-    for normalise in (name_folding.squeeze, name_folding.skeleton, name_parts.strip_accents):
+    for normalise in (folding.squeeze, folding.skeleton, parts.strip_accents):
         once = normalise(text)
         assert normalise(once) == once
         assert len(once) <= GROWTH * max(len(text), 1)
@@ -223,23 +225,23 @@ def test_squeeze_skeleton_and_strip_accents_are_idempotent(text):
 @given(name_texts)
 def test_name_reading_never_raises_and_is_bounded(text):
     """Attack: leetspeak, symbols and scripts in combinations the readers never saw."""
-    prepared, notes = name_folding.prepare(text)
+    prepared, notes = folding.prepare(text)
     assert len(prepared) <= GROWTH * len(text) and notes <= {"invisible", "lookalike", "leet"}
-    words = name_folding.split_word(prepared)
+    words = folding.split_word(prepared)
     assert all(words) and sum(map(len, words)) <= len(prepared)
-    for word in [*words, name_folding.fold(text)]:
-        folded, _notes, whole = name_folding.fold_word(word)
+    for word in [*words, folding.fold(text)]:
+        folded, _notes, whole = folding.fold_word(word)
         assert len(folded) <= GROWTH * len(word) and len(whole) <= GROWTH * len(word)
-        readings = name_folding.leet_readings(folded) + name_folding.leet_readings(folded, True)
+        readings = folding.leet_readings(folded) + folding.leet_readings(folded, True)
         assert len(readings) <= 20 and all(len(reading) <= len(folded) + 2 for reading, _ in readings)
-        name_folding.has_inner_leet(folded)
-        name_folding.mixes_scripts(word)
-        name_parts.is_known_given_name(folded)
-    given_names, surnames = name_parts.split_name(text)
+        folding.has_inner_leet(folded)
+        folding.mixes_scripts(word)
+        parts.is_known_given_name(folded)
+    given_names, surnames = parts.split_name(text)
     assert sum(map(len, given_names + surnames)) <= len(text)
     for part in (*given_names, *surnames, text):
-        assert isinstance(name_parts.nicknames_of(part), tuple)
-        assert isinstance(name_parts.canonicals_of(part), tuple)
+        assert isinstance(parts.nicknames_of(part), tuple)
+        assert isinstance(parts.canonicals_of(part), tuple)
 
 
 # --- the API parsers -----------------------------------------------------------------

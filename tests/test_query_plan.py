@@ -8,7 +8,7 @@ import pytest
 
 from sources.base import HANDLE, NAME, PREFIX, SearchRule
 from watcher.config import DistrictConfig
-from watcher.matching.name_parts import nicknames_of, split_name
+from watcher.matching.names import nicknames_of, split_name
 from watcher.models import Person
 from watcher.query_plan import (
     AS_SHOWN,

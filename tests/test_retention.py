@@ -10,7 +10,13 @@ from email.parser import BytesParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from storage import reports
+from storage import findings as findings_store
+from storage import open_database
+from storage.people import save_enrolments
+from storage.scans import AvatarState, save_profile, start_scan
+from watcher import weeks
+from watcher.models import Enrolment, Evidence, Profile
+from watcher.removal import remove_person
 
 PACO = "pacohernandez.bsky.social"
 EMAIL = "francisco.hernandez@svusd.example"
@@ -32,8 +38,7 @@ def count(db: sqlite3.Connection, sql: str, *params) -> int:
     return db.execute(sql, params).fetchone()[0]
 
 
-def test_purge_removes_old_observations_and_old_evidence_of_closed_findings_only(tmp_path, enrolled):
-    enrolled("scan")
+def test_purge_removes_old_observations_and_old_evidence_of_closed_findings_only(tmp_path, scanned):
     with connect(tmp_path) as db:
         loose = [
             r["id"] for r in db.execute("SELECT id FROM profiles WHERE id NOT IN (SELECT profile_id FROM findings)")
@@ -76,7 +81,7 @@ def test_purge_removes_old_observations_and_old_evidence_of_closed_findings_only
         }
     db.close()
 
-    dry = enrolled("purge", "--dry-run").output
+    dry = scanned("purge", "--dry-run").output
     assert dry.startswith("would delete 1 old observations, 2 evidence snapshots of closed findings,")
     with connect(tmp_path) as db:
         assert count(db, "SELECT COUNT(*) FROM profiles") == before["profiles"]
@@ -84,7 +89,7 @@ def test_purge_removes_old_observations_and_old_evidence_of_closed_findings_only
         assert count(db, "SELECT COUNT(*) FROM image_hashes") == before["hashes"]
     db.close()
 
-    done = enrolled("purge").output
+    done = scanned("purge").output
     assert done.replace("deleted", "would delete") == dry
     with connect(tmp_path) as db:
         assert count(db, "SELECT COUNT(*) FROM profiles WHERE id = ?", old_profile) == 0
@@ -101,7 +106,7 @@ def test_purge_removes_old_observations_and_old_evidence_of_closed_findings_only
             count(db, "SELECT COUNT(*) FROM image_hashes WHERE sha256 = ?", sha) == 1 for sha in kept_avatars
         )
     db.close()
-    assert enrolled("purge").output.startswith("deleted 0 old observations, 0 evidence snapshots")
+    assert scanned("purge").output.startswith("deleted 0 old observations, 0 evidence snapshots")
 
 
 def traces(tmp_path: Path) -> list[str]:
@@ -133,14 +138,13 @@ def _text_of(blob: bytes) -> str:
     return "\n".join(parts)
 
 
-def test_people_remove_leaves_no_trace_but_an_anonymised_finding(tmp_path, enrolled):
-    enrolled("scan")
+def test_people_remove_leaves_no_trace_but_an_anonymised_finding(tmp_path, scanned):
     tz = ZoneInfo("America/Los_Angeles")  # the demo config's
-    start, _ = reports.week_bounds(reports.last_complete_week(tz), tz)
+    start, _ = weeks.week_bounds(weeks.last_complete_week(tz), tz)
     with connect(tmp_path) as db:  # last week's findings, so that the communications office's digest names him
         db.execute("UPDATE findings SET first_seen = ?", [(start + timedelta(days=2)).astimezone(UTC).isoformat()])
     db.close()
-    enrolled("digest", "--send")
+    scanned("digest", "--send")
     with connect(tmp_path) as db:
         outbox = db.execute("SELECT id FROM outbox WHERE recipient = ?", [EMAIL]).fetchone()[0]
         db.execute(
@@ -170,7 +174,7 @@ def test_people_remove_leaves_no_trace_but_an_anonymised_finding(tmp_path, enrol
     ):
         assert any(t.startswith(where) for t in before), where
 
-    result = enrolled("people", "remove", EMAIL)
+    result = scanned("people", "remove", EMAIL)
     assert result.output.startswith(f"removed {EMAIL}:")
 
     assert traces(tmp_path) == []
@@ -198,9 +202,40 @@ def test_people_remove_leaves_no_trace_but_an_anonymised_finding(tmp_path, enrol
         )
     db.close()
     assert (
-        enrolled("people", "remove", EMAIL, ok=False).output.strip() == f"Error: no enrolled person with e-mail {EMAIL}"
+        scanned("people", "remove", EMAIL, ok=False).output.strip() == f"Error: no enrolled person with e-mail {EMAIL}"
     )
-    enrolled("evidence", str(finding), "--out", str(tmp_path / "e.html"))
+    scanned("evidence", str(finding), "--out", str(tmp_path / "e.html"))
     page = (tmp_path / "e.html").read_text(encoding="utf-8")
     assert "Paco Hern" in page  # what the impostor's profile shows stays…
     assert not any(t.casefold() in page.casefold() for t in TRACES)  # …nothing of ours about him does
+
+
+def test_evidence_stored_by_older_versions_is_erased_and_reported_as_it_is(tmp_path):
+    """Rows written by older versions carry other keys, nulls and non-lists: removing the person
+    still works (it used to crash on a null ``reasons``), keeps what it does not own as stored, and
+    the digest reads a null ``moderation`` as none rather than failing."""
+    db = open_database(tmp_path / "watcher.db")
+    save_enrolments(db, [Enrolment(name="Ana Ruiz Soto", email="ana@svusd.example")])
+    (person_id,) = db.execute("SELECT id FROM people").fetchone()
+    profile = Profile(source="bluesky", platform_id="did:plc:old", handle="anaruiz.bsky.social", display_name="Ana")
+    profile_id = save_profile(db, profile, AvatarState(views=(), status="none"))
+    old = {
+        "rule": "name+photo",
+        "matched_name": "Ana Ruiz Soto",
+        "reasons": None,
+        "logo_distance": 3,
+        "moderation": None,
+    }
+    findings_store.record_finding(
+        db, kind="impersonation", person_id=person_id, profile_id=profile_id, scan_id=start_scan(db, []), score=0.9,
+        rule="name+photo", evidence=Evidence(rule="name+photo"),
+    )  # fmt: skip
+    db.execute("UPDATE findings SET evidence = ?", [json.dumps(old)])
+    (finding,) = findings_store.list_findings(db)
+    assert finding.evidence.moderation == () and finding.evidence.reasons == ()
+
+    assert remove_person(db, "ana@svusd.example")["findings_anonymised"] == 1
+    (stored,) = db.execute("SELECT evidence FROM findings").fetchone()
+    assert json.loads(stored) == {
+        "rule": "name+photo", "reasons": None, "logo_distance": 3, "moderation": None, "person_removed": True,
+    }  # fmt: skip

@@ -22,13 +22,12 @@ from pathlib import Path
 import pytest
 
 from watcher.errors import InputError
+from watcher.image_files import MAX_PHOTO_BYTES, read_image_file
 from watcher.roster import (
     MAX_LINE_BYTES,
-    MAX_PHOTO_BYTES,
     MAX_ROSTER_BYTES,
     MAX_ROWS,
     check_email,
-    read_image_file,
     read_roster,
 )
 

@@ -15,11 +15,11 @@ from pathlib import Path
 from conftest import Watcher, write_config, write_roster
 
 from watcher.config import load_config
-from watcher.demo.appview import FakeAppView
-from watcher.demo.mastodon import account
+from watcher.demo.fake_appview import FakeAppView
+from watcher.demo.fake_mastodon import account
 from watcher.demo.sample import roster_rows
 from watcher.demo.server import LocalServer, send, send_json
-from watcher.service import run_job, scan_source
+from watcher.service.job_targets import run_job, scan_source
 
 DEPTH = 100_000  # JSON arrays nested this deep: a recursive parser runs out of stack long before the end
 MARIA = "maria.garcia@svusd.example"
@@ -109,7 +109,7 @@ def alert_recipients(folder: Path) -> list[str]:
         conn.close()
 
 
-def test_a_source_whose_answers_break_its_parser_is_unknown_and_the_scan_goes_on(tmp_path, world, appview):
+def test_a_source_whose_answers_break_its_parser_is_unknown_and_the_scan_goes_on(tmp_path, roster, appview):
     """Attack: one source answers its search with JSON nested 100,000 deep (RecursionError in the
     parser), another answers a handle lookup with a Content-Type whose charset is a codec that is no
     text encoding (LookupError in the adapter). Today either ends the whole scan with a traceback:
@@ -122,7 +122,6 @@ def test_a_source_whose_answers_break_its_parser_is_unknown_and_the_scan_goes_on
             text.replace("[[sources]]\n", HOSTILE_SOURCES.format(origin=hostile.origin) + "[[sources]]\n", 1)
         )
         watcher = Watcher(path)
-        watcher("people", "import", str(write_roster(tmp_path, world)))
         report = json.loads(watcher("scan", "--json").output)
         assert any(r.startswith("/charset/api/v1/accounts/lookup") for r in hostile.requests)
 

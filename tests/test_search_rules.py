@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 
 from sources.bluesky import BlueskySource
-from sources.http import HttpClient
+from sources.client import HttpClient
 from sources.mastodon import MastodonSource
 from watcher.config import NetworkConfig, SourceConfig
-from watcher.demo.appview import FakeAppView
-from watcher.demo.mastodon import FakeMastodon, account
+from watcher.demo.fake_appview import FakeAppView
+from watcher.demo.fake_mastodon import FakeMastodon, account
 from watcher.demo.search_rules import every_word, handle_substring, phrase_prefix
 
 NET = NetworkConfig(allow_private_addresses=True, timeout=2, retry_backoff=0.01, max_wait=1)

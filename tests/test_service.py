@@ -23,13 +23,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Watcher, write_config, write_roster
+from conftest import Watcher, write_config
 
-from storage.reports import last_complete_week
-from watcher.demo.appview import FakeAppView
+from watcher.demo.fake_appview import FakeAppView
 from watcher.errors import ConfigError
 from watcher.logs import HUMAN_FORMAT, HumanFormatter, JsonFormatter
 from watcher.service import ServiceLock
+from watcher.weeks import last_complete_week
 
 TZ = ZoneInfo("America/Los_Angeles")  # the demo config's time zone
 PATIENCE = 60.0  # seconds: generous, so a slow machine fails only when something is wrong
@@ -154,10 +154,9 @@ def slow_appview(world):
         yield server
 
 
-def test_run_scans_alerts_sends_the_missed_digest_once_and_stops_on_sigterm(tmp_path, world, slow_appview):
+def test_run_scans_alerts_sends_the_missed_digest_once_and_stops_on_sigterm(tmp_path, roster, slow_appview):
     config = service_config(tmp_path, slow_appview.base_url)
     watcher = Watcher(config)
-    watcher("people", "import", str(write_roster(tmp_path, world)))
 
     service = start(config, "--log-json")
     wait_until(
@@ -232,7 +231,7 @@ def test_run_scans_alerts_sends_the_missed_digest_once_and_stops_on_sigterm(tmp_
     assert len(alerts(config)) == alerted
 
 
-def test_kill_9_mid_scan_loses_nothing_and_duplicates_nothing(tmp_path, world, slow_appview):
+def test_kill_9_mid_scan_loses_nothing_and_duplicates_nothing(tmp_path, roster, slow_appview):
     """Attack: kill -9 at a random point of a scan (once 2 to 4 of the 5 people it finds impostors of
     are owed an alert; maybe between a finding's transaction and its alert's, maybe mid-delivery),
     then a restart: every alert earned is sent once, none twice. Today no alert is queued before the
@@ -240,7 +239,6 @@ def test_kill_9_mid_scan_loses_nothing_and_duplicates_nothing(tmp_path, world, s
     seed = random.randrange(1 << 30)
     kill_at = random.Random(seed).randint(2, 4)
     config = service_config(tmp_path, slow_appview.base_url, digest_to="to = []")
-    Watcher(config)("people", "import", str(write_roster(tmp_path, world)))
     slow_appview.delay = 0.3
 
     service = start(config)

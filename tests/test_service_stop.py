@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import signal
 
-from conftest import Watcher, write_roster
+from conftest import Watcher
 from test_scan_failures import SilentServer
 from test_service import (  # noqa: F401 - no_service_left_running is an autouse fixture
     PATIENCE,
@@ -24,7 +24,7 @@ from watcher.config import load_config
 STUCK = "[network]\ntimeout = 600\nrequest_deadline = 600\n"  # only the stop can end the stuck request
 
 
-def test_sigterm_stops_the_service_while_a_scan_is_stuck_and_the_scan_resumes_at_the_next_start(tmp_path, world):
+def test_sigterm_stops_the_service_while_a_scan_is_stuck_and_the_scan_resumes_at_the_next_start(tmp_path, roster):
     """Attack: a platform host accepts the scan's connection and never answers (read timeout and
     request deadline 10 minutes). Today SIGTERM never ends the process: the scheduler's shutdown
     waits on the stuck job while holding a lock its main loop needs to return. With a 1 s grace
@@ -32,7 +32,6 @@ def test_sigterm_stops_the_service_while_a_scan_is_stuck_and_the_scan_resumes_at
     with SilentServer() as silent:
         config = service_config(tmp_path, silent.origin + "/bsky", digest_to="to = []")
         config.write_text(config.read_text().replace("[network]\n", STUCK) + "stop_grace = 1\n")
-        Watcher(config)("people", "import", str(write_roster(tmp_path, world)))
         service = start(config)
         assert silent.accepted.wait(PATIENCE), log_text(config)
         wait_until(config, service, "the scan job to run", lambda: job(config, "scan:bluesky")["status"] == "running")

@@ -12,18 +12,18 @@ import json
 from copy import deepcopy
 from http.server import BaseHTTPRequestHandler
 
-from conftest import Watcher, write_config, write_roster
+from conftest import Watcher, write_config
 from test_digest import TZ, moment
 
-from sources.base import Profile, SearchRule
+from sources.base import SearchRule
 from storage import open_database
-from storage.reports import last_complete_week
-from watcher.demo.appview import FakeAppView
-from watcher.demo.mastodon import FakeMastodon
+from watcher.demo.fake_appview import FakeAppView
+from watcher.demo.fake_mastodon import FakeMastodon
 from watcher.demo.sample import OFFICIAL
 from watcher.demo.server import send_json
-from watcher.models import Person
+from watcher.models import Person, Profile
 from watcher.sight import canary_query, check_sight, known_accounts
+from watcher.weeks import last_complete_week
 
 
 class EmptySearch(FakeAppView):
@@ -44,10 +44,9 @@ def bluesky_impostors(world, found) -> set[str]:
     }
 
 
-def test_a_search_that_answers_nothing_is_degraded_in_every_report(tmp_path, world):
+def test_a_search_that_answers_nothing_is_degraded_in_every_report(tmp_path, roster, world):
     with EmptySearch(world.actors, world.images) as server:
         watcher = Watcher(write_config(tmp_path, server.base_url))
-        watcher("people", "import", str(write_roster(tmp_path, world)))
         text = watcher("scan").output
         report = json.loads(watcher("scan", "--json").output)
         status = watcher("status").output
@@ -67,13 +66,12 @@ def test_a_search_that_answers_nothing_is_degraded_in_every_report(tmp_path, wor
     assert "DEGRADED in 2 scans: search did not return any of its 2 known accounts" in digest
 
 
-def test_the_appview_as_published_is_searched_by_handle_and_is_not_blind(tmp_path, world):
+def test_the_appview_as_published_is_searched_by_handle_and_is_not_blind(tmp_path, roster, world):
     """Without a search service the AppView matches a case-sensitive substring of the handle: name
     queries find nothing, handle-shaped ones ("jltorres", "pacohernandez") find the impostors whose
     handle is made of the name, and the official account answers to its handle."""
     with FakeAppView(world.actors, world.images, search="handles") as server:
         watcher = Watcher(write_config(tmp_path, server.base_url))
-        watcher("people", "import", str(write_roster(tmp_path, world)))
         report = json.loads(watcher("scan", "--json").output)
         found = json.loads(watcher("findings", "--json").output)
     assert report["by_source"]["bluesky"]["degraded"] is None and report["status"] != "degraded"
@@ -81,9 +79,8 @@ def test_the_appview_as_published_is_searched_by_handle_and_is_not_blind(tmp_pat
     assert {"pacohernandez.bsky.social", "lupe-ramirez.bsky.social"} <= bluesky_impostors(world, found)
 
 
-def test_the_service_search_finds_what_the_demo_places_and_sees_its_known_accounts(tmp_path, world, appview):
+def test_the_service_search_finds_what_the_demo_places_and_sees_its_known_accounts(tmp_path, roster, world, appview):
     watcher = Watcher(write_config(tmp_path, appview.base_url))
-    watcher("people", "import", str(write_roster(tmp_path, world)))
     report = json.loads(watcher("scan", "--json").output)
     found = json.loads(watcher("findings", "--json").output)
     placed = {h for h, label in world.expected.items() if label.startswith("impostor") and "." in h}
@@ -137,7 +134,7 @@ def test_known_accounts_official_first_with_the_servers_domain():
     assert OFFICIAL.startswith(canary_query(OFFICIAL))
 
 
-def test_a_photo_under_another_name_on_mastodon_is_met_through_the_directory(tmp_path, world, appview):
+def test_a_photo_under_another_name_on_mastodon_is_met_through_the_directory(tmp_path, roster, world, appview):
     """Mastodon's search reads names and usernames, never bios: "Reading Buddies" wearing Aisha
     Rahman's photo answers no query made for anyone. The server's profile directory lists it."""
     (copied,) = [deepcopy(a) for a in world.mastodon if a["username"] == "aisha_rahman"]
@@ -145,7 +142,6 @@ def test_a_photo_under_another_name_on_mastodon_is_met_through_the_directory(tmp
     copied["note"] = "<p>Stories every week</p>"
     with FakeMastodon([copied], world.mastodon_images, prefix="/social") as mastodon:
         watcher = Watcher(write_config(tmp_path, appview.base_url, mastodon.base_url))
-        watcher("people", "import", str(write_roster(tmp_path, world)))
         report = json.loads(watcher("scan", "--json").output)
         found = json.loads(watcher("findings", "--json", "--source", "mastodon").output)
         asked = [r for r in mastodon.requests if "/api/v2/search" in r]
@@ -156,7 +152,7 @@ def test_a_photo_under_another_name_on_mastodon_is_met_through_the_directory(tmp
     ]
 
 
-def test_a_name_disguised_in_one_half_is_found_by_typeahead(tmp_path, world):
+def test_a_name_disguised_in_one_half_is_found_by_typeahead(tmp_path, roster, world):
     """Bluesky's whole-word search never returns "Mar1a Garcia" for any spelling of María García;
     its typeahead does, for "García M" (the last word a prefix)."""
     (impostor,) = [deepcopy(a) for a in world.actors if a["handle"] == "maria-garcia-noble.bsky.social"]
@@ -164,7 +160,6 @@ def test_a_name_disguised_in_one_half_is_found_by_typeahead(tmp_path, world):
     official = [a for a in world.actors if a["handle"] == OFFICIAL]
     with FakeAppView([impostor, *official], world.images) as server:
         watcher = Watcher(write_config(tmp_path, server.base_url))
-        watcher("people", "import", str(write_roster(tmp_path, world)))
         watcher("scan")
         found = json.loads(watcher("findings", "--json", "--source", "bluesky").output)
         typed = [r for r in server.requests if "searchActorsTypeahead" in r]

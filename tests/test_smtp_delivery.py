@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from conftest import deliver
 
 from notifications.smtp import is_loopback_host
 from storage import open_database
@@ -109,97 +110,97 @@ def assert_each_delivered_once(watcher, server: SmtpServer) -> None:
     assert sorted(r[1][0] for r in server.handler.received) == sorted(r["recipient"] for r in rows)
 
 
-def test_alerts_are_delivered_once_over_one_connection(enrolled, smtp):
-    use_smtp(enrolled, smtp.port)
-    result = enrolled("scan")
-    rows = outbox(enrolled)
-    assert len(rows) >= 2 and f"{len(rows)} delivered" in result.output
-    assert_each_delivered_once(enrolled, smtp)
+def test_alerts_are_delivered_once_over_one_connection(queued, smtp):
+    use_smtp(queued, smtp.port)
+    output = deliver(queued)
+    rows = outbox(queued)
+    assert len(rows) >= 2 and f"{len(rows)} delivered" in output
+    assert_each_delivered_once(queued, smtp)
     assert smtp.handler.ehlos == 1  # one connection for the whole run
     mail = message_from_bytes(smtp.handler.received[0][2], policy=policy.default)
     assert mail["Subject"].startswith("Identity Watch") and mail["Message-ID"]
 
 
-def test_server_down_then_up_delivers_everything_once(enrolled):
+def test_server_down_then_up_delivers_everything_once(queued):
     server = SmtpServer()  # not started: nothing listens on its port
-    use_smtp(enrolled, server.port)
-    result = enrolled("scan")
-    assert "to retry" in result.output and "delivery stopped" in result.output
-    rows = outbox(enrolled)
+    use_smtp(queued, server.port)
+    output = deliver(queued)
+    assert "to retry" in output and "delivery stopped" in output
+    rows = outbox(queued)
     assert len(rows) >= 2 and {r["status"] for r in rows} == {"pending"}
     assert all(r["attempts"] == 0 for r in rows)  # an outage spends nobody's attempts
     assert "cannot connect to SMTP server" in rows[0]["last_error"]
     assert all(r["last_error"] is None for r in rows[1:])  # the run stopped at the first one
 
-    failed = enrolled("outbox", "flush", ok=False)
+    failed = queued("outbox", "flush", ok=False)
     assert failed.exit_code == 1
     assert f"0 sent, {len(rows)} to retry, 0 dead" in failed.stdout and "Connection refused" in failed.stderr
 
     server.start()
     try:
-        flushed = enrolled("outbox", "flush")
+        flushed = queued("outbox", "flush")
         assert f"{len(rows)} sent, 0 to retry, 0 dead" in flushed.output
-        enrolled("outbox", "flush")  # nothing left: nothing sent twice
-        assert_each_delivered_once(enrolled, server)
+        queued("outbox", "flush")  # nothing left: nothing sent twice
+        assert_each_delivered_once(queued, server)
     finally:
         server.stop()
 
 
 @pytest.mark.parametrize("reply", ["421 4.3.2 Service shutting down", "451 4.3.0 Mailbox temporarily unavailable"])
-def test_temporary_refusal_backs_off_then_delivers(enrolled, smtp, reply):
-    use_smtp(enrolled, smtp.port)
+def test_temporary_refusal_backs_off_then_delivers(queued, smtp, reply):
+    use_smtp(queued, smtp.port)
     smtp.handler.refuse_all = reply
-    enrolled("scan")
-    rows = outbox(enrolled)
+    deliver(queued)
+    rows = outbox(queued)
     assert len(rows) >= 2 and {r["status"] for r in rows} == {"pending"}
     for row in rows:
         assert row["attempts"] == 1 and reply[:3] in row["last_error"] and row["next_attempt_at"]
     assert smtp.handler.received == []
 
     smtp.handler.refuse_all = None
-    config = load_config(enrolled.config)
+    config = load_config(queued.config)
     db = open_database(config.database)
     assert pipeline.deliver_outbox(config, db).sent == 0  # still backing off
     assert smtp.handler.received == []
 
-    flushed = enrolled("outbox", "flush")  # force: whatever the backoff
+    flushed = queued("outbox", "flush")  # force: whatever the backoff
     assert f"{len(rows)} sent" in flushed.output
-    assert_each_delivered_once(enrolled, smtp)
+    assert_each_delivered_once(queued, smtp)
 
 
-def test_rejected_message_is_dead_visible_and_can_be_retried(enrolled, smtp):
-    use_smtp(enrolled, smtp.port)
+def test_rejected_message_is_dead_visible_and_can_be_retried(queued, smtp):
+    use_smtp(queued, smtp.port)
     smtp.handler.refuse_next = ["550 5.1.1 No such user here"]  # the first message only
-    result = enrolled("scan")
-    assert "1 undeliverable" in result.output
-    rows = outbox(enrolled)
+    output = deliver(queued)
+    assert "1 undeliverable" in output
+    rows = outbox(queued)
     assert len(rows) >= 2 and Counter(r["status"] for r in rows) == {"dead": 1, "sent": len(rows) - 1}
-    dead = json.loads(enrolled("outbox", "list", "--status", "dead", "--json").output)
+    dead = json.loads(queued("outbox", "list", "--status", "dead", "--json").output)
     assert [r["id"] for r in dead] == [rows[0]["id"]]
     assert dead[0]["attempts"] == 1 and "550" in dead[0]["last_error"]
-    listing = enrolled("outbox", "list").output
+    listing = queued("outbox", "list").output
     assert "dead" in listing and "550 5.1.1 No such user here" in listing
-    assert "0 sent, 0 to retry, 0 dead" in enrolled("outbox", "flush").output  # dead stays dead until retried
+    assert "0 sent, 0 to retry, 0 dead" in queued("outbox", "flush").output  # dead stays dead until retried
 
-    assert enrolled("outbox", "retry", str(rows[1]["id"]), ok=False).exit_code == 1  # a sent message
-    assert "1 messages back in the queue" in enrolled("outbox", "retry", str(rows[0]["id"])).output
-    (row,) = json.loads(enrolled("outbox", "list", "--status", "pending", "--json").output)
+    assert queued("outbox", "retry", str(rows[1]["id"]), ok=False).exit_code == 1  # a sent message
+    assert "1 messages back in the queue" in queued("outbox", "retry", str(rows[0]["id"])).output
+    (row,) = json.loads(queued("outbox", "list", "--status", "pending", "--json").output)
     assert row["id"] == rows[0]["id"] and row["attempts"] == 0 and row["next_attempt_at"] is None
-    assert "1 sent" in enrolled("outbox", "flush").output
-    assert_each_delivered_once(enrolled, smtp)
+    assert "1 sent" in queued("outbox", "flush").output
+    assert_each_delivered_once(queued, smtp)
 
 
-def test_retry_all_dead(enrolled, smtp):
-    use_smtp(enrolled, smtp.port)
+def test_retry_all_dead(queued, smtp):
+    use_smtp(queued, smtp.port)
     smtp.handler.refuse_all = "554 5.7.1 Rejected"
-    enrolled("scan")
-    rows = outbox(enrolled)
+    deliver(queued)
+    rows = outbox(queued)
     assert {r["status"] for r in rows} == {"dead"}
-    assert enrolled("outbox", "retry", ok=False).exit_code == 1  # ids or --all-dead, not nothing
-    assert f"{len(rows)} messages back" in enrolled("outbox", "retry", "--all-dead").output
+    assert queued("outbox", "retry", ok=False).exit_code == 1  # ids or --all-dead, not nothing
+    assert f"{len(rows)} messages back" in queued("outbox", "retry", "--all-dead").output
     smtp.handler.refuse_all = None
-    enrolled("outbox", "flush")
-    assert_each_delivered_once(enrolled, smtp)
+    queued("outbox", "flush")
+    assert_each_delivered_once(queued, smtp)
 
 
 class Accounts:
@@ -229,42 +230,42 @@ def smtp_auth():
 
 
 @plain_auth
-def test_auth_success(enrolled, smtp_auth, monkeypatch):
+def test_auth_success(queued, smtp_auth, monkeypatch):
     monkeypatch.setenv(PASSWORD_ENV, "s3cret")
-    use_smtp(enrolled, smtp_auth.port, username="watcher", password_env=PASSWORD_ENV)
-    enrolled("scan")
-    assert_each_delivered_once(enrolled, smtp_auth)
+    use_smtp(queued, smtp_auth.port, username="watcher", password_env=PASSWORD_ENV)
+    deliver(queued)
+    assert_each_delivered_once(queued, smtp_auth)
     assert smtp_auth.accounts.tries == 1
 
 
 @plain_auth
-def test_wrong_password_stops_the_run_and_kills_nothing(enrolled, smtp_auth, monkeypatch):
+def test_wrong_password_stops_the_run_and_kills_nothing(queued, smtp_auth, monkeypatch):
     monkeypatch.setenv(PASSWORD_ENV, "wrong")
-    use_smtp(enrolled, smtp_auth.port, username="watcher", password_env=PASSWORD_ENV)
-    result = enrolled("scan")
-    assert "delivery stopped" in result.output and "refused the login as watcher: 535" in result.output
-    rows = outbox(enrolled)
+    use_smtp(queued, smtp_auth.port, username="watcher", password_env=PASSWORD_ENV)
+    output = deliver(queued)
+    assert "delivery stopped" in output and "refused the login as watcher: 535" in output
+    rows = outbox(queued)
     assert len(rows) >= 2 and {r["status"] for r in rows} == {"pending"} and all(r["attempts"] == 0 for r in rows)
     # One connection and one login for the whole run, not one per message (smtplib tries PLAIN, then LOGIN).
     assert smtp_auth.handler.ehlos == 1 and smtp_auth.accounts.tries == 2
 
-    flushed = enrolled("outbox", "flush", ok=False)
+    flushed = queued("outbox", "flush", ok=False)
     assert flushed.exit_code == 1 and "535" in flushed.stderr and smtp_auth.handler.received == []
 
     monkeypatch.delenv(PASSWORD_ENV)
-    unset = enrolled("outbox", "flush", ok=False)
+    unset = queued("outbox", "flush", ok=False)
     assert f"environment variable {PASSWORD_ENV}" in unset.stderr and "is not set" in unset.stderr
 
     monkeypatch.setenv(PASSWORD_ENV, "s3cret")
-    enrolled("outbox", "flush")
-    assert_each_delivered_once(enrolled, smtp_auth)
+    queued("outbox", "flush")
+    assert_each_delivered_once(queued, smtp_auth)
 
 
 @plain_auth
-def test_no_username_where_login_is_required_stops_the_run(enrolled, smtp_auth):
-    use_smtp(enrolled, smtp_auth.port)
-    enrolled("scan")
-    rows = outbox(enrolled)
+def test_no_username_where_login_is_required_stops_the_run(queued, smtp_auth):
+    use_smtp(queued, smtp_auth.port)
+    deliver(queued)
+    rows = outbox(queued)
     assert {r["status"] for r in rows} == {"pending"} and all(r["attempts"] == 0 for r in rows)
     assert "530" in rows[0]["last_error"]
 
@@ -297,13 +298,13 @@ def test_test_email_through_the_maildir(watcher):
     assert message_from_bytes(path.read_bytes(), policy=policy.default)["To"] == "it@svusd.example"
 
 
-def test_outbox_list_prints_no_control_characters(enrolled, smtp):
-    use_smtp(enrolled, smtp.port)
-    enrolled("scan")
-    db = open_database(load_config(enrolled.config).database)
+def test_outbox_list_prints_no_control_characters(queued, smtp):
+    use_smtp(queued, smtp.port)
+    deliver(queued)
+    db = open_database(load_config(queued.config).database)
     hostile = ["a\x1b[2Jb\r\nc", "x\x07"]
     db.execute("UPDATE outbox SET subject = ?, status = 'dead', last_error = ? WHERE id = 1", hostile)
-    listing = enrolled("outbox", "list").output
+    listing = queued("outbox", "list").output
     assert "a?[2Jb??c" in listing and "x?" in listing and "\x1b" not in listing and "\x07" not in listing
 
 
@@ -334,18 +335,18 @@ def server_context(cert: Path, key: Path) -> ssl.SSLContext:
 
 
 @pytest.mark.parametrize("security", ["starttls", "tls"])
-def test_tls(enrolled, certificate, monkeypatch, security):
+def test_tls(queued, certificate, monkeypatch, security):
     context = server_context(*certificate)
     options = {"tls_context": context, "require_starttls": True} if security == "starttls" else {"ssl_context": context}
     server = SmtpServer(**options).start()
     try:
-        use_smtp(enrolled, server.port, security=security)
-        result = enrolled("scan")  # the certificate is not trusted yet
-        assert "TLS certificate not accepted" in result.output
+        use_smtp(queued, server.port, security=security)
+        output = deliver(queued)  # the certificate is not trusted yet
+        assert "TLS certificate not accepted" in output
         assert server.handler.received == []
         monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-        enrolled("outbox", "flush")
-        assert_each_delivered_once(enrolled, server)
+        queued("outbox", "flush")
+        assert_each_delivered_once(queued, server)
     finally:
         server.stop()
 
@@ -363,18 +364,18 @@ def use_remote_smtp(watcher, **settings) -> None:
     )
 
 
-def test_a_password_never_goes_unencrypted_to_another_machine(enrolled, monkeypatch):
+def test_a_password_never_goes_unencrypted_to_another_machine(queued, monkeypatch):
     """Attack: a sniffer on the district network reading the SMTP password, sent in clear text because
     security = "none" was left with a username set. Refused before any connection is tried: a
     connection would have failed on the name instead ("cannot connect ... mail.district.example")."""
     monkeypatch.setenv(PASSWORD_ENV, "s3cret")
-    use_remote_smtp(enrolled, username="watcher", password_env=PASSWORD_ENV)
-    failed = enrolled("test-email", "it@svusd.example", ok=False)
+    use_remote_smtp(queued, username="watcher", password_env=PASSWORD_ENV)
+    failed = queued("test-email", "it@svusd.example", ok=False)
     assert failed.exit_code == 1 and REFUSED in failed.stderr and "cannot connect" not in failed.stderr
     assert failed.stderr.count("\n") == 1
 
-    enrolled("scan")  # alerts wait in the outbox, no one's attempts spent
-    rows = outbox(enrolled)
+    deliver(queued)  # alerts wait in the outbox, no one's attempts spent
+    rows = outbox(queued)
     assert rows and {r["status"] for r in rows} == {"pending"} and all(r["attempts"] == 0 for r in rows)
     assert REFUSED in rows[0]["last_error"]
 
@@ -421,7 +422,7 @@ def test_a_local_relay_may_take_the_password_without_tls(watcher, smtp_auth, mon
     assert smtp_auth.accounts.tries == 1
 
 
-def test_auth_offered_only_after_starttls(enrolled, certificate, monkeypatch):
+def test_auth_offered_only_after_starttls(queued, certificate, monkeypatch):
     """A server that offers AUTH only once the connection is encrypted: log in after STARTTLS."""
     accounts = Accounts("watcher", "s3cret")
     server = SmtpServer(
@@ -430,9 +431,9 @@ def test_auth_offered_only_after_starttls(enrolled, certificate, monkeypatch):
     try:
         monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
         monkeypatch.setenv(PASSWORD_ENV, "s3cret")
-        use_smtp(enrolled, server.port, security="starttls", username="watcher", password_env=PASSWORD_ENV)
-        enrolled("scan")
-        assert_each_delivered_once(enrolled, server)
+        use_smtp(queued, server.port, security="starttls", username="watcher", password_env=PASSWORD_ENV)
+        deliver(queued)
+        assert_each_delivered_once(queued, server)
         assert accounts.tries == 1
     finally:
         server.stop()

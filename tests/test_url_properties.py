@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from requests.adapters import HTTPAdapter
 
-from sources.connect import parse_target, redirect_target
-from sources.http import HttpClient, check_public_url
+from sources.client import HttpClient
+from sources.connect import check_public_url, parse_target, redirect_target
 from watcher.config import NetworkConfig
 from watcher.errors import ImageError, SourceError, UnsafeURL
 

@@ -13,7 +13,8 @@
     ├── DeliveryError        an e-mail could not be handed over
     │   ├── PermanentDeliveryError   retrying will not help
     │   └── TransportUnavailable     no message can go now (server down, login refused)
-    └── AlreadyRunning       another `watcher run` holds this database
+    ├── AlreadyRunning       another `watcher run` holds this database
+    └── AlreadyAlerted       another process alerted these findings first (the outbox rolls back)
 
 Every message is one line, fit to show a district administrator as is.
 """
@@ -86,3 +87,7 @@ class TransportUnavailable(DeliveryError):
 
 class AlreadyRunning(WatcherError):
     """Another ``watcher run`` already serves this database."""
+
+
+class AlreadyAlerted(WatcherError):
+    """Another process alerted some of these findings first; nothing was queued."""

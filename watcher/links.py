@@ -29,9 +29,9 @@ from urllib.parse import urlencode
 
 from sqlite_utils import Database
 
-from notifications.render import AlertLinks
 from storage import people as people_store
-from storage.db import write_transaction
+from storage.settings import setting
+from watcher.models import AlertLinks
 
 UNSUBSCRIBE = "unsubscribe"
 NOT_A_PROBLEM = "not-a-problem"
@@ -73,18 +73,8 @@ class LinkTarget:
 
 
 def link_secret(db: Database) -> bytes:
-    """The installation's signing secret, created once (read without taking the write lock when it exists)."""
-    row = db.execute("SELECT value FROM settings WHERE key = ?", [_SECRET_KEY]).fetchone()
-    if row is not None:
-        return bytes.fromhex(row[0])
-    with write_transaction(db):
-        row = db.execute("SELECT value FROM settings WHERE key = ?", [_SECRET_KEY]).fetchone()
-        if row is None:
-            value = secrets.token_hex(32)
-            db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", [_SECRET_KEY, value])
-        else:
-            value = row[0]
-    return bytes.fromhex(value)
+    """The installation's signing secret, created once."""
+    return bytes.fromhex(setting(db, _SECRET_KEY, lambda: secrets.token_hex(32)))
 
 
 def sign(secret: bytes, purpose: str, uid: str, finding_id: int | None = None, *, now: datetime | None = None) -> str:

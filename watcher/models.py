@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+
+from watcher.text import age_text
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,33 @@ class ViewTable:
 
 
 @dataclass(frozen=True)
+class Profile:
+    """A public profile as a platform shows it. Every text field is untrusted."""
+
+    source: str  # the configured source name
+    platform_id: str  # the platform's stable id (a DID, a numeric id, a URL)
+    handle: str
+    display_name: str = ""
+    description: str = ""
+    avatar_url: str | None = None
+    profile_url: str = ""
+    labels: tuple[str, ...] = field(default=())
+    banner_url: str | None = None
+    links: tuple[str, ...] = field(default=())  # websites and verified links the profile shows
+    # The platform's own moderation verdicts on the account, in effect now (e.g. IMPERSONATION
+    # from Bluesky's moderation service, LIMITED by a Mastodon server's moderators). Only what the
+    # platform or its moderators said, never what the account says of itself.
+    moderation: tuple[str, ...] = field(default=())
+    raw: str = field(default="", compare=False, repr=False)  # the answer as fetched (JSON or HTML), for evidence
+    raw_type: str = field(default="", compare=False, repr=False)  # "application/json" or "text/html"
+
+    @property
+    def account(self) -> str:
+        """``source:handle`` as rosters and the config spell own and official accounts."""
+        return f"{self.source}:{self.handle.lower()}"
+
+
+@dataclass(frozen=True)
 class Person:
     id: int
     email: str
@@ -71,7 +101,7 @@ class Person:
 class Logo:
     id: int
     label: str
-    model: bytes | None = None  # logo_finder's record (keypoints, variants), to find it in any picture
+    model: bytes | None = None  # matching/logos' LogoModel (keypoints, variants), to find it in any picture
 
 
 @dataclass(frozen=True)
@@ -87,8 +117,82 @@ class LogoSighting:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Why a profile matched, as matching decides it, the finding stores it (as JSON) and alerts,
+    the digest and the evidence page show it. Fields of the other kind of finding stay None."""
+
+    rule: str = ""  # "name+photo", "photo", "name+affiliation" or "logo"
+    # impersonation: the name
+    name_score: float | None = None
+    matched_name: str | None = None  # the enrolled spelling that matched (dropped when the person leaves)
+    name_compared: str | None = None
+    name_reason: str | None = None
+    # impersonation: the photo
+    photo_distance: int | None = None
+    photo_view: str | None = None  # "mirror ~ original": which views of each photo met
+    photo_verified: bool | None = None
+    photo_inliers: int | None = None
+    photo_agreement: float | None = None
+    photo_colour_fit: float | None = None
+    # impersonation: a claim on the district
+    affiliation: tuple[str, ...] | None = None  # schools or the district the profile names
+    role_words: tuple[str, ...] | None = None
+    # logo misuse
+    logo: str | None = None  # the logo's label
+    logo_where: str | None = None  # "profile photo" or "banner"
+    logo_score: float | None = None
+    logo_points: int | None = None
+    logo_placement: str | None = None
+    own_account: bool | None = None  # on an enrolled person's own account (guideline 10)
+    # either
+    signals: tuple[str, ...] = ()  # "name", "photo", "affiliation", "logo": what an alert tells of
+    reasons: tuple[str, ...] = ()  # in words, as the e-mail says them
+    moderation: tuple[str, ...] = ()  # the platform's own verdicts when it was matched
+    person_removed: bool = False  # the person left: the finding is kept anonymised
+
+    def as_json(self) -> dict[str, Any]:
+        """The stored form (and ``findings --json``'s): lists for tuples; the other kind's fields, empty
+        verdicts, a False ``person_removed`` and a removed ``matched_name`` are left out, while an
+        impersonation keeps its unknown photo fields as nulls, as it always has."""
+        impersonation = self.rule not in ("", "logo")
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kept_null = impersonation and f.name.startswith("photo_")
+            if (value is None and not kept_null) or (f.name in ("moderation", "person_removed") and not value):
+                continue
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    @classmethod
+    def from_json(cls, value: Any) -> Evidence:
+        """From the stored form, whatever version wrote it: unknown keys are ignored, lists become
+        tuples, and a list field holding anything else is taken as not known."""
+        stored = value if isinstance(value, dict) else {}
+        kept = {f.name: _tuple_or(stored[f.name], f) for f in fields(cls) if f.name in stored}
+        try:
+            return cls(**kept)
+        except TypeError:
+            return cls()
+
+
+def _tuple_or(value: Any, f: Field) -> Any:
+    if not str(f.type).startswith("tuple"):
+        return value
+    return tuple(map(str, value)) if isinstance(value, list) else f.default
+
+
+STRENGTHS = (("strong", 0.8), ("likely", 0.6), ("possible", 0.0))  # lowest score of each, by score
+
+
+def strength(score: float) -> str:
+    return next(name for name, lowest in STRENGTHS if score >= lowest)
+
+
+@dataclass(frozen=True)
 class Finding:
-    """A stored finding, as notifications and the CLI see it."""
+    """A stored finding with its profile, as alerts, the digest, the evidence page and the CLI see it.
+    Times are UTC ISO strings, as stored."""
 
     id: int
     kind: str
@@ -99,7 +203,12 @@ class Finding:
     profile_url: str
     score: float
     status: str
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: Evidence = field(default_factory=Evidence)
+    rule: str = ""  # "name+photo", "photo", "name+affiliation" or "logo"
+    person_name: str | None = None
+    description: str = ""  # the profile's bio, as last seen
+    avatar_url: str | None = None
+    avatar_sha256: str | None = None
     first_seen: str = ""
     last_seen: str = ""
     alerted_signals: tuple[str, ...] | None = None  # what the person was last told of; None: never
@@ -108,6 +217,10 @@ class Finding:
     review_note: str | None = None
     missing_count: int = 0  # re-checks in a row that found the profile gone
     last_checked_at: str | None = None
+
+    @property
+    def strength(self) -> str:
+        return strength(self.score)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -120,7 +233,7 @@ class Finding:
             "profile_url": self.profile_url,
             "score": self.score,
             "status": self.status,
-            "evidence": self.evidence,
+            "evidence": self.evidence.as_json(),
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
             "resolved_at": self.resolved_at,
@@ -129,6 +242,24 @@ class Finding:
             "missing_count": self.missing_count,
             "last_checked_at": self.last_checked_at,
         }
+
+
+@dataclass(frozen=True)
+class ReportGuide:
+    """How to report an account on its platform, as its adapter says (an alert shows it per finding)."""
+
+    steps: str  # what to do
+    needs: str  # what the platform will want
+
+
+@dataclass(frozen=True)
+class AlertLinks:
+    """The signed links of one alert (watcher/links.py makes them): unsubscribe, and per finding
+    "not a problem" and its evidence page."""
+
+    unsubscribe: str
+    not_a_problem: dict[int, str] = field(default_factory=dict)
+    evidence: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -146,4 +277,110 @@ class Enrolment:
     opt_in: bool | None = None
     accounts: tuple[str, ...] | None = None  # "source:handle", lowercased
     photos: tuple[tuple[tuple[str, ImageHashes], ...], ...] = ()  # per photo: (view, hashes)
-    prints: tuple[bytes, ...] = ()  # per photo: what verification needs (photo_check.PhotoPrint), never the photo
+    prints: tuple[bytes, ...] = ()  # per photo: what verification needs (matching.images.PhotoPrint), never the photo
+
+
+# --- The weekly report ---------------------------------------------------------------------------
+
+
+@dataclass
+class SourceCoverage:
+    """One source's queries over the week's scans (from ``scan_runs.source_stats``)."""
+
+    scans: int = 0
+    queries: int = 0
+    found: int = 0
+    not_found: int = 0
+    unknown: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0
+    profiles: int = 0
+    avatars_unknown: int = 0
+    stopped: int = 0  # scans in which the source was given up
+    degraded: int = 0  # scans in which its search looked blind (see watcher.sight)
+    degraded_reason: str = ""  # why, the last time it did
+
+
+@dataclass
+class Coverage:
+    scans: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    sources: dict[str, SourceCoverage] = field(default_factory=dict)
+    queries: int = 0
+    profiles_seen: int = 0
+    problems: dict[tuple[str, str], int] = field(default_factory=dict)  # (source, reason) → recorded problems
+
+
+@dataclass(frozen=True)
+class EnrolmentCounts:
+    """How many people are enrolled, and how many of them opted in to alerts."""
+
+    enrolled: int
+    opted_in: int
+
+    @property
+    def opted_out(self) -> int:
+        return self.enrolled - self.opted_in
+
+
+@dataclass(frozen=True)
+class WeekReport:
+    week: str
+    start: datetime  # in the district's time zone
+    end: datetime  # exclusive
+    new: list[Finding]  # first seen this week, any kind and status
+    open: list[Finding]  # open at the end of the week, oldest first
+    resolved: list[Finding]  # resolved (taken down) this week
+    coverage: Coverage
+    enrolment: EnrolmentCounts
+
+
+# --- Staff coverage (watcher/coverage.py counts it) ----------------------------------------------
+
+COVERAGE_WINDOW = timedelta(days=7)
+SEARCHED_BY = {"name": "full name", "handle": "likeliest username"}  # by query kind (sources.base)
+
+
+@dataclass(frozen=True)
+class PlatformCoverage:
+    """Whom one source searched in the window ending at ``as_of``."""
+
+    source: str
+    searched_by: str  # NAME or HANDLE: the kind of the query that counts
+    enrolled: int
+    searched: int  # answered within the window
+    never: int  # never answered, including people no query of that kind can be made for
+    oldest: datetime | None  # the oldest last search among people answered at least once
+    as_of: datetime
+    window: timedelta = COVERAGE_WINDOW
+
+    @property
+    def share(self) -> float | None:
+        return self.searched / self.enrolled if self.enrolled else None
+
+    @property
+    def percent(self) -> str:
+        """Rounded down: 100% only when everyone was searched."""
+        return f"{self.searched * 100 // self.enrolled}%" if self.enrolled else "-"  # integers: 29/100 is 29%
+
+    @property
+    def stalest_age(self) -> timedelta | None:
+        """How old the stalest person's last search is; None when someone was never searched."""
+        if self.never or self.oldest is None:
+            return None
+        return max(timedelta(0), self.as_of - self.oldest)
+
+    @property
+    def stalest(self) -> str:
+        if not self.enrolled:
+            return "-"
+        return "never" if self.never else age_text(self.stalest_age or timedelta(0))
+
+    def summary(self) -> str:
+        """``2 of 3 (66%) by full name; stalest search 10 days ago`` and the like."""
+        head = f"{self.searched} of {self.enrolled} ({self.percent}) by {SEARCHED_BY[self.searched_by]}"
+        if not self.enrolled:
+            return head
+        if not self.never:
+            return f"{head}; stalest search {self.stalest} ago"
+        oldest = f"; oldest search {age_text(self.as_of - self.oldest)} ago" if self.oldest else ""
+        return f"{head}; stalest: never ({self.never} never searched{oldest})"

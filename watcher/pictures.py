@@ -20,16 +20,13 @@ from dataclasses import replace
 
 from sqlite_utils import Database
 
-from sources.base import Profile
-from sources.http import HttpClient
+from sources.client import HttpClient
 from storage import scans as scans_store
 from watcher.config import Config
 from watcher.errors import ImageError, InputError, UnsafeURL
-from watcher.matching.decode import DecodedImage
-from watcher.matching.images import is_placeholder, query_views
-from watcher.matching.logo_finder import LogoModel, PictureFeatures, find_logo_in, picture_features
-from watcher.matching.photo_check import Picture, picture
-from watcher.models import Logo, LogoSighting
+from watcher.matching.images import DecodedImage, Picture, is_placeholder, picture, query_views
+from watcher.matching.logos import LogoModel, PictureFeatures, find_logo_in, picture_features
+from watcher.models import Logo, LogoSighting, Profile
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ from functools import lru_cache
 from sources.base import HANDLE, NAME, PREFIX, SearchRule
 from watcher.config import DistrictConfig
 from watcher.matching.affiliation import school_core
-from watcher.matching.name_parts import _ascii, _key, nicknames_of, split_name, strip_accents
+from watcher.matching.names import nicknames_of, split_name, strip_accents
+from watcher.matching.names.parts import casefold_key, plain_ascii
 from watcher.models import Person
 
 MAX_NAME_QUERIES = 16
@@ -47,7 +48,7 @@ class Query:
 
     @property
     def key(self) -> str:
-        return f"{self.kind}:{_key(self.text)}"
+        return f"{self.kind}:{casefold_key(self.text)}"
 
 
 def needs(rule: SearchRule, form: str) -> bool:
@@ -146,7 +147,7 @@ def name_forms(person: Person) -> list[tuple[str, str]]:
     handles = [(HANDLE_SHAPED, handle) for handle in handle_candidates(person)]
     nicknames: list[str] = []
     if short:
-        first, last = _ascii(given[0]), _ascii(surnames[0])
+        first, last = plain_ascii(given[0]), plain_ascii(surnames[0])
         out += [(JOINED, f"{first}.{last}"), (JOINED, f"{first}_{last}"), (JOINED, f"{first}{last}")]
         reordered = f"{surnames[0]} {given[0]}"
         out += [(SURNAME_FIRST, reordered), (SURNAME_FIRST, strip_accents(reordered))]
@@ -164,7 +165,7 @@ def name_forms(person: Person) -> list[tuple[str, str]]:
     for form, text in out:
         text = " ".join(text.split())
         if text:
-            unique.setdefault(_key(text), (form, text))
+            unique.setdefault(casefold_key(text), (form, text))
     return list(unique.values())
 
 
@@ -213,8 +214,8 @@ def handle_candidates(person: Person) -> list[str]:
     given, surnames = split_name(person.name)
     if not given or not surnames:
         return []
-    firsts = [_ascii(given[0]), *(_ascii(n) for n in nicknames_of(given[0]))]
-    last, full_last = _ascii(surnames[0]), _ascii("".join(surnames))
+    firsts = [plain_ascii(given[0]), *(plain_ascii(n) for n in nicknames_of(given[0]))]
+    last, full_last = plain_ascii(surnames[0]), plain_ascii("".join(surnames))
     out = []
     for first in firsts[:2]:
         out += [f"{first}{last}", f"{first}.{last}", f"{first}_{last}", f"{first}-{last}", f"{first[0]}{last}"]

@@ -15,32 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from storage.db import write_transaction
+from storage.purge import purge_before
 from watcher.config import Config
-
-CLOSED = ("resolved", "dismissed")
-
-_OLD_OBSERVATIONS = """
-    FROM profiles WHERE last_seen < :cutoff
-    AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.profile_id = profiles.id)
-"""
-# "banner:<sha>" and "windows:<sha>" are cached beside an avatar's own "<sha>".
-_OLD_IMAGE_HASHES = """
-    FROM image_hashes WHERE created_at < :cutoff
-    AND NOT EXISTS (
-        SELECT 1 FROM profiles p
-        WHERE p.avatar_sha256 IS NOT NULL
-        AND p.avatar_sha256 = CASE WHEN instr(image_hashes.sha256, ':') > 0
-            THEN substr(image_hashes.sha256, instr(image_hashes.sha256, ':') + 1) ELSE image_hashes.sha256 END
-    )
-"""
-_OLD_EVIDENCE = f"""
-    FROM evidence WHERE finding_id IN (
-        SELECT id FROM findings
-        WHERE status IN ({", ".join(f"'{s}'" for s in CLOSED)})
-        AND COALESCE(resolved_at, reviewed_at, last_seen) < :cutoff
-    )
-"""
 
 
 def purge(config: Config, db: Database, *, dry_run: bool = False) -> dict[str, int]:
@@ -49,19 +25,12 @@ def purge(config: Config, db: Database, *, dry_run: bool = False) -> dict[str, i
     With ``dry_run`` the deletions are made and rolled back: the counts say exactly what would go.
     """
     now = datetime.now(UTC)
-    observed = {"cutoff": _iso(now - timedelta(days=config.retention.observations_days))}
-    evidence = {"cutoff": _iso(now - timedelta(days=config.retention.evidence_days))}
-    with write_transaction(db):
-        db.execute("SAVEPOINT purge")
-        counts = {
-            "evidence": db.execute("DELETE " + _OLD_EVIDENCE, evidence).rowcount,
-            "observations": db.execute("DELETE " + _OLD_OBSERVATIONS, observed).rowcount,
-            "image_hashes": db.execute("DELETE " + _OLD_IMAGE_HASHES, observed).rowcount,
-        }
-        if dry_run:
-            db.execute("ROLLBACK TO purge")
-        db.execute("RELEASE purge")
-    return counts
+    return purge_before(
+        db,
+        observations=_iso(now - timedelta(days=config.retention.observations_days)),
+        evidence=_iso(now - timedelta(days=config.retention.evidence_days)),
+        dry_run=dry_run,
+    )
 
 
 def _iso(moment: datetime) -> str:

@@ -11,13 +11,8 @@ photos, aliases and handles a row).
 from __future__ import annotations
 
 import csv
-import multiprocessing
-import os
 import re
-import stat
-import unicodedata
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from email.errors import MessageError
@@ -25,13 +20,10 @@ from email.headerregistry import Address
 from pathlib import Path
 from typing import BinaryIO
 
-from sources.base import clean_line
-from watcher.errors import ImageError, InputError
-from watcher.matching.decode import DecodedImage
-from watcher.matching.images import reference_views
-from watcher.matching.logo_finder import enrol_logo
-from watcher.matching.photo_check import photo_print
-from watcher.models import Enrolment, ImageHashes
+from watcher.errors import InputError
+from watcher.image_files import hash_photo, hash_photos, megabytes, open_regular, shown_path
+from watcher.models import Enrolment
+from watcher.text import clean_field
 
 COLUMNS = ("name", "email", "aliases", "handles", "photos", "school", "opt_in")
 REQUIRED = ("name", "email")
@@ -41,7 +33,6 @@ _EMAIL = re.compile(
 _FORMULA_START = ("=", "+", "-", "@")  # a spreadsheet reads a cell starting so as a formula
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0", ""}
-MAX_PHOTO_BYTES = 20_000_000
 # The district has 75,000 staff: these leave room for any real roster and bound a hostile one.
 MAX_ROSTER_BYTES = 200_000_000
 MAX_ROWS = 200_000
@@ -53,7 +44,6 @@ MAX_HANDLES = 20
 _CHUNK = 1 << 16
 _EOL = re.compile(rb"\r\n?|\n")
 _BOM = b"\xef\xbb\xbf"
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
@@ -73,7 +63,7 @@ def read_roster(path: Path, *, max_pixels: int, workers: int = 1) -> RosterResul
 
     Photos are hashed after every row is read, on ``workers`` processes: at district size hashing
     is nearly all of an import's time (tens of milliseconds a photo, 75,000 photos)."""
-    with _open_regular(path, "roster", MAX_ROSTER_BYTES) as fh, _field_limit(MAX_FIELD_CHARS):
+    with open_regular(path, "roster", MAX_ROSTER_BYTES) as fh, _field_limit(MAX_FIELD_CHARS):
         lines = _Lines(fh, path)
         reader = csv.reader(lines)
         header = _read_header(reader, lines, path)
@@ -235,7 +225,7 @@ def _split_lines(fh: BinaryIO, path: Path) -> Iterator[tuple[bytes | None, int]]
         chunk = fh.read(_CHUNK)
         total += len(chunk)
         if total > MAX_ROSTER_BYTES:
-            raise InputError(f"roster {_shown(path)} is larger than {_megabytes(MAX_ROSTER_BYTES)}")
+            raise InputError(f"roster {shown_path(path)} is larger than {megabytes(MAX_ROSTER_BYTES)}")
         data, pos = carry + chunk, 0
         for match in _EOL.finditer(data):
             if chunk and match.end() == len(data) and match.group() == b"\r":
@@ -280,27 +270,6 @@ def photo_paths(row: Mapping[str, str | None], base: Path) -> list[Path]:
     except RuntimeError:  # "~someone/…" for a user this machine does not have
         raise InputError("a photo path starts with ~ and names no user's home folder here") from None
     return [p if p.is_absolute() else base / p for p in paths]
-
-
-Hashed = tuple[list[tuple[str, ImageHashes]], bytes]
-
-
-def hash_photos(paths: list[Path], max_pixels: int, workers: int) -> list[Hashed | InputError]:
-    """``hash_photo`` of every path, in order, on up to ``workers`` processes; a photo that cannot be
-    read gives its ``InputError`` in its place instead of stopping the others."""
-    jobs = [(path, max_pixels) for path in paths]
-    if workers <= 1 or len(paths) < 4 * workers:  # starting processes costs more than a few photos
-        return [_hash_or_error(job) for job in jobs]
-    # "spawn": a forked child would inherit whatever threads and locks the parent holds.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_hash_or_error, jobs, chunksize=8))
-
-
-def _hash_or_error(job: tuple[Path, int]) -> Hashed | InputError:
-    try:
-        return hash_photo(*job)
-    except InputError as exc:
-        return exc
 
 
 def parse_person(row: Mapping[str, str | None], *, photo_base: Path, max_pixels: int) -> Enrolment:
@@ -348,14 +317,6 @@ def parse_person(row: Mapping[str, str | None], *, photo_base: Path, max_pixels:
     )
 
 
-def clean_field(value: str) -> str:
-    """A roster cell cleaned as scraped text is (``clean_line``: one line, no control or bidi
-    characters, bounded), and without zero-width or other invisible format characters."""
-    if not value.isascii():
-        value = "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
-    return clean_line(value)
-
-
 def _clean_list(value: str | None) -> list[str]:
     return [part for part in (clean_field(item) for item in split_list(value)) if part]
 
@@ -386,90 +347,6 @@ def check_account(value: str) -> str:
     if not sep or not source or not handle or any(c.isspace() for c in handle):
         raise InputError(f"handle {value[:80]!r} must be written source:handle (e.g. bluesky:jdoe.bsky.social)")
     return f"{source}:{handle}"
-
-
-def read_image_file(path: Path, what: str = "photo", max_bytes: int = MAX_PHOTO_BYTES) -> bytes:
-    """The bytes of an image file given on the command line or in a roster: a regular file (never a
-    device, FIFO or folder, nor a link to one) of at most ``max_bytes``, however large it claims to
-    be or grows while read."""
-    with _open_regular(path, what, max_bytes) as fh:
-        try:
-            data = fh.read(max_bytes + 1)
-        except OSError as exc:
-            raise InputError(f"cannot read {what} {_shown(path)}: {exc.strerror}") from None
-    if len(data) > max_bytes:
-        raise InputError(f"{what} {_shown(path.name)} is larger than {_megabytes(max_bytes)}")
-    return data
-
-
-def _open_regular(path: Path, what: str, max_bytes: int) -> BinaryIO:
-    """Open a file for reading only if it is a regular file no larger than ``max_bytes``.
-
-    It is checked before opening (a device is never opened) and again on the open file (the path
-    may change in between); the open never blocks, so a FIFO with no writer cannot hang us."""
-    try:
-        _check_regular(os.stat(path).st_mode, path, what)
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
-    except FileNotFoundError:
-        raise InputError(f"{what} not found: {_shown(path)}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {_shown(path)}: {exc.strerror}") from None
-    except ValueError:  # a NUL in the path
-        raise InputError(f"{what} path {_shown(path)} has a NUL character") from None
-    try:
-        info = os.fstat(fd)
-        _check_regular(info.st_mode, path, what)
-        if info.st_size > max_bytes:
-            raise InputError(f"{what} {_shown(path.name)} is larger than {_megabytes(max_bytes)}")
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a device"),
-    (stat.S_ISBLK, "a device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _check_regular(mode: int, path: Path, what: str) -> None:
-    if stat.S_ISREG(mode):
-        return
-    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
-    raise InputError(f"{what} {_shown(path)} is {kind}, not a regular file")
-
-
-def _shown(path: Path | str) -> str:
-    """A path as a message may show it: no control or bidi characters reach the terminal."""
-    return clean_field(str(path)) or "(unprintable)"
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:g} MB"
-
-
-def hash_photo(path: Path, max_pixels: int) -> tuple[list[tuple[str, ImageHashes]], bytes]:
-    """Read a photo and return the hashes of its views and its verification record; the photo is dropped."""
-    data = read_image_file(path)
-    try:
-        image = DecodedImage(data, max_pixels)  # checked and decoded once for both
-        return reference_views(image, max_pixels), photo_print(image, max_pixels).to_bytes()
-    except ImageError as exc:
-        raise InputError(f"photo {_shown(path.name)}: {exc}") from None
-
-
-def hash_logo(path: Path, max_pixels: int) -> bytes:
-    """Read a district logo and return its ``logo_finder`` model, to find it in any picture, whole or
-    as a part, at any scale (the district's own artwork: the model keeps a small copy of it)."""
-    data = read_image_file(path, what="logo")
-    try:
-        return enrol_logo(data, max_pixels).to_bytes()
-    except ImageError as exc:
-        raise InputError(f"logo {_shown(path.name)}: {exc}") from None
 
 
 def split_list(value: str | None) -> list[str]:

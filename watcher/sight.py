@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sources.base import Profile, Source
+from sources.base import Source
 from watcher.errors import SourceError
-from watcher.models import Person
+from watcher.models import Person, Profile
 
 MAX_CANARIES = 3
 MIN_QUERIES = 3  # fewer answered queries, all empty, prove nothing

@@ -21,12 +21,13 @@ from storage import open_database
 from storage.logos import save_logo
 from watcher import pipeline
 from watcher.config import load_config
-from watcher.demo.appview import FakeAppView
-from watcher.demo.mastodon import FakeMastodon
+from watcher.demo.fake_appview import FakeAppView
+from watcher.demo.fake_mastodon import FakeMastodon
 from watcher.demo.sample import DISTRICT, KEYWORDS, OFFICIAL, World, build_world, roster_rows
+from watcher.display import findings_table, scan_lines
 from watcher.errors import InputError
 from watcher.files import private_dir, write_private
-from watcher.roster import hash_logo
+from watcher.image_files import hash_logo
 
 MARKER = ".watcher-demo"
 
@@ -124,8 +125,6 @@ rate_limit = "100/1s,burst=100"   # a local server; a real one gets Mastodon's 3
 
 def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
     """Run the demo in ``workdir``; returns the number of findings."""
-    from watcher.cli import findings_table, scan_lines
-
     prepare_workdir(workdir)
     world = build_world()
     private_dir(workdir / "photos")

@@ -14,7 +14,7 @@ from typing import Any
 
 from PIL import Image
 
-from watcher.demo.mastodon import account
+from watcher.demo.fake_mastodon import account
 from watcher.demo.portraits import cropped, district_logo, jpeg, mirrored, png, portrait, recompressed, tinted
 
 DISTRICT = "Sierra Vista Unified School District"

@@ -6,6 +6,7 @@ request with its time, so tests can check politeness from the server's side.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -49,7 +50,9 @@ class LocalServer:
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name=type(self).__name__, daemon=True).start()
+        # A short poll: stopping waits for it, and tests start and stop hundreds of servers.
+        serve = functools.partial(self._server.serve_forever, poll_interval=0.05)
+        threading.Thread(target=serve, name=type(self).__name__, daemon=True).start()
         return self
 
     def stop(self) -> None:

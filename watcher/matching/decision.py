@@ -13,7 +13,7 @@ A photo on its own must be *verified*: the hash index only nominates enrolled ph
 resembles, and ``photo_check`` confirms a copy with local features and the aligned layout. With a
 matching name, a close hash is enough (the name is the second, independent signal).
 
-Logo misuse: a district logo found in the avatar or banner (``logo_finder``: whole or as a part,
+Logo misuse: a district logo found in the avatar or banner (``matching/logos``: whole or as a part,
 anywhere, at any scale, recoloured or grey). Official accounts are exempt; a staff
 member's own personal account wearing the logo is reported too (guideline 10), with that person
 attached.
@@ -26,23 +26,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
-from sources.base import Profile
 from watcher.config import DistrictConfig, MatchingConfig
 from watcher.matching.affiliation import read_claim, school_core
-from watcher.matching.images import PHOTO_CANDIDATE, PHOTO_LOOSE, HashIndex, ViewMatch
-from watcher.matching.name_index import BLOCKING_FLOOR, NameIndex
-from watcher.matching.names import SECOND_SURNAME, name_score
-from watcher.matching.photo_check import PhotoPrint, Picture, Verification, verify
-from watcher.models import LogoSighting, Person, Views
+from watcher.matching.images import (
+    PHOTO_CANDIDATE,
+    PHOTO_LOOSE,
+    HashIndex,
+    PhotoPrint,
+    Picture,
+    Verification,
+    ViewMatch,
+    verify,
+)
+from watcher.matching.names import BLOCKING_FLOOR, SECOND_SURNAME, NameIndex, name_score
+from watcher.models import Evidence, LogoSighting, Person, Profile, Views
 
 PrintLookup = Callable[[int], Sequence[PhotoPrint]]  # person id → what verification needs of their photos
 PictureSource = Callable[[], Picture | None]  # the avatar, decoded only when a candidate needs verifying
 
 # How far below the name threshold an initial + surname may be when the profile claims a staff
-# role at that person's own school (initial + surname scores 0.85, see names.py).
+# role at that person's own school (initial + surname scores 0.85, see names/score.py).
 INITIAL_MARGIN = 0.08
 
 
@@ -52,7 +57,7 @@ class Match:
     person_id: int | None
     score: float
     rule: str
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: Evidence = field(default_factory=Evidence)
 
 
 class Matcher:
@@ -115,7 +120,7 @@ class Matcher:
         """Findings for one profile.
 
         ``avatar``: the avatar's hash views; ``picture``: the avatar decoded for verification, asked
-        for only when a photo needs it; ``logo_sightings``: district logos ``logo_finder`` found in the
+        for only when a photo needs it; ``logo_sightings``: district logos ``matching/logos`` found in the
         avatar or banner.
         """
         if profile.account in self.district.official_accounts:
@@ -198,25 +203,25 @@ class Matcher:
             return None  # a namesake: same name, another face, no claim on the district
         if claim.claims_staff and rule != "name+affiliation":
             score += 0.05
-        evidence = {
-            "rule": rule,
-            "name_score": round(name.score, 3),
-            "matched_name": name.variant,
-            "name_compared": name.compared,
-            "name_reason": name.reason,
-            "photo_distance": photo.distance if photo else None,
-            "photo_view": f"{photo.query_view} ~ {photo.reference_view}" if photo else None,
-            "photo_verified": verified,
-            "photo_inliers": check.inliers if check else None,
-            "photo_agreement": round(check.agreement, 3) if check else None,
-            "photo_colour_fit": round(check.colour_fit, 3) if check and check.colour_fit is not None else None,
-            "affiliation": list(claim.places) if claim.claims_staff else [],
-            "role_words": list(claim.roles),
-            "signals": [
+        evidence = Evidence(
+            rule=rule,
+            name_score=round(name.score, 3),
+            matched_name=name.variant,
+            name_compared=name.compared,
+            name_reason=name.reason,
+            photo_distance=photo.distance if photo else None,
+            photo_view=f"{photo.query_view} ~ {photo.reference_view}" if photo else None,
+            photo_verified=verified,
+            photo_inliers=check.inliers if check else None,
+            photo_agreement=round(check.agreement, 3) if check else None,
+            photo_colour_fit=round(check.colour_fit, 3) if check and check.colour_fit is not None else None,
+            affiliation=tuple(claim.places) if claim.claims_staff else (),
+            role_words=tuple(claim.roles),
+            signals=tuple(
                 s for s, on in (("name", name_ok), ("photo", photo_match), ("affiliation", claim.claims_staff)) if on
-            ],
-            "reasons": reasons,
-        }
+            ),
+            reasons=tuple(reasons),
+        )
         return Match("impersonation", person.id, round(min(score, 1.0), 4), rule, evidence)
 
     def _match_logo(self, sightings: Sequence[LogoSighting], owner: int | None) -> Match | None:
@@ -229,17 +234,17 @@ class Matcher:
         reasons = [f"the {best.where} shows the district logo “{best.label}” ({detail})"]
         if owner is not None:
             reasons.append("on a staff member's own personal account (district guideline 10)")
-        evidence = {
-            "rule": "logo",
-            "logo": best.label,
-            "logo_where": best.where,
-            "logo_score": best.score,
-            "logo_points": best.inliers,
-            "logo_placement": best.how,
-            "own_account": owner is not None,
-            "signals": ["logo"],
-            "reasons": reasons,
-        }
+        evidence = Evidence(
+            rule="logo",
+            logo=best.label,
+            logo_where=best.where,
+            logo_score=best.score,
+            logo_points=best.inliers,
+            logo_placement=best.how,
+            own_account=owner is not None,
+            signals=("logo",),
+            reasons=tuple(reasons),
+        )
         return Match("logo_misuse", owner, round(min(0.5 + 0.5 * best.score, 1.0), 4), "logo", evidence)
 
 
@@ -247,8 +252,8 @@ def _moderated(match: Match, profile: Profile) -> Match:
     """The platform's own moderation verdict is evidence too: shown with the finding, not a signal
     (it tells the employee the platform has acted; it does not make a finding on its own)."""
     verdicts = ", ".join(profile.moderation)
-    reasons = [*match.evidence.get("reasons", []), f"the platform's moderators have marked this account: {verdicts}"]
-    evidence = match.evidence | {"moderation": list(profile.moderation), "reasons": reasons}
+    reasons = (*match.evidence.reasons, f"the platform's moderators have marked this account: {verdicts}")
+    evidence = replace(match.evidence, moderation=tuple(profile.moderation), reasons=reasons)
     return Match(match.kind, match.person_id, match.score, match.rule, evidence)
 
 
@@ -312,8 +317,8 @@ def _whose_identity(matches: list[Match], people: dict[int, Person]) -> list[Mat
     """
     by_photo = [m for m in matches if m.rule in ("photo", "name+photo")]
     if by_photo:
-        best = min(m.evidence["photo_distance"] for m in by_photo)
-        by_photo = [m for m in by_photo if m.evidence["photo_distance"] <= best + PHOTO_TIE]
+        best = min(m.evidence.photo_distance for m in by_photo)
+        by_photo = [m for m in by_photo if m.evidence.photo_distance <= best + PHOTO_TIE]
         if any(m.rule == "name+photo" for m in by_photo):
             return by_photo
     # A photo alone names whose photo it is, not whose name: the name keeps its own match.
@@ -331,9 +336,9 @@ def _fullest_names(matches: list[Match], people: dict[int, Person]) -> list[Matc
 
     def rank(m: Match) -> tuple[float, bool, bool]:
         person = people[m.person_id] if m.person_id is not None else None
-        at_school = bool(person and person.school and person.school in m.evidence.get("affiliation", ()))
-        first_surname = SECOND_SURNAME not in m.evidence.get("name_reason", "")  # "F. Mendoza": Mendoza first
-        return (round(m.evidence.get("name_score", 0.0), 3), at_school, first_surname)
+        at_school = bool(person and person.school and person.school in (m.evidence.affiliation or ()))
+        first_surname = SECOND_SURNAME not in (m.evidence.name_reason or "")  # "F. Mendoza": Mendoza first
+        return (round((m.evidence.name_score or 0.0), 3), at_school, first_surname)
 
     top = max(rank(m) for m in matches)
     return [m for m in matches if rank(m) == top]
