@@ -148,32 +148,35 @@ def enrolled_state(tmp_path_factory, world, roster_state) -> Path:
     return save_state(work, tmp_path_factory.mktemp("state") / "enrolled")
 
 
-@pytest.fixture(scope="session")
-def queued_state(tmp_path_factory, enrolled_state) -> Path:
-    """The enrolled sample world after one scan whose alerts are queued, not yet delivered."""
-    work = tmp_path_factory.mktemp("scanning") / "work"
-    shutil.copytree(enrolled_state, work, symlinks=True)
+def advance_state(tmp_path_factory, state: Path, name: str, step) -> Path:
+    """A copy of a saved state after ``step(config, db)``, saved as ``name``."""
+    work = tmp_path_factory.mktemp(name) / "work"
+    shutil.copytree(state, work, symlinks=True)
     config = load_config(work / "watcher.toml")
     db = open_database(config.database)
     try:
-        pipeline.run_scan(config, db, deliver=False)
+        step(config, db)
     finally:
         db.close()
-    return save_state(work, tmp_path_factory.mktemp("state") / "queued")
+    return save_state(work, tmp_path_factory.mktemp("state") / name)
+
+
+@pytest.fixture(scope="session")
+def queued_state(tmp_path_factory, enrolled_state) -> Path:
+    """The enrolled sample world after one scan whose alerts are queued, not yet delivered."""
+    return advance_state(
+        tmp_path_factory, enrolled_state, "queued", lambda config, db: pipeline.run_scan(config, db, deliver=False)
+    )
 
 
 @pytest.fixture(scope="session")
 def scanned_state(tmp_path_factory, queued_state) -> Path:
     """``queued_state`` with its alerts delivered to the Maildir: what ``watcher scan`` leaves."""
-    work = tmp_path_factory.mktemp("delivering") / "work"
-    shutil.copytree(queued_state, work, symlinks=True)
-    config = load_config(work / "watcher.toml")
-    db = open_database(config.database)
-    try:
+
+    def deliver(config, db) -> None:
         assert pipeline.deliver_outbox(config, db).sent > 0
-    finally:
-        db.close()
-    return save_state(work, tmp_path_factory.mktemp("state") / "scanned")
+
+    return advance_state(tmp_path_factory, queued_state, "scanned", deliver)
 
 
 @pytest.fixture
