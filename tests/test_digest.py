@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import mailbox
 import re
 import socket
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email import policy
 from email.parser import BytesParser
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from notifications.digest_mail import digest_context
 from storage import open_database
 from watcher.config import load_config
-from watcher.weeks import last_complete_week, parse_week
+from watcher.models import Coverage, EnrolmentCounts, Finding, WeekReport
+from watcher.weeks import last_complete_week, parse_week, week_bounds
 
 TZ = ZoneInfo("America/Los_Angeles")  # the demo config's time zone
 RULES = ("photo", "name+photo", "name+affiliation", "logo")
@@ -275,3 +278,23 @@ def test_weeks_are_counted_in_the_district_time_zone(last_week):
     db.conn.commit()
     assert f"@{handle} " in section(watcher("digest", "--week", previous(week)).output, "NEW IMPERSONATION")
     assert f"@{handle} " not in section(watcher("digest", "--week", week).output, "NEW IMPERSONATION")
+
+
+def test_ages_are_elapsed_time_and_days_are_the_districts_across_a_clock_change():
+    """A preview of a week not over, across the spring clock change (New York, 8 March 2026): an
+    impostor first seen 23 hours before is "23 hours" old, not 24, and its day is the district's."""
+    zone = ZoneInfo("America/New_York")
+    start, end = week_bounds("2026-W10", zone)
+    finding = Finding(
+        id=1, kind="impersonation", person_email="a@svusd.example", source="bluesky", handle="a.bsky.social",
+        display_name="A", profile_url="", score=0.9, status="new", rule="name+photo",
+        first_seen="2026-03-07T12:00:00+00:00",
+    )  # fmt: skip
+    report = WeekReport("2026-W10", start, end, [finding], [finding], [], Coverage(), EnrolmentCounts(1, 1))
+    context = digest_context(report, district="SVUSD", now=datetime(2026, 3, 8, 11, 30, tzinfo=UTC))
+    (row,) = context["new"]["rows"]
+    assert (row["age"], row["first_seen"]) == ("23 hours", "2026-03-07")
+    late = dataclasses.replace(finding, first_seen="2026-03-08T04:30:00+00:00")  # 23:30 on the 7th in New York
+    report = dataclasses.replace(report, new=[late], open=[late])
+    (row,) = digest_context(report, district="SVUSD", now=datetime(2026, 3, 8, 11, 30, tzinfo=UTC))["new"]["rows"]
+    assert (row["age"], row["first_seen"]) == ("7 hours", "2026-03-07")
