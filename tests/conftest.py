@@ -5,6 +5,7 @@ The sample world is enrolled and scanned once per session (per xdist worker); a 
 
 from __future__ import annotations
 
+import copy
 import csv
 import gc
 import shutil
@@ -33,13 +34,13 @@ def world():
 
 @pytest.fixture
 def appview(world):
-    with FakeAppView(world.actors, world.images, prefix="/bsky") as server:
+    with FakeAppView(copy.deepcopy(world.actors), world.images, prefix="/bsky") as server:
         yield server
 
 
 @pytest.fixture
 def mastodon(world):
-    with FakeMastodon(world.mastodon, world.mastodon_images, prefix="/social") as server:
+    with FakeMastodon(copy.deepcopy(world.mastodon), world.mastodon_images, prefix="/social") as server:
         yield server
 
 
@@ -99,8 +100,8 @@ def sample_servers(world):
     """The sample world's AppView and Mastodon for the whole session, only ever read. Tests that change
     what a server shows, or stop it, take the function-scoped ``appview`` and ``mastodon`` instead."""
     with (
-        FakeAppView(world.actors, world.images, prefix="/bsky") as appview,
-        FakeMastodon(world.mastodon, world.mastodon_images, prefix="/social") as mastodon,
+        FakeAppView(copy.deepcopy(world.actors), world.images, prefix="/bsky") as appview,
+        FakeMastodon(copy.deepcopy(world.mastodon), world.mastodon_images, prefix="/social") as mastodon,
     ):
         mastodon.limit_per_window = 10**9  # many tests' scans share one 5-minute window: never let it run dry
         yield appview, mastodon

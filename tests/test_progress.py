@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import mailbox
+import re
 
 from click.testing import CliRunner
 
@@ -46,5 +48,9 @@ def test_scan_prints_a_summary_with_the_new_findings(enrolled):
     listed = [line for line in lines if line.startswith("  #")]
     assert "new findings:" in lines and 0 < len(listed) <= 10
     assert all(" of " in line and " on " in line and "score" in line for line in listed)
+    # The scan queues its alerts and delivers them itself, and says so (the Maildir holds them).
+    delivered = re.search(r"^alerts: (\d+) queued, \1 delivered", result.stdout, re.M)
+    assert delivered and int(delivered[1]) >= 2, result.stdout
+    assert len(mailbox.Maildir(enrolled.config.parent / "outbox", create=False)) == int(delivered[1])
     again = CliRunner().invoke(cli, ["--config", str(enrolled.config), "scan"], catch_exceptions=False)
     assert "new findings:" not in again.stdout  # nothing new the second time

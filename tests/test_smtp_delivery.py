@@ -121,27 +121,29 @@ def test_alerts_are_delivered_once_over_one_connection(queued, smtp):
     assert mail["Subject"].startswith("Identity Watch") and mail["Message-ID"]
 
 
-def test_server_down_then_up_delivers_everything_once(queued):
+def test_server_down_then_up_delivers_everything_once(enrolled):
+    """Through the real ``watcher scan``: an SMTP server that is down costs the scan nothing (it
+    exits 0 and says the alerts wait); once the server is back, each alert goes exactly once."""
     server = SmtpServer()  # not started: nothing listens on its port
-    use_smtp(queued, server.port)
-    output = deliver(queued)
+    use_smtp(enrolled, server.port)
+    output = enrolled("scan").output
     assert "to retry" in output and "delivery stopped" in output
-    rows = outbox(queued)
+    rows = outbox(enrolled)
     assert len(rows) >= 2 and {r["status"] for r in rows} == {"pending"}
     assert all(r["attempts"] == 0 for r in rows)  # an outage spends nobody's attempts
     assert "cannot connect to SMTP server" in rows[0]["last_error"]
     assert all(r["last_error"] is None for r in rows[1:])  # the run stopped at the first one
 
-    failed = queued("outbox", "flush", ok=False)
+    failed = enrolled("outbox", "flush", ok=False)
     assert failed.exit_code == 1
     assert f"0 sent, {len(rows)} to retry, 0 dead" in failed.stdout and "Connection refused" in failed.stderr
 
     server.start()
     try:
-        flushed = queued("outbox", "flush")
+        flushed = enrolled("outbox", "flush")
         assert f"{len(rows)} sent, 0 to retry, 0 dead" in flushed.output
-        queued("outbox", "flush")  # nothing left: nothing sent twice
-        assert_each_delivered_once(queued, server)
+        enrolled("outbox", "flush")  # nothing left: nothing sent twice
+        assert_each_delivered_once(enrolled, server)
     finally:
         server.stop()
 
