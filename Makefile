@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# setuptools builds in ./build and ships what an earlier build left there, modules since moved or
+# deleted included: every install starts from an empty build folder.
+INSTALL := rm -rf build && $(BIN)/python -m pip install --quiet
 
 .PHONY: demo test security lint format bench bench-scale eval calibrate clean
 
@@ -11,19 +14,19 @@ $(BIN)/python:
 
 # Non-editable installs: the tests run against what `pip install .` really ships.
 demo: $(BIN)/python
-	$(BIN)/python -m pip install --quiet .
+	$(INSTALL) .
 	$(BIN)/watcher demo --dir demo-output
 
 # The bench extra too: a small run of the district-scale benchmark is one of the tests.
 test: $(BIN)/python
-	$(BIN)/python -m pip install --quiet ".[test,bench]"
+	$(INSTALL) ".[test,bench]"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -p no:cacheprovider -n auto
 
 # The attacks SECURITY.md lists, on their own: the figures of docs/operating.md, "Reliability and security".
 security: $(BIN)/python
-	$(BIN)/python -m pip install --quiet ".[test,bench]"
+	$(INSTALL) ".[test,bench]"
 	$(BIN)/pytest -q -p no:cacheprovider -n auto -m hostile
 
 lint: $(BIN)/python
@@ -35,23 +38,23 @@ format: $(BIN)/python
 	$(BIN)/ruff check --fix .
 
 bench: $(BIN)/python
-	$(BIN)/python -m pip install --quiet .
+	$(INSTALL) .
 	$(BIN)/python bench/bench_scan.py
 
 # District scale: 75,000 staff, 100,000 profiles a week (about an hour; --small for a few minutes).
 bench-scale: $(BIN)/python
-	$(BIN)/python -m pip install --quiet ".[bench]"
+	$(INSTALL) ".[bench]"
 	$(BIN)/python bench/bench_scale.py
 
 # Precision and recall of matching on the held-out (test) part of the development corpus, at 60 and
 # 240 staff, through the real product; then the per-pair photo false-match rate on that part.
 eval: $(BIN)/python
-	$(BIN)/python -m pip install --quiet ".[bench]"
+	$(INSTALL) ".[bench]"
 	$(BIN)/python bench/eval.py
 
 # Where the thresholds come from: the calibration part (the test part is printed beside it, never fitted).
 calibrate: $(BIN)/python
-	$(BIN)/python -m pip install --quiet ".[bench]"
+	$(INSTALL) ".[bench]"
 	$(BIN)/python bench/calibrate_images.py
 	$(BIN)/python bench/calibrate_logos.py
 

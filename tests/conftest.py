@@ -67,6 +67,17 @@ def write_roster(folder: Path, world, rows=None) -> Path:
     return path
 
 
+def sql(path: Path, statement: str, params: tuple | list = ()) -> list[tuple]:
+    """One statement on a database file, committed, as another process would run it."""
+    conn = sqlite3.connect(path, timeout=10)
+    try:
+        rows = conn.execute(statement, params).fetchall()
+        conn.commit()
+        return rows
+    finally:
+        conn.close()
+
+
 class Watcher:
     """Runs the real CLI with a config file, as a district administrator would."""
 

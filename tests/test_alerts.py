@@ -10,6 +10,7 @@ import mailbox
 import re
 from datetime import datetime, time, timedelta
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -237,11 +238,26 @@ def test_the_profile_link_goes_only_to_the_platform_the_finding_came_from(tmp_pa
     assert "@maria_garcia@" in body and "evil.example" not in body
 
 
+SOCIAL = SourceConfig("social", "mastodon", "https://social.example")
+
+
+def alert_about(finding: Finding, **options) -> EmailMessage:
+    """The alert to María about one finding of the ``social`` Mastodon source, rendered directly."""
+    return render_alert(
+        Person(id=1, email=MARIA, name="María García López"),
+        [finding],
+        sender="Watch <w@svusd.example>",
+        district="SVUSD",
+        report_guides=report_guides([SOCIAL], [finding]),
+        profile_links=profile_links([SOCIAL], [finding]),
+        **options,
+    )
+
+
 def test_scraped_text_stays_out_of_headers_and_link_attributes():
     """Attack: scraped text that breaks out of an href (a quote in a profile address on the right
     host), into a header (CR LF in a name), or into the signed links. Headers carry only our own
     address and tokens; every scraped string in the HTML is escaped."""
-    social = SourceConfig("social", "mastodon", "https://social.example")
     finding = Finding(
         id=5,
         kind="impersonation",
@@ -260,16 +276,7 @@ def test_scraped_text_stays_out_of_headers_and_link_attributes():
         not_a_problem={5: link("https://watch.svusd.example", secret, NOT_A_PROBLEM, uid, 5)},
         evidence={5: link("https://watch.svusd.example", secret, EVIDENCE, uid, 5)},
     )
-    person = Person(id=1, email=MARIA, name="María García López")
-    message = render_alert(
-        person,
-        [finding],
-        sender="Watch <w@svusd.example>",
-        district="SVUSD",
-        report_guides=report_guides([social], [finding]),
-        profile_links=profile_links([social], [finding]),
-        links=links,
-    )
+    message = alert_about(finding, links=links)
     raw = message.as_bytes()
     headers = raw.split(b"\n\n", 1)[0]
     for fragment in (b"script", b"everyone@", b"remote.example", b"Bcc", b"onerror"):
@@ -285,7 +292,6 @@ def test_scraped_text_stays_out_of_headers_and_link_attributes():
 def test_an_alert_links_the_staff_page_when_the_district_publishes_one(tmp_path):
     """``[alerts] staff_page_url``: every alert points the employee at the plain page (docs/staff.md)
     saying what an alert means, how to report and how to leave; without one, no dangling line."""
-    social = SourceConfig("social", "mastodon", "https://social.example")
     finding = Finding(
         id=3,
         kind="impersonation",
@@ -298,13 +304,11 @@ def test_an_alert_links_the_staff_page_when_the_district_publishes_one(tmp_path)
         status="new",
         evidence=Evidence(rule="name+photo", signals=("name", "photo"), reasons=("the photo is yours",)),
     )
-    person = Person(id=1, email=MARIA, name="María García López")
-    guides = dict(report_guides=report_guides([social], [finding]), profile_links=profile_links([social], [finding]))
     page = "https://intranet.svusd.example/identity-watch/staff"
-    with_page = render_alert(person, [finding], sender="w@svusd.example", district="SVUSD", staff_page=page, **guides)
+    with_page = alert_about(finding, staff_page=page)
     assert f"What this alert means and what to do, in plain words: {page}" in text_of(with_page)
     assert f'<a href="{page}">What this alert means' in with_page.get_body(("html",)).get_content()
-    without = render_alert(person, [finding], sender="w@svusd.example", district="SVUSD", **guides)
+    without = alert_about(finding)
     assert "What this alert means" not in text_of(without) + without.get_body(("html",)).get_content()
 
     config = tmp_path / "watcher.toml"

@@ -30,7 +30,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Watcher, deliver, write_config
+from conftest import Watcher, deliver, sql, write_config
 from test_sight import EmptySearch
 
 from storage import open_database
@@ -47,16 +47,6 @@ HELD = 5  # the writer's transaction that is open, half written, while the backu
 
 def database(watcher: Watcher) -> Path:
     return watcher.config.parent / "watcher.db"
-
-
-def sql(path: Path, statement: str, params: tuple | list = ()) -> list[tuple]:
-    conn = sqlite3.connect(path, timeout=10)
-    try:
-        rows = conn.execute(statement, params).fetchall()
-        conn.commit()
-        return rows
-    finally:
-        conn.close()
 
 
 def iso(moment: datetime) -> str:

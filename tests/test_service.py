@@ -23,7 +23,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Watcher, write_config
+from conftest import Watcher, sql, write_config
 
 from watcher.demo.fake_appview import FakeAppView
 from watcher.errors import ConfigError
@@ -82,19 +82,23 @@ def start(config: Path, *options: str) -> subprocess.Popen:
     return process
 
 
+def run_once(config: Path) -> subprocess.CompletedProcess:
+    """``watcher run`` to its end, when it is expected to refuse to start."""
+    return subprocess.run(
+        [sys.executable, "-c", "from watcher.cli import main; main()", "--config", str(config), "run"],
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+    )
+
+
 def stop(process: subprocess.Popen) -> int:
     process.send_signal(signal.SIGTERM)
     return process.wait(timeout=PATIENCE)
 
 
-def query(config: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(config.parent / "watcher.db", timeout=10)
-    try:
-        rows = conn.execute(sql, params).fetchall()
-        conn.commit()
-        return rows
-    finally:
-        conn.close()
+def query(config: Path, statement: str, params: tuple = ()) -> list[tuple]:
+    return sql(config.parent / "watcher.db", statement, params)
 
 
 def job(config: Path, name: str) -> dict:
@@ -188,12 +192,7 @@ def test_run_scans_alerts_sends_the_missed_digest_once_and_stops_on_sigterm(tmp_
     (covered,) = status["coverage"]["sources"]  # a complete scan answered everyone's name
     assert covered["source"] == "bluesky" and covered["searched"] == covered["enrolled"] > 0
 
-    second = subprocess.run(
-        [sys.executable, "-c", "from watcher.cli import main; main()", "--config", str(config), "run"],
-        capture_output=True,
-        text=True,
-        timeout=PATIENCE,
-    )
+    second = run_once(config)
     assert second.returncode != 0
     assert second.stderr.startswith("Error: watcher run is already running") and f"(pid {service.pid})" in second.stderr
     assert len(second.stderr.strip().splitlines()) == 1, second.stderr
@@ -339,12 +338,7 @@ def test_a_symlink_planted_as_the_lock_file_is_refused_not_followed(tmp_path, ap
     precious = tmp_path / "precious.txt"
     precious.write_text("the district's data\n")
     (tmp_path / "watcher.db.lock").symlink_to(tmp_path / target)
-    run = subprocess.run(
-        [sys.executable, "-c", "from watcher.cli import main; main()", "--config", str(config), "run"],
-        capture_output=True,
-        text=True,
-        timeout=PATIENCE,
-    )
+    run = run_once(config)
     assert run.returncode != 0
     assert run.stderr.startswith("Error: ") and "symbolic link" in run.stderr, run.stderr
     assert len(run.stderr.strip().splitlines()) == 1, run.stderr
