@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 
-from notifications.templating import template_environment
+from notifications.templating import automatic_message, template_environment
 from watcher.models import (
     COVERAGE_WINDOW,
     SEARCHED_BY,
@@ -62,18 +61,8 @@ def render_digest(
     profile_links: Mapping[int, str] | None = None,
 ) -> EmailMessage:
     """One digest message to one recipient."""
-    env = template_environment()
     context = digest_context(report, district=district, now=now, staff=staff, profile_links=profile_links)
-    message = EmailMessage()
-    message["Subject"] = digest_subject(report)
-    message["From"] = sender
-    message["To"] = to
-    message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "identity-watch.invalid")
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(env.get_template("digest.txt").render(context))
-    message.add_alternative(env.get_template("digest.html").render(context), subtype="html")
-    return message
+    return automatic_message("digest", context, subject=digest_subject(report), sender=sender, to=to)
 
 
 def digest_context(

@@ -24,7 +24,6 @@ from sqlite_utils import Database
 
 from storage import audit
 from storage.db import utcnow, write_transaction
-from watcher.errors import InputError
 from watcher.models import Evidence, Finding
 
 STATUSES = ("new", "alerted", "confirmed", "dismissed", "resolved")
@@ -36,7 +35,7 @@ _SELECT = """
     SELECT f.id, f.kind, p.email AS person_email, p.name AS person_name, pr.source, pr.handle, pr.display_name,
            pr.profile_url, pr.description, pr.avatar_url, pr.avatar_sha256, f.score, f.rule, f.status, f.evidence,
            f.first_seen, f.last_seen, f.alerted_signals, f.resolved_at, f.reviewed_at, f.review_note,
-           f.missing_count, f.last_checked_at
+           f.missing_count, f.last_checked_at, f.answer, f.answered_at
     FROM findings f
     JOIN profiles pr ON pr.id = f.profile_id
     LEFT JOIN people p ON p.id = f.person_id
@@ -176,6 +175,8 @@ def _finding(row: dict[str, Any]) -> Finding:
         review_note=row["review_note"],
         missing_count=row["missing_count"],
         last_checked_at=row["last_checked_at"],
+        answer=row["answer"],
+        answered_at=row["answered_at"],
     )
 
 
@@ -302,53 +303,14 @@ def _reopened_status(db: Database, finding_id: int, alerted_at: str | None) -> s
     return "alerted" if alerted_at else "new"
 
 
-# --- review -------------------------------------------------------------------
-
-# action → (the statuses it may start from, what it is called in the audit trail)
-REVIEW_ACTIONS = {
-    "confirm": (("new", "alerted"), "confirmed"),
-    "dismiss": (("new", "alerted", "confirmed"), "dismissed"),
-    "reopen": (("dismissed", "resolved", "confirmed"), "reopened"),
-}
-
-
-def review(db: Database, finding_id: int, action: str, *, actor: str, note: str | None = None) -> tuple[str, str]:
-    """Confirm, dismiss or reopen a finding, with an audit row. Returns (old status, new status).
-
-    Dismissing remembers the finding's signals, so that it stays quiet until its evidence
-    gains one (see ``QUIET``). Reopening puts it back where it was before: alerted if its
-    person was told, else new (and then the next alert covers it).
-    """
-    if action not in REVIEW_ACTIONS:
-        raise InputError(f"unknown review action {action!r} (confirm, dismiss or reopen)")
-    allowed, done = REVIEW_ACTIONS[action]
-    with write_transaction(db):
-        row = db.execute("SELECT status, alerted_at, evidence FROM findings WHERE id = ?", [finding_id]).fetchone()
-        if row is None:
-            raise InputError(f"no finding with id {finding_id}")
-        old, alerted_at, evidence = row
-        if old not in allowed:
-            if old == done:
-                raise InputError(f"finding {finding_id} is already {old}")
-            raise InputError(
-                f"cannot {action} finding {finding_id}: it is {old} (only {' or '.join(allowed)} findings can be)"
-            )
-        now = utcnow()
-        values: dict[str, Any] = {"reviewed_at": now, "review_note": note}
-        if action == "confirm":
-            new = "confirmed"
-        elif action == "dismiss":
-            new = "dismissed"
-            values["alerted_signals"] = json.dumps(sorted(Evidence.from_json(json.loads(evidence)).signals))
-        else:
-            new = "alerted" if alerted_at else "new"
-            values |= {"resolved_at": None, "missing_count": 0}
-            if not alerted_at:
-                values["alerted_signals"] = None  # never told: the next alert covers it as news
-        values["status"] = new
-        db["findings"].update(finding_id, values)
-        detail: dict[str, Any] = {"from": old, "to": new}
-        if note:
-            detail["note"] = note
-        audit.record(db, actor=actor, action=done, finding_id=finding_id, detail=detail)
-    return old, new
+def about_someone_else(db: Database, account: str, person_id: int) -> bool:
+    """Whether the account ``source:handle`` has an impersonation finding about another person: it
+    cannot become this person's own account (own accounts are never flagged)."""
+    source, _, handle = account.partition(":")
+    row = db.execute(
+        """SELECT 1 FROM findings f JOIN profiles pr ON pr.id = f.profile_id
+           WHERE pr.source = ? AND lower(pr.handle) = ? AND f.kind = 'impersonation'
+           AND f.person_id IS NOT NULL AND f.person_id != ? LIMIT 1""",
+        [source, handle, person_id],
+    ).fetchone()
+    return row is not None

@@ -338,3 +338,47 @@ def reference_views(db: Database) -> None:
 
 # 0009: a table rebuild, kept in a module of its own (storage/people_rebuild.py).
 MIGRATIONS(name="0009_person_uids", transactional=False)(person_uids)
+
+
+@MIGRATIONS(name="0010_web_front")
+def web_front(db: Database) -> None:
+    """The web front: a person's language and consent, the employee's answer on a finding, the
+    communications office's accounts, sign-in links used once, signed-in sessions, the throttle's counters, and the
+    digests of the addresses of people who left (so that a roster import does not enrol them again)."""
+    _run(
+        db,
+        """
+        ALTER TABLE people ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+        ALTER TABLE people ADD COLUMN consented_at TEXT;
+        ALTER TABLE findings ADD COLUMN answer TEXT;
+        ALTER TABLE findings ADD COLUMN answered_at TEXT;
+        CREATE TABLE admins (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,
+            uid TEXT NOT NULL UNIQUE,
+            password_hash TEXT,
+            created_at TEXT NOT NULL,
+            last_sign_in_at TEXT
+        );
+        CREATE TABLE used_links (
+            mac TEXT PRIMARY KEY,
+            expires TEXT NOT NULL
+        );
+        CREATE TABLE throttle (
+            bucket TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX throttle_bucket ON throttle(bucket, at);
+        CREATE TABLE departed (
+            digest TEXT PRIMARY KEY,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE web_sessions (
+            digest TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            uid TEXT NOT NULL,
+            started_at TEXT NOT NULL
+        );
+        CREATE INDEX web_sessions_uid ON web_sessions(kind, uid);
+        """,
+    )

@@ -132,14 +132,16 @@ _DUE = """(status = 'pending' AND (? OR next_attempt_at IS NULL OR next_attempt_
           OR (status = 'sending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?))"""
 
 
-def due_messages(db: Database, *, force: bool = False) -> list[dict[str, Any]]:
+def due_messages(db: Database, *, force: bool = False, ids: list[int] | None = None) -> list[dict[str, Any]]:
     """Pending messages whose backoff has passed (with ``force``, every pending one), and ones
-    whose delivery was claimed by a process that did not finish it within the lease."""
+    whose delivery was claimed by a process that did not finish it within the lease; with ``ids``,
+    only those (the web front sends its sign-in e-mail at once, not the alerts waiting behind it)."""
     now = utcnow()
+    only = f" AND id IN ({', '.join('?' for _ in ids)})" if ids is not None else ""
     return list(
         db.query(
-            f"SELECT id, message_id, recipient, message, attempts FROM outbox WHERE {_DUE} ORDER BY id",
-            [force, now, now],
+            f"SELECT id, message_id, recipient, message, attempts FROM outbox WHERE ({_DUE}){only} ORDER BY id",
+            [force, now, now, *(ids or [])],
         )
     )
 

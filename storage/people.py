@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlite_utils import Database
 
@@ -14,19 +16,25 @@ from storage.hashes import pack_views, unpack_views, view_table
 from watcher.models import Enrolment, ImageHashes, Person, ViewTable
 
 
-def save_enrolments(db: Database, enrolments: list[Enrolment]) -> tuple[int, int]:
+def save_enrolments(db: Database, enrolments: list[Enrolment], *, by_person: bool = False) -> tuple[int, int]:
     """Insert or update people by e-mail, all or nothing. Returns (added, updated).
 
     Fields an enrolment leaves as None keep their stored value. Photos replace the
     stored hashes only when the enrolment brings photos: a photo is discarded after
     hashing, so a later roster without the photo column must not erase what we have.
     An account claimed by someone else moves to this person (the newer roster wins).
+
+    What a person chose themselves on the web front (alerts, own accounts, photos, language) is
+    theirs: a roster or ``people add`` (``by_person=False``) does not change it for someone who
+    enrolled themselves, and enrols someone who left on the web front again without any of it.
     """
     added = updated = 0
     now = utcnow()
     with write_transaction(db):
         for e in enrolments:
             row = _person_row(db, e.email)
+            if not by_person and (row["consented_at"] if row else departed(db, e.email)):
+                e = replace(e, opt_in=None, accounts=None, photos=(), prints=(), language=None)
             values: dict[str, object] = {"name": e.name, "updated_at": now}
             if e.aliases is not None:
                 values["aliases"] = json.dumps(list(e.aliases), ensure_ascii=False)
@@ -34,6 +42,8 @@ def save_enrolments(db: Database, enrolments: list[Enrolment]) -> tuple[int, int
                 values["school"] = e.school or None
             if e.opt_in is not None:
                 values["opt_in"] = int(e.opt_in)
+            if e.language is not None:
+                values["language"] = e.language
             if row is None:
                 values = {"aliases": "[]", "opt_in": 0, **values}
                 values |= {"email": e.email, "uid": new_uid(), "created_at": now, "opt_in_changed_at": now}
@@ -111,6 +121,8 @@ def _people(db: Database, ids: Sequence[int] | None, *, references: bool) -> lis
             opt_in=bool(row["opt_in"]),
             accounts=frozenset(accounts[row["id"]]),
             references=tuple(views[row["id"]]),
+            language=row["language"],
+            consented_at=row["consented_at"],
         )
         for row in rows
     ]
@@ -132,6 +144,18 @@ def photo_counts(db: Database) -> dict[int, int]:
     """How many photos each person enrolled (hashes only; the photos are gone)."""
     rows = db.query("SELECT person_id, COUNT(*) AS n FROM reference_views GROUP BY person_id")
     return {row["person_id"]: row["n"] for row in rows}
+
+
+def photo_count(db: Database, person_id: int) -> int:
+    """How many photos one person enrolled."""
+    return db.execute("SELECT COUNT(*) FROM reference_views WHERE person_id = ?", [person_id]).fetchone()[0]
+
+
+def account_owner(db: Database, account: str) -> int | None:
+    """Who lists ``source:handle`` as their own account, if anyone."""
+    source, _, handle = account.partition(":")
+    row = db.execute("SELECT person_id FROM accounts WHERE source = ? AND handle = ?", [source, handle]).fetchone()
+    return row[0] if row else None
 
 
 def enrolled_ids(db: Database, ids: set[int]) -> set[int]:
@@ -169,9 +193,63 @@ def person_by_email(db: Database, email: str) -> Person | None:
 
 
 def _person_row(db: Database, email: str) -> dict | None:
-    rows = list(db.query("SELECT id, opt_in FROM people WHERE email = ?", [email]))
+    rows = list(db.query("SELECT id, opt_in, consented_at FROM people WHERE email = ?", [email]))
     return rows[0] if rows else None
 
 
 def _marks(values: tuple[str, ...]) -> str:
     return ", ".join("?" for _ in values) or "NULL"
+
+
+# --- what a person changes on the web front ------------------------------------------------------
+
+
+def set_opt_in(db: Database, person_id: int, opt_in: bool) -> bool:
+    """Alerts on or off; True when that changed anything."""
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE people SET opt_in = ?, opt_in_changed_at = ?, updated_at = ? WHERE id = ? AND opt_in != ?",
+            [int(opt_in), utcnow(), utcnow(), person_id, int(opt_in)],
+        )
+        return cursor.rowcount > 0
+
+
+def set_language(db: Database, person_id: int, language: str) -> None:
+    with write_transaction(db):
+        db.execute("UPDATE people SET language = ?, updated_at = ? WHERE id = ?", [language, utcnow(), person_id])
+
+
+def set_consent(db: Database, person_id: int) -> None:
+    """The person enrolled themselves on the web front (and read what they consent to): now. Had
+    they left before, the mark of it goes."""
+    with write_transaction(db):
+        db.execute("UPDATE people SET consented_at = ?, updated_at = ? WHERE id = ?", [utcnow(), utcnow(), person_id])
+        row = db.execute("SELECT email FROM people WHERE id = ?", [person_id]).fetchone()
+        if row:
+            db.execute("DELETE FROM departed WHERE digest = ?", [_digest(row[0])])
+
+
+def remember_departure(db: Database, email: str) -> None:
+    """Someone left on the web front: keep a digest of their address, nothing else, so that the next
+    roster import (which still lists them) does not opt them in or give them accounts again."""
+    with write_transaction(db):
+        db.execute("INSERT OR REPLACE INTO departed (digest, at) VALUES (?, ?)", [_digest(email), utcnow()])
+
+
+def departed(db: Database, email: str) -> bool:
+    return db.execute("SELECT 1 FROM departed WHERE digest = ?", [_digest(email)]).fetchone() is not None
+
+
+def _digest(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def add_account(db: Database, person_id: int, account: str) -> bool:
+    """Add one ``source:handle`` to the person's own accounts; True when it was added. An account
+    another person lists stays theirs (False): moving it between people is the office's to decide."""
+    with write_transaction(db):
+        if account_owner(db, account) is not None:
+            return False
+        source, _, handle = account.partition(":")
+        db["accounts"].insert({"person_id": person_id, "source": source, "handle": handle})
+        return True

@@ -31,9 +31,12 @@ _OLD_EVIDENCE = f"""
 """
 
 
-def purge_before(db: Database, *, observations: str, evidence: str, dry_run: bool = False) -> dict[str, int]:
-    """Delete observations and cached image hashes older than ``observations``, and the snapshots
-    of findings closed before ``evidence`` (ISO times); returns counts by kind of record.
+def purge_before(
+    db: Database, *, observations: str, evidence: str, web: str | None = None, dry_run: bool = False
+) -> dict[str, int]:
+    """Delete observations and cached image hashes older than ``observations``, the snapshots of
+    findings closed before ``evidence``, and the web front's throttle counters from before ``web``
+    and its spent sign-in links expired by then (ISO times); returns counts by kind of record.
 
     With ``dry_run`` the deletions are made and rolled back: the counts say exactly what would go.
     """
@@ -45,6 +48,11 @@ def purge_before(db: Database, *, observations: str, evidence: str, dry_run: boo
             "observations": db.execute("DELETE " + _OLD_OBSERVATIONS, observed).rowcount,
             "image_hashes": db.execute("DELETE " + _OLD_IMAGE_HASHES, observed).rowcount,
         }
+        if web is not None:
+            counts["web_counters"] = db.execute("DELETE FROM throttle WHERE at < ?", [web]).rowcount
+            counts["web_counters"] += db.execute("DELETE FROM used_links WHERE expires < ?", [web]).rowcount
+            # Sessions last 8 hours at most (watcher/web/guard.py): a day-old one is over.
+            counts["web_counters"] += db.execute("DELETE FROM web_sessions WHERE started_at < ?", [web]).rowcount
         if dry_run:
             db.execute("ROLLBACK TO purge")
         db.execute("RELEASE purge")

@@ -256,6 +256,11 @@ HOSTILE_FILES = {
     "test_scan_failures.py",
     "test_service_stop.py",
     "test_url_properties.py",
+    "test_web_answers.py",
+    "test_web_office.py",
+    "test_web_serve.py",
+    "test_web_staff.py",
+    "test_sign_in_links.py",
 }
 HOSTILE_TESTS = (
     "test_kill_9",
@@ -274,3 +279,21 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.name in HOSTILE_FILES or item.name.startswith(HOSTILE_TESTS):
             item.add_marker(pytest.mark.hostile)
+
+
+@pytest.fixture
+def site(tmp_path, scanned_state):
+    """The web front over a copy of the scanned sample world (see tests/web_support.py)."""
+    from web_support import Site
+
+    copy_state(scanned_state, tmp_path)
+    return Site(tmp_path)
+
+
+@pytest.fixture
+def enrolled_site(tmp_path, enrolled_state, watcher):
+    """The web front over a copy of the enrolled sample world, never scanned."""
+    from web_support import Site
+
+    copy_state(enrolled_state, tmp_path, config=False)
+    return Site(tmp_path)

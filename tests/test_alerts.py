@@ -29,7 +29,7 @@ from watcher.demo.fake_mastodon import account as mastodon_account
 from watcher.demo.portraits import jpeg, recompressed
 from watcher.demo.sample import roster_rows
 from watcher.errors import ConfigError
-from watcher.links import EVIDENCE, NOT_A_PROBLEM, UNSUBSCRIBE, link, link_secret, resolve, verify
+from watcher.links import EVIDENCE, IMPOSTOR, NOT_A_PROBLEM, UNSUBSCRIBE, link, link_secret, resolve, verify
 from watcher.models import AlertLinks, Evidence, Finding, Person
 from watcher.platform_facts import profile_links, report_guides
 from watcher.weeks import last_complete_week, parse_week
@@ -88,8 +88,9 @@ def test_a_new_signal_alerts_again_once_and_says_what_changed(tmp_path, world, m
         watcher("scan")
         (first,) = messages(tmp_path)
         assert "Update on a profile" not in text_of(first)
-        assert "List-Unsubscribe" not in first  # no web front configured: reply instructions instead
-        assert 'reply with "opt out"' in text_of(first)
+        assert "List-Unsubscribe" not in first  # no web front configured: the office's address instead
+        assert "write to the communications office: watch@svusd.example" in text_of(first)
+        assert "reply" not in text_of(first).lower()
 
         claim["description"] = "Maestra at Noble Avenue Elementary. Now on Bluesky!"  # same signals: quiet
         watcher("scan")
@@ -158,11 +159,11 @@ def test_with_a_web_front_alerts_carry_signed_one_click_links(tmp_path, world, m
     assert verify(secret, NOT_A_PROBLEM, token_of(url)) is None  # a token works for its own purpose only
     assert resolve(db, UNSUBSCRIBE, token_of(url)).person_id == people_store.person_by_uid(db, uid)
     text = text_of(message)
-    answer = re.search(r"This is me, or not a problem: (\S+)", text)[1]
+    answer = re.search(r"This account is mine, or not a problem: (\S+)", text)[1]
     assert answer.startswith("https://watch.svusd.example/not-a-problem?t=")
     assert verify(secret, NOT_A_PROBLEM, token_of(answer)).finding_id == finding_id
     assert verify(secret, UNSUBSCRIBE, token_of(answer)) is None
-    assert url in text and "reply to this e-mail" not in text
+    assert f"Stop these alerts: {url}" in text and "reply" not in text.lower()
 
 
 @pytest.mark.parametrize(
@@ -215,7 +216,8 @@ def test_the_profile_link_goes_only_to_the_platform_the_finding_came_from(tmp_pa
     assert "evil.example" not in text + html + "".join(headers_of(m).decode() for m in alerts)
     assert "Profile: not linked: the address it gives is not a mastodon page" in text
     assert "Profile: https://remote.example/@mgarcia" in text and 'href="https://remote.example/@mgarcia"' in html
-    evidence = re.search(r"Evidence page: (\S+)", text)[1]
+    item = re.search(r"@maria_garcia@\S+.*?(?=\n\d+\. |\n\nOnly you)", text, re.DOTALL)[0]
+    evidence = re.search(r"Evidence page: (\S+)", item)[1]
     assert evidence.startswith("https://watch.svusd.example/evidence?t=")
     db = open_database(load_config(config).database)
     (finding_id,) = db.execute(
@@ -275,6 +277,8 @@ def test_scraped_text_stays_out_of_headers_and_link_attributes():
         unsubscribe=link("https://watch.svusd.example", secret, UNSUBSCRIBE, uid),
         not_a_problem={5: link("https://watch.svusd.example", secret, NOT_A_PROBLEM, uid, 5)},
         evidence={5: link("https://watch.svusd.example", secret, EVIDENCE, uid, 5)},
+        impostor={5: link("https://watch.svusd.example", secret, IMPOSTOR, uid, 5)},
+        manage="https://watch.svusd.example/",
     )
     message = alert_about(finding, links=links)
     raw = message.as_bytes()
@@ -286,7 +290,8 @@ def test_scraped_text_stays_out_of_headers_and_link_attributes():
     assert "<script>" not in html and "<img" not in html and "&lt;img src=x" in html
     assert 'href="https://remote.example/@ana&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
     text = text_of(message)
-    assert f"This is me, or not a problem: {links.not_a_problem[5]}" in text
+    assert f"This account is mine, or not a problem: {links.not_a_problem[5]}" in text
+    assert f"Yes, this is someone pretending to be me: {links.impostor[5]}" in text
 
 
 def test_an_alert_links_the_staff_page_when_the_district_publishes_one(tmp_path):
@@ -317,3 +322,144 @@ def test_an_alert_links_the_staff_page_when_the_district_publishes_one(tmp_path)
     config.write_text('[alerts]\nstaff_page_url = "javascript:alert(1)"\n')
     with pytest.raises(ConfigError, match="staff_page_url must start with https://"):
         load_config(config)
+
+
+WATCH = "https://watch.svusd.example"
+
+
+def answer_links(uid: str = "Q" * 22, secret: bytes = b"k" * 32) -> AlertLinks:
+    return AlertLinks(
+        unsubscribe=link(WATCH, secret, UNSUBSCRIBE, uid),
+        not_a_problem={3: link(WATCH, secret, NOT_A_PROBLEM, uid, 3)},
+        evidence={3: link(WATCH, secret, EVIDENCE, uid, 3)},
+        impostor={3: link(WATCH, secret, IMPOSTOR, uid, 3)},
+        manage=f"{WATCH}/",
+    )
+
+
+def a_finding(**changes) -> Finding:
+    values = {
+        "id": 3,
+        "kind": "impersonation",
+        "person_email": MARIA,
+        "source": "social",
+        "handle": "maria",
+        "display_name": "María <b>García</b>",
+        "profile_url": "https://social.example/@maria",
+        "score": 0.9,
+        "status": "new",
+        "evidence": Evidence(rule="name+photo", signals=("name", "photo"), reasons=("the photo is yours",)),
+    }
+    return Finding(**(values | changes))
+
+
+def spanish_alert(finding: Finding, **options) -> EmailMessage:
+    return render_alert(
+        Person(id=1, email=MARIA, name="María García López", language="es"),
+        [finding],
+        sender="Watch <w@svusd.example>",
+        district="SVUSD",
+        reply_to="Comunicaciones <comms@svusd.example>",
+        report_guides=report_guides([SOCIAL], [finding]),
+        profile_links=profile_links([SOCIAL], [finding]),
+        **options,
+    )
+
+
+@pytest.mark.parametrize("with_links", [True, False], ids=["web front", "no web front"])
+def test_a_spanish_speaking_person_gets_the_alert_in_spanish(with_links):
+    """Subject, text and HTML in Spanish; scraped text escaped as ever; the reasons and the platform's
+    steps shown as recorded; without a web front the office's address, not a request to reply."""
+    finding = a_finding()
+    links = answer_links() if with_links else None
+    message = spanish_alert(finding, links=links)
+    assert message["Subject"] == "Identity Watch: 1 posible cuenta de suplantación encontrada"
+    text, html = text_of(message), message.get_body(("html",)).get_content()
+    assert text.startswith("Hola, María García López:") and '<html lang="es">' in html
+    guide = report_guides([SOCIAL], [finding])[3]
+    assert "   - the photo is yours" in text and f"Qué hacer: {guide.steps}" in text
+    assert "<b>" not in html and "&lt;b&gt;García&lt;/b&gt;" in html
+    if with_links:
+        assert f"Esta cuenta es mía, o no es un problema: {links.not_a_problem[3]}" in text
+        assert f"Sí, es alguien que se hace pasar por mí: {links.impostor[3]}" in text
+        assert f"Dejar de recibir estos avisos: {links.unsubscribe}" in text
+        assert f"Gestionar su inscripción o darse de baja: {WATCH}/" in text
+        assert f'href="{links.impostor[3]}"' in html
+    else:
+        assert "dígaselo a la oficina de\ncomunicaciones (comms@svusd.example)" in text
+        assert "List-Unsubscribe" not in message
+    two = render_alert(
+        Person(id=1, email=MARIA, name="María", language="es"),
+        [finding, a_finding(id=4)],
+        sender="w@svusd.example",
+        district="SVUSD",
+        report_guides=report_guides([SOCIAL], [finding, a_finding(id=4)]),
+    )
+    assert two["Subject"] == "Identity Watch: 2 posibles cuentas de suplantación encontradas"
+
+
+def test_an_update_note_speaks_the_persons_language():
+    told = a_finding(alerted_signals=("name",))
+    assert "Novedad sobre un perfil del que ya le avisamos: la foto del perfil ahora coincide" in text_of(
+        spanish_alert(told)
+    )
+    assert "Update on a profile we told you about before: the profile photo now matches" in text_of(alert_about(told))
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("with_links", [True, False], ids=["web front", "no web front"])
+def test_no_alert_asks_for_a_reply(language, with_links):
+    """Nobody reads replies automatically: no "reply" (nor "responda") in any alert, in either language."""
+    finding = a_finding()
+    message = render_alert(
+        Person(id=1, email=MARIA, name="María", language=language),
+        [finding],
+        sender="Watch <w@svusd.example>",
+        district="SVUSD",
+        reply_to="comms@svusd.example",
+        report_guides=report_guides([SOCIAL], [finding]),
+        links=answer_links() if with_links else None,
+    )
+    body = (text_of(message) + message.get_body(("html",)).get_content()).lower()
+    for word in ("reply", "respond", "responda", "conteste", "with its number", "su número"):
+        assert word not in body, word
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_link_of_a_real_alert_is_present_and_signed_for_its_purpose(tmp_path, world, maria_only, language):
+    """A scan with a web front: per finding the "mine", "impostor" and evidence links, each verifying for
+    its own purpose, person and finding only; the footer's unsubscribe and manage links; the RFC 8058
+    headers; in the person's language."""
+    copy = impostor("did:plc:copy", "Maria Garcia", avatar="/img/m.jpg")
+    other = impostor("did:plc:other", "María García", "Maestra at Noble Avenue Elementary", avatar="/img/m.jpg")
+    with FakeAppView([copy, other], {"/img/m.jpg": maria_copy(world)}) as server:
+        watcher = maria_only(server, f'[web]\nbase_url = "{WATCH}"\n')
+        db = open_database(load_config(watcher.config).database)
+        people_store.set_language(db, people_store.person_by_email(db, MARIA).id, language)
+        watcher("scan")
+    alerts = messages(tmp_path)
+    assert alerts
+    secret = link_secret(db)
+    (uid,) = db.execute("SELECT uid FROM people WHERE email = ?", [MARIA]).fetchone()
+    finding_ids = {row[0] for row in db.execute("SELECT id FROM findings")}
+    assert len(finding_ids) == 2
+    seen: dict[str, set[int]] = {NOT_A_PROBLEM: set(), IMPOSTOR: set(), EVIDENCE: set()}
+    for message in alerts:
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        header = str(message["List-Unsubscribe"]).strip("<>")
+        assert verify(secret, UNSUBSCRIBE, token_of(header)).uid == uid
+        assert message["Subject"].startswith("Identity Watch: ")
+        assert ("posible" in message["Subject"]) == (language == "es")
+        text = text_of(message)
+        urls = re.findall(re.escape(WATCH) + r"/\S*", text)
+        assert f"{WATCH}/" in urls and header in urls  # manage, and the unsubscribe link in the text too
+        for url in urls:
+            purpose = urlsplit(url).path.strip("/")
+            if purpose in seen:
+                subject = verify(secret, purpose, token_of(url))
+                assert subject is not None and subject.uid == uid and subject.finding_id in finding_ids
+                assert all(verify(secret, p, token_of(url)) is None for p in (*seen, UNSUBSCRIBE) if p != purpose)
+                seen[purpose].add(subject.finding_id)
+        html = message.get_body(("html",)).get_content()
+        assert all(f'href="{u}"' in html for u in urls)
+    assert all(ids == finding_ids for ids in seen.values()), seen

@@ -3,6 +3,7 @@ the docs name only real commands, their links lead somewhere, and the Quick star
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -14,7 +15,13 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from storage import admins as admins_store
+from storage import open_database
+from storage.audit import list_audit
 from watcher.cli import cli
+from watcher.cli.options import login_name
+from watcher.config import load_config
+from watcher.office_accounts import password_matches
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -157,3 +164,50 @@ def test_console_script_runs(tmp_path):
     assert result.stderr.strip().splitlines() == [f"Error: config file not found: {tmp_path / 'missing.toml'}"]
     result = subprocess.run([bindir / "watcher", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "0.1.0" in result.stdout
+
+
+def test_admin_add_list_and_remove_office_accounts_with_audit_rows(watcher):
+    def run(*args: str, given: str | None = None):
+        return CliRunner().invoke(cli, ["--config", str(watcher.config), *args], input=given)
+
+    added = run("admin", "add", "Comms@District.example", given="correct horse battery\ncorrect horse battery\n")
+    assert added.exit_code == 0, added.output
+    assert "added office account comms@district.example (a password)" in added.output
+    assert "correct horse" not in added.output  # asked for twice, never echoed
+    assert run("admin", "add", "links@district.example", "--no-password").exit_code == 0
+    reset = run("admin", "add", "comms@district.example", "--password-stdin", given="another long secret\n")
+    assert "its password is reset" in reset.output
+
+    listed = json.loads(run("admin", "list", "--json").output)
+    assert [(a["email"], a["password"], a["last_sign_in"]) for a in listed] == [
+        ("comms@district.example", True, None),
+        ("links@district.example", False, None),
+    ]
+    db = open_database(load_config(watcher.config).database)
+    comms = admins_store.admin_by_email(db, "comms@district.example")
+    assert password_matches(admins_store.password_hash(db, comms.id), "another long secret")
+    assert not password_matches(admins_store.password_hash(db, comms.id), "correct horse battery")
+
+    assert run("admin", "remove", "links@district.example").exit_code == 0
+    assert "1 office accounts" in run("admin", "list").output
+    actions = [(row["actor"], row["action"]) for row in list_audit(db) if row["action"].startswith("admin_")]
+    assert actions == [(login_name(), a) for a in ("admin_added", "admin_added", "admin_added", "admin_removed")]
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "given", "message"),
+    [
+        (["admin", "add", "a@district.example", "--password-stdin"], "short\n", "at least 12 characters"),
+        (["admin", "add", "=cmd@district.example", "--no-password"], None, "malformed e-mail"),
+        (["admin", "add", "a@district.example", "--no-password", "--password-stdin"], None, "not both"),
+        (["admin", "remove", "nobody@district.example"], None, "no office account 'nobody@district.example'"),
+        (["web", "--listen", "0.0.0.0:8080"], None, "reachable from other machines: set [web] base_url"),
+        (["web", "--listen", "8080"], None, "must be HOST:PORT"),
+        (["demo", "--port", "8081"], None, "--port goes with --serve"),
+    ],
+)
+def test_admin_and_web_refuse_bad_input_in_one_line(watcher, args, given, message):
+    result = CliRunner().invoke(cli, ["--config", str(watcher.config), *args], input=given)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [result.output.strip()] and message in result.output

@@ -119,6 +119,9 @@ evidence_days = 180
         ("[email.smtp]\nport = 70000", "not a port number"),
         ("[alerts]\nmax_per_person_per_day = 0", "at least 1"),
         ("[web]\nbase_url = 'watch.example'", "must start with https://"),
+        ("[web]\nlisten = '8080'", "must be HOST:PORT"),
+        ("[web]\ntrusted_proxies = ['proxy.example']", "is not an IP address"),
+        ("[web]\nbase_url = 'https://district.example/watch'", "without a path"),
         ("[digest]\nto = ['comms']", "not an e-mail address"),
         ("[digest]\nweekday = 'someday'", "digest.weekday must be one of mon"),
         ("[digest]\ntime = '7am'", "must be HH:MM"),
@@ -218,6 +221,8 @@ max_per_person_per_day = 2
 staff_page_url = "https://intranet.d.example/staff"
 [web]
 base_url = "https://w.d.example"
+listen = "127.0.0.1:8080"
+trusted_proxies = ["127.0.0.1"]
 [digest]
 to = ["c@d.example"]
 weekday = "fri"

@@ -5,28 +5,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import sqlite3
 from pathlib import Path
 
 import pytest
+from browser_support import chromium
 from conftest import write_roster
 from PIL import Image
 
 from watcher.demo.portraits import jpeg, portrait
 
-CHROMIUM = Path("/usr/bin/chromium")
-# As the machine notes say: without the background-networking flags Chromium knocks on closed doors.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 HOSTILE = '<script>window.pwned = 1; document.title = "pwned"</script><img src=x onerror="window.pwned=2">Maria Garcia'
 
 
@@ -131,19 +119,9 @@ def test_unknown_finding_is_one_line_error(enrolled):
 
 @pytest.fixture
 def browser():
-    """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if sync_playwright is None or not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must open the evidence page: install chromium and the test extra (.ci/run does)")
-        pytest.skip("needs Debian's chromium and playwright (CI installs both)")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    """Debian's Chromium driven by Playwright (tests/browser_support.py)."""
+    with chromium() as launched:
+        yield launched
 
 
 def test_evidence_page_is_self_contained_and_inert(tmp_path, enrolled, appview, browser):

@@ -21,9 +21,12 @@ from storage.people import person_uid, save_enrolments
 from watcher.config import SourceConfig
 from watcher.links import (
     EVIDENCE,
+    IMPOSTOR,
     LIFETIMES,
     NOT_A_PROBLEM,
     UNSUBSCRIBE,
+    LinkTarget,
+    alert_links,
     link,
     link_secret,
     resolve,
@@ -166,6 +169,27 @@ def test_an_old_link_never_acts_on_the_next_person_enrolled(tmp_path):
     assert person_uid(db, b) != a_uid
     assert resolve(db, UNSUBSCRIBE, token) is None
     assert resolve(db, UNSUBSCRIBE, sign(link_secret(db), UNSUBSCRIBE, person_uid(db, b))).person_id == b
+
+
+def test_an_alert_carries_every_link_signed_for_its_purpose_person_and_finding(tmp_path):
+    """Attack: an alert's "impostor" link reused as "not a problem", or for another finding."""
+    db = open_database(tmp_path / "watcher.db")
+    ana = enrol(db, "ana@svusd.example", "Ana Ruiz")
+    found = alert_links(db, "https://watch.svusd.example/", link_secret(db), ana, [4, 9], now=NOW)
+    assert found is not None and found.manage == "https://watch.svusd.example/"
+    per_finding = {NOT_A_PROBLEM: found.not_a_problem, IMPOSTOR: found.impostor, EVIDENCE: found.evidence}
+    for purpose, urls in per_finding.items():
+        assert set(urls) == {4, 9}
+        for finding_id, url in urls.items():
+            assert url.startswith(f"https://watch.svusd.example/{purpose}?t=")
+            token = url.split("?t=", 1)[1]
+            assert resolve(db, purpose, token, now=NOW) == LinkTarget(ana, finding_id)
+            for other in (*per_finding, UNSUBSCRIBE):
+                assert other == purpose or resolve(db, other, token, now=NOW) is None
+    assert resolve(db, UNSUBSCRIBE, found.unsubscribe.split("?t=", 1)[1], now=NOW) == LinkTarget(ana, None)
+    assert alert_links(db, None, link_secret(db), ana, [4], now=NOW) is None  # no web front: no links
+    remove_person(db, "ana@svusd.example")
+    assert alert_links(db, "https://watch.svusd.example", link_secret(db), ana, [4], now=NOW) is None
 
 
 def test_uids_are_random_url_safe_and_distinct(tmp_path):

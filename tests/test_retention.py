@@ -15,8 +15,10 @@ from storage import open_database
 from storage.people import save_enrolments
 from storage.scans import AvatarState, save_profile, start_scan
 from watcher import weeks
+from watcher.config import Config
 from watcher.models import Enrolment, Evidence, Profile
 from watcher.removal import remove_person
+from watcher.retention import purge
 
 PACO = "pacohernandez.bsky.social"
 EMAIL = "francisco.hernandez@svusd.example"
@@ -239,3 +241,14 @@ def test_evidence_stored_by_older_versions_is_erased_and_reported_as_it_is(tmp_p
     assert json.loads(stored) == {
         "rule": "name+photo", "reasons": None, "logo_distance": 3, "moderation": None, "person_removed": True,
     }  # fmt: skip
+
+
+def test_purge_forgets_the_web_fronts_old_counters(tmp_path):
+    """Throttle events older than a day and spent sign-in links past their expiry go; recent ones stay."""
+    db = open_database(tmp_path / "watcher.db")
+    db["throttle"].insert_all([{"bucket": "sign-up:a", "at": days_ago(2)}, {"bucket": "sign-up:a", "at": days_ago(0)}])
+    db["used_links"].insert_all([{"mac": "old", "expires": days_ago(3)}, {"mac": "new", "expires": days_ago(-1)}])
+    counts = purge(Config(database=tmp_path / "watcher.db"), db)
+    assert counts["web_counters"] == 2
+    assert count(db.conn, "SELECT COUNT(*) FROM throttle") == 1
+    assert [r[0] for r in db.execute("SELECT mac FROM used_links")] == ["new"]

@@ -12,11 +12,14 @@ import mailbox
 import os
 import random
 import signal
+import socket
 import sqlite3
 import stat
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -357,3 +360,49 @@ def test_a_lock_file_owned_by_another_user_is_refused(tmp_path):
         ServiceLock(path).acquire()
     assert "\n" not in str(refused.value)
     assert path.read_text() == "4242\n" and os.stat(path).st_uid == 65534
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def answers(url: str) -> int | None:
+    """The status of a GET, or None while nothing listens there."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.URLError:
+        return None
+
+
+def test_run_serves_the_web_front_when_web_listen_is_set_and_stops_it_with_the_scheduler(tmp_path, roster, appview):
+    port = free_port()
+    config = service_config(tmp_path, appview.base_url, digest_to="to = []")
+    config.write_text(config.read_text() + f'\n[web]\nlisten = "127.0.0.1:{port}"\n')
+    service = start(config)
+    wait_until(
+        config,
+        service,
+        "the web front to answer beside a scan",
+        lambda: answers(f"http://127.0.0.1:{port}/") == 200 and job(config, "scan:bluesky").get("status") == "ok",
+    )
+    assert stop(service) == 0, log_text(config)
+    said = log_text(config)
+    assert f"web front: serving on http://127.0.0.1:{port}" in said and "watcher run: stopped" in said
+    assert answers(f"http://127.0.0.1:{port}/") is None  # the port is free again
+
+
+def test_run_with_its_web_port_taken_stops_at_start_in_one_line(tmp_path, appview):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = service_config(tmp_path, appview.base_url)
+        config.write_text(config.read_text() + f'\n[web]\nlisten = "127.0.0.1:{port}"\n')
+        run = run_once(config)
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        f"Error: cannot serve the web front on 127.0.0.1:{port}: the port is in use"
+    ], run.stderr

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from watcher.errors import ConfigError
 from watcher.toml_table import TomlTable, parse_duration
+from watcher.web_config import WebConfig, check_web_address, read_web
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +96,6 @@ class AlertsConfig:
     staff_page_url: str | None = None
 
 
-@dataclass(frozen=True)
-class WebConfig:
-    base_url: str | None = None  # public address of the web front: enables links and List-Unsubscribe
-
-
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -153,7 +149,7 @@ class Config:
     )
     email: EmailConfig = EmailConfig()
     alerts: AlertsConfig = AlertsConfig()
-    web: WebConfig = WebConfig()
+    web: WebConfig = WebConfig()  # noqa: RUF009 - frozen, like the others (defined in watcher/web_config.py)
     digest: DigestConfig = DigestConfig()
     matching: MatchingConfig = MatchingConfig()
     schedule: ScheduleConfig = ScheduleConfig()
@@ -211,7 +207,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         sources=_sources(root),
         email=_email(root.table("email", EmailConfig)),
         alerts=_alerts(root.table("alerts", AlertsConfig)),
-        web=_web(root.table("web", WebConfig)),
+        web=read_web(root.table("web", WebConfig)),
         digest=_digest(root.table("digest", DigestConfig)),
         schedule=_schedule(root.table("schedule", ScheduleConfig)),
         retention=_retention(root.table("retention", RetentionConfig)),
@@ -305,13 +301,8 @@ def _email(t: TomlTable) -> EmailConfig:
 def _alerts(t: TomlTable) -> AlertsConfig:
     alerts = t.fill()
     t.check(alerts.max_per_person_per_day >= 1, "alerts.max_per_person_per_day must be at least 1")
-    _check_web_address(t, alerts.staff_page_url, "alerts.staff_page_url")
+    check_web_address(t, alerts.staff_page_url, "alerts.staff_page_url")
     return alerts
-
-
-def _web(t: TomlTable) -> WebConfig:
-    url = _check_web_address(t, t.string("base_url"), "web.base_url")
-    return WebConfig(base_url=url.rstrip("/") if url else None)
 
 
 def _digest(t: TomlTable) -> DigestConfig:
@@ -358,14 +349,6 @@ def _matching(t: TomlTable) -> MatchingConfig:
         photo_distance=_optional_int(t.number("photo_distance")),
         photo_only_distance=_optional_int(t.number("photo_only_distance")),
     )
-
-
-def _check_web_address(t: TomlTable, url: str | None, key: str) -> str | None:
-    t.check(
-        url is None or url.startswith(("https://", "http://")),
-        f"{key} must start with https:// (or http:// for a test)",
-    )
-    return url
 
 
 def _check_address(value: str, key: str, where: str) -> None:

@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from watcher.models import Finding, Person
+from watcher.models import Admin, Finding, Person
 from watcher.pipeline import DeliveryReport, ScanReport
 from watcher.text import printable
 
@@ -201,6 +201,25 @@ def people_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
         for r in rows
     ]
     lines.append(f"{len(rows)} people")
+    return lines
+
+
+def admin_rows(accounts: Iterable[Admin]) -> list[dict[str, Any]]:
+    """One dict per office account, as ``admin list --json`` prints them."""
+    return [
+        {"email": a.email, "password": a.has_password, "created": a.created_at, "last_sign_in": a.last_sign_in_at}
+        for a in accounts
+    ]
+
+
+def admin_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """``admin_rows`` as one line an account and a count."""
+    lines = [
+        f"{r['email']:<36} password:{'yes' if r['password'] else 'no':<4}"
+        f"created:{r['created']}  last sign-in:{r['last_sign_in'] or 'never'}"
+        for r in rows
+    ]
+    lines.append(f"{len(rows)} office accounts" if rows else "no office accounts (add one: watcher admin add EMAIL)")
     return lines
 
 

@@ -36,11 +36,10 @@ def render_page(db: Database, finding_id: int) -> str:
     if finding is None:
         raise InputError(f"no finding with id {finding_id}")
     env = _environment()
-    style = env.loader.get_source(env, "evidence.css")[0] if env.loader else ""
-    style_hash = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    style = _style(env)
     shots = [_shot_view(s) for s in evidence_store.snapshots(db, finding_id)]
     return env.get_template("evidence.html").render(
-        csp=CSP.format(style=f"sha256-{style_hash}"),
+        csp=policy(),
         style=style,
         finding=finding,
         profile_link=web_url(finding.profile_url),
@@ -48,6 +47,16 @@ def render_page(db: Database, finding_id: int) -> str:
         snapshots=shots,
         latest=shots[0] if shots else None,
     )
+
+
+def policy() -> str:
+    """The page's Content-Security-Policy (in its <meta>; a server sends it as the header too)."""
+    style_hash = base64.b64encode(hashlib.sha256(_style(_environment()).encode()).digest()).decode()
+    return CSP.format(style=f"sha256-{style_hash}")
+
+
+def _style(env: Environment) -> str:
+    return env.loader.get_source(env, "evidence.css")[0] if env.loader else ""
 
 
 def _match_line(match: dict[str, Any]) -> str:

@@ -111,19 +111,28 @@ def megabytes(size: int) -> str:
 
 def hash_photo(path: Path, max_pixels: int) -> tuple[list[tuple[str, ImageHashes]], bytes]:
     """Read a photo and return the hashes of its views and its verification record; the photo is dropped."""
-    data = read_image_file(path)
+    return hash_photo_bytes(read_image_file(path), path.name, max_pixels)
+
+
+def hash_photo_bytes(data: bytes, name: str, max_pixels: int) -> tuple[list[tuple[str, ImageHashes]], bytes]:
+    """A photo already in memory (a roster's file, a web upload): the hashes of its views and its
+    verification record. ``name`` is how an error names it."""
     try:
         image = DecodedImage(data, max_pixels)  # checked and decoded once for both
         return reference_views(image, max_pixels), photo_print(image, max_pixels).to_bytes()
     except ImageError as exc:
-        raise InputError(f"photo {shown_path(path.name)}: {exc}") from None
+        raise InputError(f"photo {shown_path(name)}: {exc}") from None
 
 
 def hash_logo(path: Path, max_pixels: int) -> bytes:
     """Read a district logo and return its logo model (``matching/logos``), to find it in any picture, whole or
     as a part, at any scale (the district's own artwork: the model keeps a small copy of it)."""
-    data = read_image_file(path, what="logo")
+    return hash_logo_bytes(read_image_file(path, what="logo"), path.name, max_pixels)
+
+
+def hash_logo_bytes(data: bytes, name: str, max_pixels: int) -> bytes:
+    """A district logo already in memory (a file, a web upload): its logo model."""
     try:
         return enrol_logo(data, max_pixels).to_bytes()
     except ImageError as exc:
-        raise InputError(f"logo {shown_path(path.name)}: {exc}") from None
+        raise InputError(f"logo {shown_path(name)}: {exc}") from None

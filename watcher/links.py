@@ -10,9 +10,8 @@ removed acts on nobody, whoever is enrolled after them.
 The token, URL-safe: ``1.<uid>.<finding id, or ->.<expiry, Unix seconds>.<mac>``. The web front
 answers ``{base_url}/{purpose}?t=<token>`` with ``resolve``: a GET shows what the link is about,
 only the page's button (a POST) acts; for ``unsubscribe`` the POST of RFC 8058 one-click too.
-Links from before this format (``?id=…&t=…``, no expiry) no longer verify. A purpose the web front
-adds (sign-up verification: 24 hours, used once) gets its lifetime here; using a token once is the
-web front's to record (its mac, until it expires).
+Links from before this format (``?id=…&t=…``, no expiry) no longer verify. Sign-in links (staff:
+24 hours; the office: 15 minutes) work once: ``use_once`` keeps the mac of a spent one until it expires.
 """
 
 from __future__ import annotations
@@ -29,21 +28,32 @@ from urllib.parse import urlencode
 
 from sqlite_utils import Database
 
+from storage import admins as admins_store
 from storage import people as people_store
+from storage import web_state
 from storage.settings import setting
-from watcher.models import AlertLinks
+from watcher.models import Admin, AlertLinks
 
 UNSUBSCRIBE = "unsubscribe"
-NOT_A_PROBLEM = "not-a-problem"
+NOT_A_PROBLEM = "not-a-problem"  # "this account is mine, or not a problem"
+IMPOSTOR = "impostor"  # "yes, this is someone pretending to be me"
 EVIDENCE = "evidence"
+SIGN_IN = "sign-in"  # a staff member's e-mailed link to enrol or manage their enrolment: used once
+OFFICE_SIGN_IN = "office-sign-in"  # a communications-office account's sign-in link: used once
 # How long a link works. An unsubscribe link must keep working while its message is still read;
 # answers about one finding matter while the finding is fresh; the web front asks for a new link after.
+# A sign-in link is a key to someone's enrolment: a day for staff (who may read mail tomorrow
+# morning), a quarter of an hour for the office.
 LIFETIMES = {
     UNSUBSCRIBE: timedelta(days=90),
     NOT_A_PROBLEM: timedelta(days=30),
+    IMPOSTOR: timedelta(days=30),
     EVIDENCE: timedelta(days=30),
+    SIGN_IN: timedelta(hours=24),
+    OFFICE_SIGN_IN: timedelta(minutes=15),
 }
-PER_FINDING = frozenset({NOT_A_PROBLEM, EVIDENCE})  # the others name a person only
+PER_FINDING = frozenset({NOT_A_PROBLEM, IMPOSTOR, EVIDENCE})  # the others name a person only
+SINGLE_USE = frozenset({SIGN_IN, OFFICE_SIGN_IN})  # ``use_once`` refuses them the second time
 
 VERSION = "1"
 MAX_TOKEN = 200  # characters; ours are about 90
@@ -143,6 +153,8 @@ def alert_links(
         unsubscribe=link(base_url, secret, UNSUBSCRIBE, uid, now=now),
         not_a_problem={i: link(base_url, secret, NOT_A_PROBLEM, uid, i, now=now) for i in ids},
         evidence={i: link(base_url, secret, EVIDENCE, uid, i, now=now) for i in ids},
+        impostor={i: link(base_url, secret, IMPOSTOR, uid, i, now=now) for i in ids},
+        manage=f"{base_url.rstrip('/')}/",
     )
 
 
@@ -155,6 +167,23 @@ def resolve(db: Database, purpose: str, token: object, *, now: datetime | None =
         return None
     person_id = people_store.person_by_uid(db, subject.uid)
     return None if person_id is None else LinkTarget(person_id, subject.finding_id)
+
+
+def resolve_admin(db: Database, token: object, *, now: datetime | None = None) -> Admin | None:
+    """The office account a valid ``office-sign-in`` token names, while it exists; else None."""
+    subject = verify(link_secret(db), OFFICE_SIGN_IN, token, now=now)
+    return None if subject is None else admins_store.admin_by_uid(db, subject.uid)
+
+
+def use_once(db: Database, purpose: str, token: str, *, now: datetime | None = None) -> bool:
+    """Spend a single-use token (already verified): True the first time, False ever after. What is
+    kept is its mac until it expires, then nothing (the token no longer verifies by then)."""
+    if purpose not in SINGLE_USE:
+        raise ValueError(f"a {purpose} link is not used once")
+    subject = verify(link_secret(db), purpose, token, now=now)
+    if subject is None:
+        return False
+    return web_state.use_link(db, token.rsplit(".", 1)[1], subject.expires, now=now)
 
 
 def _mac(secret: bytes, purpose: str, uid: str, finding: str, expires: str) -> str:

@@ -7,6 +7,9 @@
   was resolved or reviewed (or last seen, when neither is known). The finding itself stays.
 
 Open findings and their evidence are never purged.
+
+- The web front's counters: throttle events older than a day (its longest window) and spent
+  sign-in links past their expiry.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from sqlite_utils import Database
 
 from storage.purge import purge_before
 from watcher.config import Config
+
+WEB_COUNTERS = timedelta(days=1)  # the longest throttle window (sign-up e-mails per address per day)
 
 
 def purge(config: Config, db: Database, *, dry_run: bool = False) -> dict[str, int]:
@@ -29,6 +34,7 @@ def purge(config: Config, db: Database, *, dry_run: bool = False) -> dict[str, i
         db,
         observations=_iso(now - timedelta(days=config.retention.observations_days)),
         evidence=_iso(now - timedelta(days=config.retention.evidence_days)),
+        web=_iso(now - WEB_COUNTERS),
         dry_run=dry_run,
     )
 

@@ -12,6 +12,7 @@ from watcher.cli.admin_commands import backup, demo, init, purge, restore, run, 
 from watcher.cli.enrolment_commands import logos, people
 from watcher.cli.finding_commands import evidence_page, findings, review, scan
 from watcher.cli.mail_commands import digest, outbox, test_email
+from watcher.cli.office_commands import admin, web
 from watcher.cli.options import App
 from watcher.errors import WatcherError
 from watcher.logs import setup_logging
@@ -44,6 +45,8 @@ COMMANDS = [
     demo,
     run,
     status,
+    web,
+    admin,
 ]
 
 

@@ -75,8 +75,22 @@ def restore(app: App, source: Path) -> None:
     show_default=True,
     help="Where the demo writes its roster, database and maildir.",
 )
-def demo(workdir: Path) -> None:
-    """Run the whole job offline against a local stand-in for Bluesky."""
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Serve the web front over the demo made earlier in --dir, with the stand-ins, until Ctrl-C.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), help="With --serve: the port on 127.0.0.1 (default 8080).")
+def demo(workdir: Path, serve: bool, port: int | None) -> None:
+    """Run the whole job offline against local stand-ins for Bluesky and Mastodon; with --serve,
+    serve the web front over its result."""
+    if serve:
+        from watcher.demo.web_demo import serve_demo
+
+        serve_demo(workdir, port or 8080, echo=click.echo)
+        return
+    if port is not None:
+        raise InputError("--port goes with --serve")
     from watcher.demo import run_demo
 
     run_demo(workdir, echo=click.echo)
@@ -86,10 +100,11 @@ def demo(workdir: Path) -> None:
 @pass_app
 def run(app: App) -> None:
     """Run the service: scans, alert delivery, the weekly digest and the daily purge on their
-    schedules, until SIGTERM or Ctrl-C. One per database."""
+    schedules, and the web front when [web] listen is set, until SIGTERM or Ctrl-C. One per database."""
     from watcher.service import run_service
 
     log_at_least("watcher.service", logging.INFO)  # one line per job, even without -v
+    log_at_least("watcher.web", logging.INFO)  # where the web front serves, with [web] listen
     run_service(app.config)
 
 

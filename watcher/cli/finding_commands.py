@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from storage import findings as findings_store
+from storage import review as review_store
 from watcher import pipeline
 from watcher.cli.options import App, actor_name, by_option, echo_json, echo_lines, json_option, pass_app, status_option
 from watcher.display import findings_csv, findings_table, new_finding_lines, scan_lines, scan_summary
@@ -80,19 +81,22 @@ def _day_start(day: str, timezone: str) -> str:
 
 @click.command()
 @click.argument("finding_id", metavar="ID", type=int)
-@click.argument("action", type=click.Choice(list(findings_store.REVIEW_ACTIONS)))
+@click.argument("action", type=click.Choice(list(review_store.REVIEW_ACTIONS)))
 @click.option("--note", help="Why: kept with the finding and in the audit trail.")
 @by_option("reviews")
 @pass_app
 def review(app: App, finding_id: int, action: str, note: str | None, actor: str | None) -> None:
-    """Confirm, dismiss or reopen finding ID; every review is kept in the audit trail.
+    """Confirm, dismiss, reopen finding ID, or dismiss it as official or namesake; every review is
+    kept in the audit trail.
 
     confirm: an impersonation (from new or alerted). dismiss: not a problem; it stays quiet
     unless its evidence gains a signal (from new, alerted or confirmed). reopen: back to
     alerted, or new if its person was never told (from dismissed, resolved or confirmed).
+    official: the district's or the person's own account (it joins their accounts); namesake:
+    someone else with the same name (both from new, alerted or confirmed; both dismiss).
     """
     actor = actor_name(actor, "reviews")
-    old, new = findings_store.review(app.db, finding_id, action, actor=actor, note=note.strip() if note else None)
+    old, new = review_store.review(app.db, finding_id, action, actor=actor, note=note.strip() if note else None)
     click.echo(f"finding {finding_id}: {old} -> {new} (by {printable(actor)})")
 
 

@@ -11,25 +11,38 @@ import csv
 import io
 import mailbox
 import os
+import secrets
 import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlite_utils import Database
+
+from storage import admins as admins_store
+from storage import audit as audit_store
 from storage import findings as findings_store
 from storage import open_database
+from storage.db import write_transaction
 from storage.logos import save_logo
 from watcher import pipeline
 from watcher.config import load_config
 from watcher.demo.fake_appview import FakeAppView
 from watcher.demo.fake_mastodon import FakeMastodon
-from watcher.demo.sample import DISTRICT, KEYWORDS, OFFICIAL, World, build_world, roster_rows
+from watcher.demo.sample import DISTRICT, KEYWORDS, OFFICIAL, STAFF, World, build_world, roster_rows
 from watcher.display import findings_table, scan_lines
 from watcher.errors import InputError
 from watcher.files import private_dir, write_private
 from watcher.image_files import hash_logo
+from watcher.office_accounts import hash_password
 
 MARKER = ".watcher-demo"
+OFFICE_EMAIL = "office@svusd.example"
+OFFICE_LOGIN = "office-login.txt"  # the demo office account's address and password (0600)
+# The employee a newcomer enrols in the browser: opted out on the roster, so the demo's scan found his
+# impostor without alerting him; enrolled on the web front with alerts on, the next scan alerts him.
+SAMPLE_EMPLOYEE = "jose.torres@svusd.example"
+DEMO_PORT = 8080
 
 
 DEMO_FILES = frozenset(
@@ -43,6 +56,8 @@ DEMO_FILES = frozenset(
         "photos",
         "roster.csv",
         "district-logo.png",
+        OFFICE_LOGIN,
+        "watcher.db.lock",  # left by a `watcher run` over the demo's config
     }
 )
 
@@ -76,7 +91,9 @@ def prepare_workdir(workdir: Path) -> None:
     write_private(workdir / MARKER, b"made by watcher demo; safe to delete\n")
 
 
-def write_config(workdir: Path, base_url: str, mastodon_url: str | None = None) -> Path:
+def write_config(workdir: Path, base_url: str, mastodon_url: str | None = None, web_url: str | None = None) -> Path:
+    """The demo's config, naming the stand-ins at ``base_url`` (and ``mastodon_url``); with ``web_url``
+    (``http://127.0.0.1:PORT``) the web front is served there and e-mailed links point at it."""
     keywords = ", ".join(f'"{k}"' for k in KEYWORDS)
     path = workdir / "watcher.toml"
     write_private(
@@ -106,7 +123,7 @@ maildir = "outbox"
 
 [digest]
 to = ["communications@svusd.example"]
-""".encode(),
+{_web_section(web_url)}""".encode(),
     )
     return path
 
@@ -120,6 +137,16 @@ name = "mastodon"
 type = "mastodon"
 base_url = "{base_url}"
 rate_limit = "100/1s,burst=100"   # a local server; a real one gets Mastodon's 300/5m by default
+"""
+
+
+def _web_section(web_url: str | None) -> str:
+    if not web_url:
+        return ""
+    return f"""
+[web]
+base_url = "{web_url}"
+listen = "{web_url.removeprefix("http://")}"
 """
 
 
@@ -165,7 +192,40 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
     for key in sorted(box.keys()):
         echo(f"  To: {box[key]['To']}  Subject: {box[key]['Subject']}")
     echo(f"\nExplore: {_command()} --config {workdir / 'watcher.toml'} findings")
+    email, password = add_office_login(db, workdir)
+    for line in web_hints(workdir, email, password, serve=True):
+        echo(line)
     return len(found)
+
+
+def add_office_login(db: Database, workdir: Path) -> tuple[str, str]:
+    """A ready-made office account with a password new at each run, kept in ``OFFICE_LOGIN`` for
+    ``watcher demo --serve`` to print again (a demo's sample data only; never do this for real)."""
+    password = secrets.token_urlsafe(12)
+    with write_transaction(db):
+        admins_store.add_admin(db, OFFICE_EMAIL, hash_password(password))
+        audit_store.record(db, actor="watcher demo", action="admin_added", detail={"email": OFFICE_EMAIL})
+    write_private(workdir / OFFICE_LOGIN, f"{OFFICE_EMAIL}\n{password}\n".encode())
+    return OFFICE_EMAIL, password
+
+
+def web_hints(workdir: Path, email: str, password: str, *, serve: bool, port: int = DEMO_PORT) -> list[str]:
+    """How to try the web front over the demo: the command serving it (``serve``), or once it serves,
+    where to enrol the sample employee, where the office signs in, and how to scan again."""
+    url = f"http://127.0.0.1:{port}"
+    sample = next(s for s in STAFF if s.email == SAMPLE_EMPLOYEE)
+    photo = workdir / "photos" / f"{SAMPLE_EMPLOYEE.split('@')[0]}.jpg"
+    config = workdir / "watcher.toml"
+    lines = ["", "The web front over this demo's data (on 127.0.0.1 only; Ctrl-C stops it):"]
+    if serve:
+        lines += [f"  {_command()} demo --serve --dir {workdir}", "then, in a browser:"]
+    lines += [
+        f"  staff:  {url}/  enrol as {sample.name} ({sample.email}), with the photo {photo} and alerts on",
+        f"  office: {url}/office  sign in as {email}, password {password}",
+    ]
+    if not serve:
+        lines.append(f"Scan from another terminal: {_command()} --config {config} scan")
+    return lines
 
 
 def answer_key(world: World, found: list) -> list[str]:

@@ -44,7 +44,7 @@ def queue_alerts(config: Config, db: Database) -> int:
     if not to_alert:
         return 0
     people = people_store.people_by_id(db, to_alert)
-    base_url = config.web.base_url
+    base_url = config.web.link_base
     secret = link_secret(db) if base_url else b""
     today = datetime.now(ZoneInfo(config.timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
     since = today.astimezone(UTC).isoformat(timespec="seconds")
@@ -83,15 +83,17 @@ def queue_alerts(config: Config, db: Database) -> int:
     return queued
 
 
-def deliver_outbox(config: Config, db: Database, *, force: bool = False) -> DeliveryReport:
+def deliver_outbox(
+    config: Config, db: Database, *, force: bool = False, ids: list[int] | None = None
+) -> DeliveryReport:
     """Hand every due message (with ``force``, every pending one) to the configured transport over
-    one connection; see storage/outbox.py for the guarantee.
+    one connection; see storage/outbox.py for the guarantee. ``ids``: only those messages.
 
     When the transport cannot deliver anything (server unreachable, login refused) the run stops at
     the first message, which is released unspent; the others are not tried and stay pending.
     """
     report = DeliveryReport()
-    rows = outbox_store.due_messages(db, force=force)
+    rows = outbox_store.due_messages(db, force=force, ids=ids)
     if not rows:
         return report
     sender = envelope_address(config.email.sender)

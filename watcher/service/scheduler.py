@@ -1,5 +1,6 @@
 """The APScheduler run loop of ``watcher run``: recover what a killed process left running,
-schedule the plan, serve until asked to stop.
+schedule the plan, serve until asked to stop (and serve the web front beside it when
+``[web] listen`` is set: a waitress server in threads of its own, closed at the stop).
 
 SIGTERM (or Ctrl-C) starts no new job and asks the running ones to stop at their next check; a job
 still running ``[schedule] stop_grace`` seconds later (stuck on a host that never answers) is
@@ -15,6 +16,7 @@ import sqlite3
 import threading
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_SUBMITTED, JobEvent
@@ -29,6 +31,9 @@ from watcher.config import Config
 from watcher.service.job_targets import RunningJobs, run_job
 from watcher.service.lock import ServiceLock, lock_path
 from watcher.service.plan import plan_jobs
+
+if TYPE_CHECKING:
+    from watcher.web.serve import WebServer
 
 log = logging.getLogger("watcher.service")  # one name for the service's log lines, as before the split
 
@@ -49,6 +54,7 @@ class Service:
             job_defaults={"coalesce": True, "max_instances": 1},
         )
         self.db: Database | None = None  # the main thread's connection
+        self.web: WebServer | None = None  # the web front, when [web] listen is set
 
     def run(self) -> None:
         """Serve until SIGTERM or SIGINT; returns once the running jobs have stopped, or exits the
@@ -57,10 +63,16 @@ class Service:
         lock.acquire()
         try:
             self.db = open_database(self.config.database)
+            if self.config.web.listen:
+                from watcher.web.serve import make_server
+
+                self.web = make_server(self.config)  # a port in use stops the start here, in one line
             self._recover(self.db)
             self._schedule(self.db)
             self._serve()
         finally:
+            if self.web is not None:
+                self.web.close()
             if self.db is not None:
                 self.db.close()
             lock.release()
@@ -105,11 +117,15 @@ class Service:
             self.config.timezone,
         )
         try:
+            if self.web is not None:
+                self.web.start()
             if not self.stopping.is_set():
                 self.scheduler.start()  # returns once the stopper has shut the scheduler down
         finally:
             self._served.set()
             self._ask_to_stop()  # also when start() failed: the stopper must not wait for ever
+            if self.web is not None:
+                self.web.close()  # no new requests while the jobs stop
         grace = self.config.schedule.stop_grace
         stopper.join(grace)
         assert self._stop_asked_at is not None

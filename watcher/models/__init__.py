@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import Field, dataclass, field, fields
-from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-
-from watcher.text import age_text
 
 
 @dataclass(frozen=True)
@@ -95,6 +92,8 @@ class Person:
     opt_in: bool = False
     accounts: frozenset[str] = frozenset()  # "source:handle", lowercased
     references: Views = ()  # views of the enrolled photos
+    language: str = "en"  # of their e-mails and pages: "en" or "es"
+    consented_at: str | None = None  # when they enrolled themselves on the web front; None: roster only
 
 
 @dataclass(frozen=True)
@@ -217,6 +216,8 @@ class Finding:
     review_note: str | None = None
     missing_count: int = 0  # re-checks in a row that found the profile gone
     last_checked_at: str | None = None
+    answer: str | None = None  # the employee's, from their alert: "mine" or "impostor"
+    answered_at: str | None = None
 
     @property
     def strength(self) -> str:
@@ -241,6 +242,8 @@ class Finding:
             "review_note": self.review_note,
             "missing_count": self.missing_count,
             "last_checked_at": self.last_checked_at,
+            "answer": self.answer,
+            "answered_at": self.answered_at,
         }
 
 
@@ -255,11 +258,14 @@ class ReportGuide:
 @dataclass(frozen=True)
 class AlertLinks:
     """The signed links of one alert (watcher/links.py makes them): unsubscribe, and per finding
-    "not a problem" and its evidence page."""
+    "not a problem", "this is someone pretending to be me" and its evidence page; and the web front's
+    page where staff ask for a link to manage their enrolment."""
 
     unsubscribe: str
     not_a_problem: dict[int, str] = field(default_factory=dict)
     evidence: dict[int, str] = field(default_factory=dict)
+    impostor: dict[int, str] = field(default_factory=dict)
+    manage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -278,109 +284,69 @@ class Enrolment:
     accounts: tuple[str, ...] | None = None  # "source:handle", lowercased
     photos: tuple[tuple[tuple[str, ImageHashes], ...], ...] = ()  # per photo: (view, hashes)
     prints: tuple[bytes, ...] = ()  # per photo: what verification needs (matching.images.PhotoPrint), never the photo
-
-
-# --- The weekly report ---------------------------------------------------------------------------
-
-
-@dataclass
-class SourceCoverage:
-    """One source's queries over the week's scans (from ``scan_runs.source_stats``)."""
-
-    scans: int = 0
-    queries: int = 0
-    found: int = 0
-    not_found: int = 0
-    unknown: dict[str, int] = field(default_factory=dict)
-    skipped: int = 0
-    profiles: int = 0
-    avatars_unknown: int = 0
-    stopped: int = 0  # scans in which the source was given up
-    degraded: int = 0  # scans in which its search looked blind (see watcher.sight)
-    degraded_reason: str = ""  # why, the last time it did
-
-
-@dataclass
-class Coverage:
-    scans: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-    sources: dict[str, SourceCoverage] = field(default_factory=dict)
-    queries: int = 0
-    profiles_seen: int = 0
-    problems: dict[tuple[str, str], int] = field(default_factory=dict)  # (source, reason) → recorded problems
+    language: str | None = None  # "en" or "es"
 
 
 @dataclass(frozen=True)
-class EnrolmentCounts:
-    """How many people are enrolled, and how many of them opted in to alerts."""
+class Admin:
+    """A communications-office account of the web front (``watcher admin add``)."""
 
-    enrolled: int
-    opted_in: int
-
-    @property
-    def opted_out(self) -> int:
-        return self.enrolled - self.opted_in
-
-
-@dataclass(frozen=True)
-class WeekReport:
-    week: str
-    start: datetime  # in the district's time zone
-    end: datetime  # exclusive
-    new: list[Finding]  # first seen this week, any kind and status
-    open: list[Finding]  # open at the end of the week, oldest first
-    resolved: list[Finding]  # resolved (taken down) this week
-    coverage: Coverage
-    enrolment: EnrolmentCounts
-
-
-# --- Staff coverage (watcher/coverage.py counts it) ----------------------------------------------
-
-COVERAGE_WINDOW = timedelta(days=7)
-SEARCHED_BY = {"name": "full name", "handle": "likeliest username"}  # by query kind (sources.base)
+    id: int
+    email: str
+    uid: str  # what its sign-in links name; never reused
+    has_password: bool
+    created_at: str
+    last_sign_in_at: str | None = None
 
 
 @dataclass(frozen=True)
-class PlatformCoverage:
-    """Whom one source searched in the window ending at ``as_of``."""
+class QueueFilter:
+    """Which findings the office's queue shows (and its CSV export): every field given narrows it.
+    ``since``/``until``: first seen in [since, until), UTC ISO times (a district week, as the web
+    front computes it); ``min_score``/``max_score``: a score band, [min, max)."""
 
-    source: str
-    searched_by: str  # NAME or HANDLE: the kind of the query that counts
-    enrolled: int
-    searched: int  # answered within the window
-    never: int  # never answered, including people no query of that kind can be made for
-    oldest: datetime | None  # the oldest last search among people answered at least once
-    as_of: datetime
-    window: timedelta = COVERAGE_WINDOW
+    kind: str | None = None
+    status: str | None = None
+    source: str | None = None
+    school: str | None = None
+    since: str | None = None
+    until: str | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    person_id: int | None = None
+    order: str = "newest"  # or "strongest"
 
-    @property
-    def share(self) -> float | None:
-        return self.searched / self.enrolled if self.enrolled else None
 
-    @property
-    def percent(self) -> str:
-        """Rounded down: 100% only when everyone was searched."""
-        return f"{self.searched * 100 // self.enrolled}%" if self.enrolled else "-"  # integers: 29/100 is 29%
+# The weekly report's records live in their own module; they are imported from here like the rest.
+from watcher.models.week_report import (  # noqa: E402
+    COVERAGE_WINDOW,
+    SEARCHED_BY,
+    Coverage,
+    EnrolmentCounts,
+    PlatformCoverage,
+    SourceCoverage,
+    WeekReport,
+)
 
-    @property
-    def stalest_age(self) -> timedelta | None:
-        """How old the stalest person's last search is; None when someone was never searched."""
-        if self.never or self.oldest is None:
-            return None
-        return max(timedelta(0), self.as_of - self.oldest)
-
-    @property
-    def stalest(self) -> str:
-        if not self.enrolled:
-            return "-"
-        return "never" if self.never else age_text(self.stalest_age or timedelta(0))
-
-    def summary(self) -> str:
-        """``2 of 3 (66%) by full name; stalest search 10 days ago`` and the like."""
-        head = f"{self.searched} of {self.enrolled} ({self.percent}) by {SEARCHED_BY[self.searched_by]}"
-        if not self.enrolled:
-            return head
-        if not self.never:
-            return f"{head}; stalest search {self.stalest} ago"
-        oldest = f"; oldest search {age_text(self.as_of - self.oldest)} ago" if self.oldest else ""
-        return f"{head}; stalest: never ({self.never} never searched{oldest})"
+__all__ = [
+    "COVERAGE_WINDOW",
+    "SEARCHED_BY",
+    "Admin",
+    "AlertLinks",
+    "Coverage",
+    "Enrolment",
+    "EnrolmentCounts",
+    "Evidence",
+    "Finding",
+    "ImageHashes",
+    "Logo",
+    "LogoSighting",
+    "Person",
+    "PlatformCoverage",
+    "Profile",
+    "QueueFilter",
+    "ReportGuide",
+    "SourceCoverage",
+    "ViewTable",
+    "WeekReport",
+]
