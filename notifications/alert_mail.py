@@ -18,6 +18,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
+from notifications.reasons_es import reasons_in
 from notifications.templating import sender_domain, template_environment
 from watcher.models import AlertLinks, Finding, Person, ReportGuide
 
@@ -49,18 +50,20 @@ def render_alert(
     ``report_guides`` says how to report it, and ``profile_links`` gives the profile's address when
     it is on its source's platform; otherwise the account is named as text, with its evidence page.
     ``staff_page``: where the district publishes the plain guide for staff (docs/staff.md).
-    The person's ``language`` picks the templates and the subject.
+    The person's ``language`` picks the templates and the subject, and says the reasons and the
+    report steps in it.
     """
     env = template_environment()
     language = person.language if person.language in SUBJECTS else "en"
     items = []
     for f in findings:
-        guide = report_guides[f.id]
+        guide = report_guides[f.id].in_language(language)
         items.append(
             {
                 "finding": f,
                 "name": _shown(f.display_name),
                 "link": (profile_links or {}).get(f.id, ""),
+                "reasons": reasons_in(f.evidence.reasons, language),
                 "howto": guide.steps,
                 "needs": guide.needs,
                 "change": _update_note(f, language),

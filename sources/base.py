@@ -100,6 +100,9 @@ GENERIC_REPORT = ReportGuide(
     "Open the profile and use the platform's own report option for impersonation.",
     "the link to the profile; most platforms accept an impersonation report only from the person impersonated, "
     "and many ask for a photo ID.",
+    steps_es="Abra el perfil y use la opción de denuncia de la propia plataforma para la suplantación de identidad.",
+    needs_es="el enlace al perfil; la mayoría de las plataformas solo aceptan una denuncia de suplantación de la "
+    "persona suplantada, y muchas piden un documento de identidad con foto.",
 )
 
 
@@ -116,7 +119,9 @@ class Platform:
     """A platform's facts, kept in its adapter (the ``platform`` of its class) and read by type
     without building it (sources/registry.py ``platform``):
 
-    - ``report``: how a person reports an account there, and what the platform will ask for;
+    - ``report``: how a person reports an account there, and what the platform will ask for, in English
+      and Spanish (``ReportGuide.in_language``; a button's label is quoted as the platform's English
+      interface writes it, its meaning given in Spanish beside it);
     - ``profile_origins(config, handle)``: the origins the entry's platform shows profiles on, for an
       account with this handle: an e-mail links a scraped profile address only there;
     - ``local_domain(config)``: the domain of the entry's own accounts (a Mastodon server's), for

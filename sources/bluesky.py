@@ -63,6 +63,10 @@ class BlueskySource:
             '"Misleading" (impersonation). Bluesky removes impersonation accounts; a parody must say so in its name '
             "and bio.",
             "the link to the profile; you report it from your own account.",
+            steps_es='En la aplicación de Bluesky, abra el perfil, toque el menú ⋯, elija "Report account" (denunciar '
+            'la cuenta) y escoja "Misleading" (engañosa: suplantación de identidad). Bluesky elimina las cuentas de '
+            "suplantación; una parodia debe decirlo en su nombre y en su biografía.",
+            needs_es="el enlace al perfil; la denuncia se hace desde su propia cuenta.",
         ),
         profile_origins,
     )

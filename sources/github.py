@@ -98,6 +98,9 @@ class GitHubSource:
         ReportGuide(
             'On the profile, choose "Block or report", then "Report abuse", and pick impersonation.',
             "the link to the profile; you report it while signed in to GitHub.",
+            steps_es='En el perfil, elija "Block or report" (bloquear o denunciar), luego "Report abuse" (denunciar '
+            "un abuso) y escoja la suplantación de identidad (impersonation).",
+            needs_es="el enlace al perfil; la denuncia se hace con la sesión iniciada en GitHub.",
         ),
         profile_origins,
     )

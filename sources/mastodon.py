@@ -108,6 +108,11 @@ class MastodonSource:
             'Open the profile from your own Mastodon account, choose "Report", say it breaks the rules '
             '(impersonation), and tick "Forward to the remote server" so that its moderators see it too.',
             "the link to the profile and a sentence saying it is not you; you need an account on any Mastodon server.",
+            steps_es='Abra el perfil desde su propia cuenta de Mastodon, elija "Report" (denunciar), indique que '
+            'infringe las normas (suplantación de identidad) y marque "Forward to the remote server" (reenviar al '
+            "servidor remoto) para que sus moderadores también la vean.",
+            needs_es="el enlace al perfil y una frase que diga que no es usted; necesita una cuenta en cualquier "
+            "servidor de Mastodon.",
         ),
         profile_origins,
         local_domain,

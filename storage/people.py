@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 from collections import defaultdict
@@ -13,6 +14,7 @@ from sqlite_utils import Database
 
 from storage.db import utcnow, write_transaction
 from storage.hashes import pack_views, unpack_views, view_table
+from storage.settings import setting
 from watcher.models import Enrolment, ImageHashes, Person, ViewTable
 
 
@@ -226,22 +228,42 @@ def set_consent(db: Database, person_id: int) -> None:
         db.execute("UPDATE people SET consented_at = ?, updated_at = ? WHERE id = ?", [utcnow(), utcnow(), person_id])
         row = db.execute("SELECT email FROM people WHERE id = ?", [person_id]).fetchone()
         if row:
-            db.execute("DELETE FROM departed WHERE digest = ?", [_digest(row[0])])
+            db.execute("DELETE FROM departed WHERE digest = ?", [_digest(db, row[0])])
 
 
 def remember_departure(db: Database, email: str) -> None:
     """Someone left on the web front: keep a digest of their address, nothing else, so that the next
     roster import (which still lists them) does not opt them in or give them accounts again."""
     with write_transaction(db):
-        db.execute("INSERT OR REPLACE INTO departed (digest, at) VALUES (?, ?)", [_digest(email), utcnow()])
+        db.execute("INSERT OR REPLACE INTO departed (digest, at) VALUES (?, ?)", [_digest(db, email), utcnow()])
 
 
 def departed(db: Database, email: str) -> bool:
-    return db.execute("SELECT 1 FROM departed WHERE digest = ?", [_digest(email)]).fetchone() is not None
+    return db.execute("SELECT 1 FROM departed WHERE digest = ?", [_digest(db, email)]).fetchone() is not None
 
 
-def _digest(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+def self_managed(db: Database, emails: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Of these addresses: who left on the web front, and who enrolled themselves there (a roster
+    import does not bring back the first, nor change what the second chose)."""
+    left = [email for email in emails if departed(db, email)]
+    themselves = []
+    for start in range(0, len(emails), ID_BATCH):
+        batch = list(emails[start : start + ID_BATCH])
+        rows = db.execute(
+            f"SELECT email FROM people WHERE consented_at IS NOT NULL AND email IN ({_marks(tuple(batch))})", batch
+        )
+        themselves += [row[0] for row in rows]
+    return left, themselves
+
+
+def _digest(db: Database, email: str) -> str:
+    """A keyed digest (the key is the installation's, in ``settings``): the address cannot be read
+    back from it, nor found by trying a list of addresses without the key."""
+    key = setting(db, _DEPARTED_KEY, lambda: secrets.token_hex(32))
+    return hmac.new(bytes.fromhex(key), email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+_DEPARTED_KEY = "departed_key"
 
 
 def add_account(db: Database, person_id: int, account: str) -> bool:

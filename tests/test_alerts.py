@@ -17,9 +17,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import Watcher, write_config, write_roster
+from markupsafe import escape
 from PIL import Image
 
 from notifications.alert_mail import render_alert
+from notifications.reasons_es import in_spanish
+from sources.registry import source_types
+from storage import findings as findings_store
 from storage import open_database
 from storage import people as people_store
 from watcher.config import SourceConfig, load_config
@@ -30,7 +34,7 @@ from watcher.demo.portraits import jpeg, recompressed
 from watcher.demo.sample import roster_rows
 from watcher.errors import ConfigError
 from watcher.links import EVIDENCE, IMPOSTOR, NOT_A_PROBLEM, UNSUBSCRIBE, link, link_secret, resolve, verify
-from watcher.models import AlertLinks, Evidence, Finding, Person
+from watcher.models import AlertLinks, Evidence, Finding, Person, ReportGuide
 from watcher.platform_facts import profile_links, report_guides
 from watcher.weeks import last_complete_week, parse_week
 
@@ -376,7 +380,7 @@ def test_a_spanish_speaking_person_gets_the_alert_in_spanish(with_links):
     assert message["Subject"] == "Identity Watch: 1 posible cuenta de suplantación encontrada"
     text, html = text_of(message), message.get_body(("html",)).get_content()
     assert text.startswith("Hola, María García López:") and '<html lang="es">' in html
-    guide = report_guides([SOCIAL], [finding])[3]
+    guide = report_guides([SOCIAL], [finding])[3].in_language("es")
     assert "   - the photo is yours" in text and f"Qué hacer: {guide.steps}" in text
     assert "<b>" not in html and "&lt;b&gt;García&lt;/b&gt;" in html
     if with_links:
@@ -463,3 +467,88 @@ def test_every_link_of_a_real_alert_is_present_and_signed_for_its_purpose(tmp_pa
         html = message.get_body(("html",)).get_content()
         assert all(f'href="{u}"' in html for u in urls)
     assert all(ids == finding_ids for ids in seen.values()), seen
+
+
+# --- reasons and report steps in the person's language ----------------------------------------------------
+
+REASONS = (
+    "the display name is your name written with look-alike letters; one letter off (“María García López”, 92% alike)",
+    "the profile photo is a copy of the photo you enrolled, mirrored (212 matching points, 100% of its layout the"
+    " same)",
+    "the profile says it is a maestra at Noble Avenue Elementary",
+    "the platform's moderators have marked this account: impersonation",
+)
+REASONS_ES = (
+    "el nombre visible se parece a su nombre: su nombre escrito con letras parecidas; una letra distinta"
+    " (“María García López”, 92% de parecido)",
+    "la foto del perfil es una copia de la foto que usted inscribió, en espejo (212 puntos coincidentes; el 100% de"
+    " su disposición coincide)",
+    "el perfil dice que es maestra en Noble Avenue Elementary",
+    "los moderadores de la plataforma han marcado esta cuenta: suplantación de identidad",
+)
+
+
+@pytest.mark.parametrize("with_links", [True, False], ids=["web front", "no web front"])
+def test_a_spanish_alert_says_the_reasons_and_the_report_steps_in_spanish(with_links):
+    """The reasons matching wrote (English) and the platform's steps, in Spanish for a Spanish speaker,
+    in the text and the HTML alike; an English speaker's alert keeps them as written."""
+    finding = a_finding(evidence=Evidence(rule="name+photo", signals=("name", "photo"), reasons=REASONS))
+    guide = report_guides([SOCIAL], [finding])[3]
+    links = answer_links() if with_links else None
+    spanish = spanish_alert(finding, links=links)
+    text, html = text_of(spanish), spanish.get_body(("html",)).get_content()
+    for english, said in zip(REASONS, REASONS_ES, strict=True):
+        assert f"   - {said}\n" in text and f"<li>{escape(said)}</li>" in html
+        assert english not in text and escape(english) not in html
+    assert f"Qué hacer: {guide.steps_es}" in text and f"Lo que pedirá la plataforma: {guide.needs_es}" in text
+    assert guide.steps not in text and guide.needs not in text
+    assert "Qué hacer: Abra el perfil desde su propia cuenta de Mastodon" in html  # quotes escaped, words the same
+    for word in ("alike", "matching points", "enrolled", "says it is", "moderators", "Open the profile"):
+        assert word not in text + html, word
+
+    english = alert_about(finding, links=links)
+    text, html = text_of(english), english.get_body(("html",)).get_content()
+    for reason in REASONS:
+        assert f"   - {reason}\n" in text and f"<li>{escape(reason)}</li>" in html
+    assert f"What to do: {guide.steps}" in text and f"The platform will want: {guide.needs}" in text
+    assert "Qué hacer" not in text and guide.steps_es not in text and "parecido" not in text + html
+
+
+def test_every_platform_says_how_to_report_in_both_languages():
+    """Each adapter's report steps (and the generic advice for a profile page or an unknown type) in
+    English and Spanish; a language with no translation gets English."""
+    sources = [SourceConfig(t, t, "https://example.invalid") for t in source_types()]
+    findings = [a_finding(id=i, source=s.name) for i, s in enumerate([*sources, SourceConfig("x", "gone", "")])]
+    guides = report_guides(sources, findings)
+    assert len({g.steps for g in guides.values()}) == len(source_types())  # profile pages: the generic advice
+    for guide in guides.values():
+        spanish = guide.in_language("es")
+        assert spanish.steps and spanish.needs and (spanish.steps, spanish.needs) == (guide.steps_es, guide.needs_es)
+        assert spanish.steps != guide.steps and spanish.needs != guide.needs
+        assert guide.in_language("en") == ReportGuide(guide.steps, guide.needs)
+        assert guide.in_language("fr") == ReportGuide(guide.steps, guide.needs)
+    assert ReportGuide("Open it.", "a link").in_language("es") == ReportGuide("Open it.", "a link")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_real_scan_alerts_in_the_persons_language_down_to_the_reasons(tmp_path, world, maria_only, language):
+    """A scan against the Bluesky stand-in: the alert's reasons and Bluesky's steps in the person's language."""
+    claim = impostor("did:plc:claim", "Maria Garcia", "Maestra at Noble Avenue Elementary. Parents, DM me.")
+    with FakeAppView([claim], {}) as server:
+        watcher = maria_only(server)
+        db = open_database(load_config(watcher.config).database)
+        people_store.set_language(db, people_store.person_by_email(db, MARIA).id, language)
+        watcher("scan")
+    (message,) = messages(tmp_path)
+    text = text_of(message)
+    (finding,) = findings_store.list_findings(db)
+    reasons = finding.evidence.reasons
+    assert len(reasons) == 2 and reasons[1] == "the profile says it is a maestra at Noble Avenue Elementary"
+    bluesky = report_guides(load_config(watcher.config).sources, [finding])[finding.id]
+    if language == "es":
+        assert all(f"   - {in_spanish(r)}\n" in text and in_spanish(r) != r for r in reasons)
+        assert "   - el perfil dice que es maestra en Noble Avenue Elementary\n" in text
+        assert f"Qué hacer: {bluesky.steps_es}" in text and bluesky.steps not in text
+    else:
+        assert all(f"   - {r}\n" in text for r in reasons)
+        assert f"What to do: {bluesky.steps}" in text and bluesky.steps_es not in text

@@ -121,7 +121,7 @@ evidence_days = 180
         ("[web]\nbase_url = 'watch.example'", "must start with https://"),
         ("[web]\nlisten = '8080'", "must be HOST:PORT"),
         ("[web]\ntrusted_proxies = ['proxy.example']", "is not an IP address"),
-        ("[web]\nbase_url = 'https://district.example/watch'", "without a path"),
+        ("[web]\nbase_url = 'https://district.example/watch?x=1'", "takes no query"),
         ("[digest]\nto = ['comms']", "not an e-mail address"),
         ("[digest]\nweekday = 'someday'", "digest.weekday must be one of mon"),
         ("[digest]\ntime = '7am'", "must be HH:MM"),

@@ -13,6 +13,7 @@ import pytest
 from markupsafe import escape
 from web_support import BASE_URL
 
+from notifications.reasons_es import in_spanish
 from storage import audit
 from storage import findings as findings_store
 from storage import people as people_store
@@ -120,7 +121,8 @@ def test_mine_does_not_undo_the_offices_confirmation(site):
     finding = finding_of(site, MARIA)
     review_store.review(site.db(), finding.id, "confirm", actor="office:comms@svusd.example")
     path = path_of(site, links.NOT_A_PROBLEM, MARIA, finding.id)
-    assert site.post(path, page=path).status_code == 200
+    answered = site.post(path, page=path)
+    assert answered.status_code == 200 and escape(WORDS["en"]["answered_mine_noted_text"]) in page(answered)
     after = findings_store.get_finding(site.db(), finding.id)
     assert after.status == "confirmed" and after.answer == "mine"
     assert f"{finding.source}:{finding.handle.lower()}" not in person(site, MARIA).accounts
@@ -365,3 +367,39 @@ def test_pausing_alerts_is_recorded_each_time(site):
     assert [(r["detail"]["how"], r["detail"]["changed"]) for r in rows] == [("page", True), ("one-click", False)]
     with pytest.raises(ValueError, match="unknown way"):
         alert_answers.pause_alerts(db, maria, "carrier pigeon")
+
+
+# --- the reasons and the report steps in the page's language -----------------------------------------------
+
+
+def test_a_spanish_speaker_sees_the_reasons_and_the_report_steps_in_spanish(site):
+    """Matching writes the reasons in English and the adapter its steps in both: a Spanish speaker's
+    pages say both in Spanish, whatever the browser prefers."""
+    people_store.set_language(site.db(), person(site, MARIA).id, "es")
+    finding = finding_of(site, MARIA)
+    reasons = finding.evidence.reasons
+    assert reasons and all(in_spanish(r) != r for r in reasons)  # each a shape Spanish knows
+    mine = path_of(site, links.NOT_A_PROBLEM, MARIA, finding.id)
+    impostor = path_of(site, links.IMPOSTOR, MARIA, finding.id)
+    shown = [page(site.client.get(p, headers={"Accept-Language": "en"})) for p in (mine, impostor)]
+    answered = page(site.post(impostor, page=impostor))
+    for text in (*shown, answered):
+        assert '<html lang="es">' in text and 'id="reasons"' in text
+        assert all(escape(in_spanish(r)) in text for r in reasons)
+        assert not any(escape(r) in text for r in reasons)
+    guide = report_guides(site.config.sources, [finding])[finding.id]
+    assert escape(guide.steps_es) in answered and escape(guide.needs_es) in answered
+    assert escape(guide.steps) not in answered and escape(guide.needs) not in answered
+
+
+def test_an_english_speaker_sees_the_reasons_and_the_report_steps_as_written(site):
+    finding = finding_of(site, MARIA)
+    path = path_of(site, links.IMPOSTOR, MARIA, finding.id)
+    shown = page(site.client.get(path))
+    answered = page(site.post(path, page=path))
+    guide = report_guides(site.config.sources, [finding])[finding.id]
+    for text in (shown, answered):
+        assert '<html lang="en">' in text
+        assert all(escape(r) in text for r in finding.evidence.reasons)
+        assert not any(escape(in_spanish(r)) in text for r in finding.evidence.reasons)
+    assert escape(guide.steps) in answered and escape(guide.steps_es) not in answered

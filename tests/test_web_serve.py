@@ -168,3 +168,16 @@ def test_trusted_proxies_are_compared_as_addresses_and_networks():
         ("10.0.1.7", None),
         ("not-an-address", None),
     ]
+
+
+def test_a_base_url_with_a_path_serves_under_it(enrolled_site):
+    """https://district.example/watch behind a proxy that passes the prefix on, or strips it: the pages
+    answer either way and every URL they write carries the prefix."""
+    with served(enrolled_site.folder, 'base_url = "http://127.0.0.1:8080/watch"') as server:
+        passed_on = browser().get(f"{server.url}/watch/", timeout=10)
+        stripped = browser().get(f"{server.url}/", timeout=10)
+        office = browser().get(f"{server.url}/watch/office", timeout=10, allow_redirects=False)
+    for page in (passed_on, stripped):
+        assert page.status_code == 200
+        assert 'action="/watch/sign-up"' in page.text and 'href="/watch/static/site.css"' in page.text
+    assert office.status_code == 302 and office.headers["Location"].startswith("/watch/office/sign-in")

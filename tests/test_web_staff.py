@@ -3,6 +3,7 @@ manage, leave. The real application (Flask's test client) over a copy of the sam
 
 from __future__ import annotations
 
+import hashlib
 import mailbox
 import math
 import struct
@@ -11,7 +12,8 @@ from io import BytesIO
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import sql
+from conftest import Watcher, sql
+from markupsafe import escape
 from web_support import BASE_URL, Site
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -343,7 +345,9 @@ def test_a_session_reaches_only_its_own_person_and_expires(enrolled_site):
     site = enrolled_site
     jose = enrolled(site, JOSE)
     maria = signed_in(site, MARIA)
-    assert maria.get("/manage").location.endswith("/enrol")  # Maria has not consented yet
+    maria_page = html(maria.get("/manage"))  # the roster enrolled her: she manages without enrolling herself
+    assert 'id="roster-only"' in maria_page and 'id="replace-photos"' not in maria_page
+    assert "María García López" in maria_page and "José" not in maria_page
     maria_page = html(maria.get("/enrol"))
     assert "María García López" in maria_page and "José" not in maria_page
     jose_page = html(jose.get("/manage"))
@@ -442,13 +446,19 @@ def test_a_roster_import_keeps_what_people_chose_and_does_not_bring_back_who_lef
     enrolled(site, JOSE, accounts="bluesky:jose.bsky.social", alerts="on")
     maria = enrolled(site, MARIA, alerts="on")
     assert site.post("/leave", client=maria, page="/leave").status_code == 200
-    db = site.db()
-    pipeline.import_roster(site.config, db, site.folder / "roster.csv")
+    result, _, _ = pipeline.import_roster(site.config, site.db(), site.folder / "roster.csv")
+    assert result.left == [MARIA] and result.kept == [JOSE]
     jose = person(site, JOSE)
     assert jose.opt_in is True and jose.accounts == {"bluesky:jose.bsky.social"} and views_of(site, JOSE) == [(1,)]
+    assert person(site, MARIA) is None  # not enrolled again by the import
+    (digest,) = sql(site.config.database, "SELECT digest FROM departed")[0]
+    assert MARIA not in digest and hashlib.sha256(MARIA.encode()).hexdigest() != digest  # keyed, not the address
+    # IT may add her back by hand: her name only, no alerts, accounts or photos until she signs up herself
+    watcher = Watcher(site.folder / "watcher.toml")
+    added = watcher("people", "add", "--name", "María García López", "--email", MARIA, "--opt-in")
+    assert "left Identity Watch on the web front" in added.output
     again = person(site, MARIA)
-    assert again is not None and again.opt_in is False and again.accounts == frozenset() and views_of(site, MARIA) == []
-    assert sql(site.config.database, "SELECT COUNT(*) FROM departed") == [(1,)]
+    assert again.opt_in is False and again.accounts == frozenset() and views_of(site, MARIA) == []
     enrolled(site, MARIA, alerts="on")  # she signs up again herself: the mark of her leaving goes
     assert person(site, MARIA).opt_in is True and sql(site.config.database, "SELECT COUNT(*) FROM departed") == [(0,)]
 
@@ -476,3 +486,37 @@ def test_signing_out_ends_the_session_on_the_server_too(enrolled_site):
     answer = copy.get("/manage")
     assert answer.status_code == 302 and "/?expired=1" in answer.headers["Location"]
     assert sql(site.config.database, "SELECT COUNT(*) FROM web_sessions") == [(0,)]
+
+
+def test_someone_the_roster_enrolled_can_pause_alerts_or_leave_without_enrolling(site):
+    """María is on the roster, opted in, with a photo: an alert's "manage or leave" works for her as is."""
+    maria = signed_in(site, MARIA)
+    assert site.post("/manage/alerts", {"alerts": "off"}, client=maria, page="/manage").status_code == 303
+    assert person(site, MARIA).opt_in is False
+    answer = site.post("/manage/accounts", {"accounts": "bluesky:x.bsky.social"}, client=maria, page="/manage")
+    assert answer.status_code == 303 and answer.location.endswith("/enrol")  # accounts come with consent
+    assert site.post("/leave", client=maria, page="/leave").status_code == 200
+    assert person(site, MARIA) is None
+
+
+def test_error_pages_speak_the_pages_language(enrolled_site):
+    client = enrolled_site.new_client()
+    client.get("/?lang=es")
+    refused = client.post("/sign-up", data={"email": JOSE})  # no form token
+    assert refused.status_code == 400 and escape(WORDS["es"]["error_form"]) in refused.get_data(as_text=True)
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and WORDS["es"]["error_404"] in missing.get_data(as_text=True)
+    wrong = client.put("/sign-up")
+    assert wrong.status_code == 405 and "POST" in wrong.headers["Allow"]
+
+
+def test_a_phones_full_size_photo_is_accepted(enrolled_site):
+    """24 megapixels (a phone's default) is over the configured cap of 16, but a JPEG is decoded scaled down."""
+    from PIL import Image
+
+    big = BytesIO()
+    Image.open(BytesIO(jpeg(portrait(301)))).convert("RGB").resize((4000, 6000)).save(big, "JPEG", quality=80)
+    site = enrolled_site
+    client = signed_in(site, JOSE)
+    assert enrol(site, client, [(big.getvalue(), "IMG_0001.jpg")]).status_code == 303
+    assert views_of(site, JOSE) == [(1,)]

@@ -22,6 +22,7 @@ def profile_links(sources: Sequence[SourceConfig], findings: Iterable[Finding]) 
 
 def report_guides(sources: Sequence[SourceConfig], findings: Iterable[Finding]) -> dict[int, ReportGuide]:
     """Per finding, how to report it: its source's platform's steps (a finding of a source no longer
-    configured is taken for one of the type it is named after), else the generic advice."""
+    configured is taken for one of the type it is named after), else the generic advice; in English
+    and Spanish, for the reader's language to pick (``ReportGuide.in_language``)."""
     types = {s.name: s.type for s in sources}
     return {f.id: platform(types.get(f.source, f.source)).report for f in findings}

@@ -56,6 +56,10 @@ class RowProblem:
 class RosterResult:
     enrolments: list[Enrolment] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    # Filled by the import (watcher/pipeline/enrolment.py): addresses of people who left on the web
+    # front (not enrolled again), and of people who enrolled themselves there (their choices kept).
+    left: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
 
 def read_roster(path: Path, *, max_pixels: int, workers: int = 1) -> RosterResult:

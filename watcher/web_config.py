@@ -35,8 +35,9 @@ class WebConfig:
 
     @property
     def link_base(self) -> str | None:
-        """Where e-mailed links point: ``base_url``, else the listening address; None without a web front."""
-        return self.public_url if self.base_url or self.listen else None
+        """Where the links in alerts point: ``base_url`` only. A listening address alone is often a
+        loopback one behind the district's proxy, which nobody's mail client could open."""
+        return self.base_url
 
     @property
     def secure(self) -> bool:
@@ -55,11 +56,7 @@ def read_web(t: TomlTable) -> WebConfig:
         )
         listen = listen.strip()
     if url:
-        t.check(
-            urlsplit(url).path in ("", "/") and not urlsplit(url).query,
-            "web.base_url must be the site's root (https://watch.district.example), without a path:"
-            " the web front answers at /",
-        )
+        t.check(not urlsplit(url).query and not urlsplit(url).fragment, "web.base_url takes no query or fragment")
     proxies = t.strings("trusted_proxies")
     for proxy in proxies:
         try:

@@ -42,6 +42,13 @@ def people_import(app: App, roster: Path, workers: int) -> None:
     result, added, updated = pipeline.import_roster(app.config, app.db, roster, workers)
     for problem in result.problems:
         click.echo(f"{roster}:{problem.line}: {problem.reason}", err=True)
+    for email in result.left:
+        click.echo(f"{email}: left Identity Watch on the web front; not enrolled again (people add can)", err=True)
+    if result.kept:
+        click.echo(
+            f"{len(result.kept)} people enrolled themselves on the web front: their alerts, accounts, photos and"
+            " language stay as they chose"
+        )
     click.echo(
         f"imported {added + updated} people ({added} new, {updated} updated), {len(result.problems)} rows rejected"
     )
@@ -70,8 +77,12 @@ def people_add(app: App, name, email, aliases, handles, photos, school, opt_in) 
     if opt_in is not None:
         row["opt_in"] = "yes" if opt_in else "no"
     enrolment = parse_person(row, photo_base=Path.cwd(), max_pixels=app.config.network.max_image_pixels)
+    left, themselves = people_store.self_managed(app.db, [enrolment.email])
     added, _ = people_store.save_enrolments(app.db, [enrolment])
     click.echo(f"{'enrolled' if added else 'updated'} {enrolment.email}")
+    if left or themselves:
+        how = "left Identity Watch on the web front" if left else "enrolled themselves on the web front"
+        click.echo(f"{enrolment.email} {how}: their alerts, accounts, photos and language stay as they chose")
 
 
 @people.command("list")

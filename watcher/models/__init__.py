@@ -249,10 +249,19 @@ class Finding:
 
 @dataclass(frozen=True)
 class ReportGuide:
-    """How to report an account on its platform, as its adapter says (an alert shows it per finding)."""
+    """How to report an account on its platform, as its adapter says (an alert shows it per finding),
+    in English and, for staff who chose it, Spanish."""
 
     steps: str  # what to do
     needs: str  # what the platform will want
+    steps_es: str = ""
+    needs_es: str = ""
+
+    def in_language(self, language: str) -> ReportGuide:
+        """The guide in ``language`` ("en" or "es"); English where the adapter gave no Spanish."""
+        if language == "es" and self.steps_es and self.needs_es:
+            return ReportGuide(self.steps_es, self.needs_es)
+        return ReportGuide(self.steps, self.needs)
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,21 @@ pretending to be me", the evidence page, and stopping alerts (also RFC 8058 one-
 Each link carries a signed token (watcher/links.py) naming the person and, but for unsubscribe, one
 finding. A GET only shows what the link is about, with one button; the button's POST acts (what an
 answer does is watcher/alert_answers.py). A bad, expired or foreign token gets a 400 page; a finding
-that is not the person's (any more) a 404. Pages speak the person's language.
+that is not the person's (any more) a 404. Pages speak the person's language, down to the finding's
+reasons and the platform's report steps.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, make_response, render_template, request, url_for
 
+from notifications.reasons_es import reasons_in
 from storage import people as people_store
 from watcher import alert_answers, evidence_page, links, platform_facts
 from watcher.models import Finding, Person
 from watcher.web import guard
 from watcher.web.context import config, db, now
-from watcher.web.words import page_words
+from watcher.web.words import page_language, page_words
 
 answers = Blueprint("answers", __name__)
 
@@ -34,7 +36,16 @@ def not_a_problem() -> str:
 def answer_mine() -> str:
     person, finding = _finding_for(links.NOT_A_PROBLEM)
     alert_answers.answer_mine(db(), person, finding)
-    return render_template("answer_answered.html", kind="mine", finding=finding)
+    # Only what happened is said: an account the office confirmed as an impostor, or that another
+    # employee lists, is not made theirs; the answer is kept for the office either way.
+    theirs = people_store.account_owner(db(), alert_answers.account_of(finding)) == person.id
+    return render_template(
+        "answer_answered.html",
+        kind="mine" if theirs else "mine_noted",
+        finding=finding,
+        reasons=_reasons(finding),
+        profile_link=platform_facts.profile_links(config().sources, [finding]).get(finding.id, ""),
+    )
 
 
 # --- someone pretending to be me -----------------------------------------------------------------
@@ -56,7 +67,8 @@ def answer_impostor() -> str:
         "answer_answered.html",
         kind="impostor",
         finding=finding,
-        guide=platform_facts.report_guides(sources, [finding])[finding.id],
+        reasons=_reasons(finding),
+        guide=platform_facts.report_guides(sources, [finding])[finding.id].in_language(page_language()),
         profile_link=platform_facts.profile_links(sources, [finding]).get(finding.id, ""),
         evidence_url=links.link(
             config().web.public_url, links.link_secret(db()), links.EVIDENCE, uid, finding.id, now=now()
@@ -137,11 +149,17 @@ def _refusal(status: int, page_id: str, words: str) -> Response:
     return make_response(body, status)
 
 
+def _reasons(finding: Finding) -> list[str]:
+    """The finding's reasons in the page's language (matching writes them in English)."""
+    return reasons_in(finding.evidence.reasons, page_language())
+
+
 def _finding_page(finding: Finding, kind: str, action: str) -> str:
     return render_template(
         "answer_finding.html",
         kind=kind,
         finding=finding,
+        reasons=_reasons(finding),
         action=action,
         profile_link=platform_facts.profile_links(config().sources, [finding]).get(finding.id, ""),
     )

@@ -13,16 +13,19 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from io import BytesIO
 from typing import IO, Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Flask, Request, abort, current_app, g, redirect, render_template, request, session, url_for
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Request, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from storage import admins as admins_store
 from storage import people as people_store
 from storage import web_state
 from storage.settings import setting
+from watcher.errors import WatcherError
 from watcher.web.context import WebContext, db, now
+from watcher.web.words import office_page, page_words
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,7 +67,8 @@ def install(app: Flask, context: WebContext) -> None:
         PREFERRED_URL_SCHEME="https" if web.secure else "http",
     )
     app.request_class = InMemoryRequest
-    app.wsgi_app = TrustedProxies(app.wsgi_app, web.trusted_proxies)  # type: ignore[method-assign]
+    proxied = TrustedProxies(app.wsgi_app, web.trusted_proxies)
+    app.wsgi_app = PathPrefix(proxied, urlsplit(web.base_url or "").path)  # type: ignore[method-assign]
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.context_processor(lambda: {"csrf_token": csrf_token, "csrf_field": CSRF_FIELD})
@@ -100,6 +104,23 @@ class TrustedProxies:
         return any(address.version == net.version and address in net for net in self.trusted)
 
 
+class PathPrefix:
+    """A ``base_url`` with a path (https://district.example/watch): the site answers under it, whether
+    the proxy passes the prefix on or strips it, and every URL it writes carries it (SCRIPT_NAME)."""
+
+    def __init__(self, app: Callable, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix.rstrip("/")
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        if self.prefix:
+            path = environ.get("PATH_INFO", "")
+            if path == self.prefix or path.startswith(self.prefix + "/"):
+                environ["PATH_INFO"] = path[len(self.prefix) :] or "/"
+            environ["SCRIPT_NAME"] = self.prefix
+        return self.app(environ, start_response)
+
+
 class InMemoryRequest(Request):
     """Uploaded files kept in memory (a request is capped at guard.MAX_REQUEST_BYTES), never spooled
     to a temporary file as werkzeug does above 500 KB: a photo is hashed and dropped, written nowhere."""
@@ -132,14 +153,14 @@ def one_click(view: F) -> F:
 
 
 def _check_csrf() -> None:
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.routing_exception is not None:
+        return  # no such page, or not with this method: routing answers 404 or 405, and nothing runs
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "one_click", False) and request.form.get("List-Unsubscribe") == "One-Click":
         return
     sent, kept = request.form.get(CSRF_FIELD, ""), session.get(CSRF_FIELD, "")
     if not kept or not hmac.compare_digest(str(sent), str(kept)):
-        abort(400, "This form has expired or did not come from this site. Go back, reload the page and try again.")
+        raise FormExpired()
 
 
 # --- headers and error pages ---------------------------------------------------------------------
@@ -153,10 +174,24 @@ def _headers(response: Any) -> Any:
     return response
 
 
+class FormExpired(BadRequest, WatcherError):
+    """A POST without this session's CSRF token (an old tab, another site's form)."""
+
+    description = "This form has expired or did not come from this site. Go back, reload the page and try again."
+
+
 def _error_page(exc: HTTPException) -> Any:
-    """Our page, with the headers the error carries (a 405's Allow)."""
+    """Our page, in the page's language, with the headers the error carries (a 405's Allow). The
+    office's pages keep the view's own words ("There is no finding 12.")."""
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-    return render_template("error.html", code=exc.code, message=exc.description or exc.name), exc.code, headers
+    words = page_words()
+    key = "error_form" if isinstance(exc, FormExpired) else f"error_{exc.code}"
+    message = exc.description if office_page() and not isinstance(exc, FormExpired) else words.get(key)
+    return (
+        render_template("error.html", code=exc.code, message=message or exc.description or exc.name),
+        exc.code,
+        headers,
+    )
 
 
 # --- who is signed in -----------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def _email() -> str:
 def _next_path(value: str | None) -> str:
     """Where to go after signing in: one of our office pages, never another site."""
     if value and value.startswith("/office") and "\\" not in value and value.isprintable() and " " not in value:
-        return value
+        return request.script_root + value
     return url_for("overview.dashboard")
 
 

@@ -100,6 +100,13 @@ def make_server(config: Config, *, listen: str | None = None, clock: Callable[[]
         sock.close()
         raise
     served = WebServer(server)
+    if config.web.secure and not config.web.trusted_proxies:
+        # https in front of a server that speaks http: a reverse proxy. Without trusting it, every
+        # visitor has its address, and the per-client throttle counts the whole district as one.
+        log.warning(
+            "web front: [web] base_url is https but [web] trusted_proxies is empty;"
+            " set it to the reverse proxy's address"
+        )
     log.info("web front: serving on %s (public address %s)", served.url, config.web.base_url or served.url)
     return served
 

@@ -72,9 +72,11 @@ def _lang_url(code: str) -> str:
 
 
 def _own_pages(*, enrolled: bool) -> Callable:
-    """staff_required, then: the enrolment pages for someone who has not consented yet (``enrolled``
-    False), the manage pages for someone who has; the other is sent to the right one. Until someone
-    chooses, their stored language is only a default: their pages are in the language they browse in."""
+    """staff_required, then: the enrolment pages (``enrolled`` False) only for someone who has not
+    enrolled themselves yet (who has is sent to the manage pages); the manage pages for anyone signed
+    in, those the district's roster enrolled included (they can pause alerts or leave without
+    enrolling first). Until someone chooses, their stored language is only a default: their pages are
+    in the language they browse in."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -82,8 +84,8 @@ def _own_pages(*, enrolled: bool) -> Callable:
             if g.person.consented_at is None:
                 person = g.pop("person")
                 g.person = replace(person, language=page_language())
-            if (g.person.consented_at is not None) != enrolled:
-                return redirect(url_for("staff.manage" if g.person.consented_at else "staff.enrol"), 303)
+            if not enrolled and g.person.consented_at is not None:
+                return redirect(url_for("staff.manage"), 303)
             return view(*args, **kwargs)
 
         return guard.staff_required(wrapped)
@@ -274,6 +276,8 @@ def _manage_page(error: str | None, status: int, accounts: str | None = None) ->
 @_own_pages(enrolled=True)
 def replace_photos() -> Any:
     person = g.person
+    if person.consented_at is None:  # photos and accounts come with the consent page
+        return redirect(url_for("staff.enrol"), 303)
     try:
         hashed = hash_uploaded_photos(request.files.getlist("photos"), config().network.max_image_pixels)
     except UploadRefused as problem:
@@ -289,6 +293,8 @@ def replace_photos() -> Any:
 @_own_pages(enrolled=True)
 def edit_accounts() -> Any:
     person, text = g.person, request.form.get("accounts", "")
+    if person.consented_at is None:
+        return redirect(url_for("staff.enrol"), 303)
     try:
         accounts = _unclaimed(read_accounts(text))
     except UploadRefused as problem:

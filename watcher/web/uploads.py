@@ -43,6 +43,17 @@ class HashedPhotos:
     prints: tuple[bytes, ...]
 
 
+# A phone's photo today is 12 to 48 megapixels. A JPEG is decoded at a fraction of its size (1/2 to
+# 1/8: the hashes need a few hundred pixels), so a large one costs little memory; other formats are
+# decoded whole and keep the configured cap.
+JPEG_PIXELS = 64_000_000
+
+
+def photo_pixel_cap(data: bytes, max_pixels: int) -> int:
+    """How many pixels an uploaded photo may have: more for a JPEG (decoded scaled down)."""
+    return max(max_pixels, JPEG_PIXELS) if data[:3] == b"\xff\xd8\xff" else max_pixels
+
+
 def hash_uploaded_photos(files: Sequence[FileStorage], max_pixels: int) -> HashedPhotos:
     """1–3 chosen photos, each at most MAX_UPLOAD_BYTES and ``max_pixels``, hashed one by one; their
     bytes are dropped as soon as each is hashed."""
@@ -61,10 +72,11 @@ def hash_uploaded_photos(files: Sequence[FileStorage], max_pixels: int) -> Hashe
                 raise UploadRefused("photo_empty", name=name)
             if len(data) > MAX_UPLOAD_BYTES:
                 raise UploadRefused("photo_too_big", name=name)
+            cap = photo_pixel_cap(data, max_pixels)
             try:
-                views, record = hash_photo_bytes(data, name, max_pixels)
+                views, record = hash_photo_bytes(data, name, cap)
             except InputError:
-                raise UploadRefused("photo_unreadable", name=name, megapixels=f"{max_pixels / 1e6:g}") from None
+                raise UploadRefused("photo_unreadable", name=name, megapixels=f"{cap / 1e6:g}") from None
             finally:
                 del data
             photos.append(tuple(views))

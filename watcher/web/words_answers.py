@@ -38,6 +38,11 @@ ANSWER_WORDS: dict[str, dict[str, str]] = {
             "This account is now one of your own accounts. It will not be reported to you again, and no alert "
             "will speak of it. The communications office sees your answer."
         ),
+        "answered_mine_noted_title": "Thank you: noted",
+        "answered_mine_noted_text": (
+            "Your answer is kept with the finding for the communications office, which had already looked at this"
+            " account (or another employee lists it as theirs): it will get back to you if it needs to."
+        ),
         "answered_impostor_title": "Thank you: now report the account",
         "answered_impostor_text": (
             "The communications office sees your answer. On most platforms only the person impersonated can "
@@ -108,6 +113,11 @@ ANSWER_WORDS: dict[str, dict[str, str]] = {
         "answered_mine_text": (
             "Esta cuenta es ahora una de sus propias cuentas. No se le volverá a avisar de ella, y ningún "
             "aviso hablará de ella. La oficina de comunicaciones ve su respuesta."
+        ),
+        "answered_mine_noted_title": "Gracias: anotado",
+        "answered_mine_noted_text": (
+            "Su respuesta queda guardada con el hallazgo para la oficina de comunicaciones, que ya había revisado"
+            " esta cuenta (u otro empleado la tiene como suya): se pondrá en contacto con usted si hace falta."
         ),
         "answered_impostor_title": "Gracias: ahora denuncie la cuenta",
         "answered_impostor_text": (

@@ -35,12 +35,18 @@ STAFF_WORDS: dict[str, dict[str, str]] = {
         "sign_in_text": "This link lets you enrol in Identity Watch, or manage your enrolment. It works once.",
         "continue": "Continue",
         "link_invalid_title": "This link no longer works",
-        "link_invalid_text": (
-            "A link works once, for 24 hours, and only the newest ones we sent. Ask for a new link: it takes a minute."
-        ),
+        "link_invalid_text": ("A link works once, for 24 hours. Ask for a new link: it takes a minute."),
         "ask_new_link": "Ask for a new link",
         # enrolment and consent
         "enrol_title": "Enrol in Identity Watch",
+        "enrol_skip": (
+            "The district already enrolled you from its staff list. Only want to stop alerts, change your language"
+            " or leave? Go to the manage page instead:"
+        ),
+        "roster_only_note": (
+            "The district enrolled you from its staff list; you have not enrolled yourself. Enrol to give your own"
+            " photos and accounts and to read what is kept:"
+        ),
         "hello": "Hello, {name}.",
         "consent_heading": "Before you enrol: what it means",
         "consent_what_heading": "What we keep about you",
@@ -67,11 +73,12 @@ STAFF_WORDS: dict[str, dict[str, str]] = {
         "consent_leave_heading": "How to leave",
         "consent_leave": (
             'At any time, on the page "Manage my enrolment" (ask for a link on the start page). Leaving deletes your'
-            " photo hashes and accounts at once, and removes your name from anything that was found."
+            " photo hashes and accounts at once, and removes your name from anything that was found. We keep only a"
+            " coded mark of your address, so that the next import of the staff list does not enrol you again."
         ),
         "photos_label": "Your photos (1 to 3)",
         "photos_hint": (
-            "Clear photos of your face, like the one on your staff badge. JPEG, PNG or WebP, up to 10 MB each."
+            "Clear photos of your face, like the one on your staff badge. JPEG, PNG, GIF or WebP, up to 10 MB each."
             " The preview stays in your browser; on our server the photos are turned into hashes and deleted."
         ),
         "preview_too_many": "Choose at most 3 photos.",
@@ -149,7 +156,10 @@ STAFF_WORDS: dict[str, dict[str, str]] = {
             "We deleted your photo hashes, your accounts and the e-mails we sent you, and removed your name from"
             " {findings} finding(s). You will receive no more alerts."
         ),
-        "left_again": "You can enrol again at any time from the start page.",
+        "left_again": (
+            "The next import of the district's staff list will not enrol you again. To take part again later, ask"
+            " the district's IT staff to add you back, then sign up on the start page."
+        ),
     },
     "es": {
         # sign-up
@@ -192,6 +202,14 @@ STAFF_WORDS: dict[str, dict[str, str]] = {
         "ask_new_link": "Pedir un enlace nuevo",
         # enrolment and consent
         "enrol_title": "Inscribirse en Identity Watch",
+        "enrol_skip": (
+            "El distrito ya le inscribió a partir de su lista de personal. ¿Solo quiere dejar de recibir avisos,"
+            " cambiar el idioma o darse de baja? Vaya a la página de gestión:"
+        ),
+        "roster_only_note": (
+            "El distrito le inscribió a partir de su lista de personal; usted aún no se ha inscrito. Inscríbase"
+            " para dar sus propias fotos y cuentas y leer qué se guarda:"
+        ),
         "hello": "Hola, {name}.",
         "consent_heading": "Antes de inscribirse: lo que significa",
         "consent_what_heading": "Lo que guardamos sobre usted",
@@ -220,11 +238,13 @@ STAFF_WORDS: dict[str, dict[str, str]] = {
         "consent_leave": (
             "En cualquier momento, en la página «Gestionar mi inscripción» (pida un enlace en la página de inicio)."
             " Al darse de baja se borran en el acto las huellas de sus fotos y sus cuentas, y se quita su nombre de"
-            " todo lo encontrado."
+            " todo lo encontrado. Solo guardamos una marca cifrada de su dirección, para que la próxima importación"
+            " de la lista de personal no vuelva a inscribirle."
         ),
         "photos_label": "Sus fotos (de 1 a 3)",
         "photos_hint": (
-            "Fotos claras de su cara, como la de su credencial del distrito. JPEG, PNG o WebP, de hasta 10 MB cada una."
+            "Fotos claras de su cara, como la de su credencial del distrito. JPEG, PNG, GIF o WebP, de hasta 10 MB"
+            " cada una."
             " La vista previa se queda en su navegador; en nuestro servidor las fotos se convierten en huellas y se"
             " borran."
         ),
@@ -305,6 +325,10 @@ STAFF_WORDS: dict[str, dict[str, str]] = {
             "Hemos borrado las huellas de sus fotos, sus cuentas y los correos que le enviamos, y hemos quitado su"
             " nombre de {findings} hallazgo(s). No recibirá más avisos."
         ),
-        "left_again": "Puede volver a inscribirse cuando quiera desde la página de inicio.",
+        "left_again": (
+            "La próxima importación de la lista de personal del distrito no volverá a inscribirle. Si más adelante"
+            " quiere volver a participar, pida al personal de informática del distrito que le vuelva a añadir y"
+            " luego inscríbase en la página de inicio."
+        ),
     },
 }
