@@ -2,9 +2,9 @@
 roster by state, and the people list, filtered and paged.
 
 At district scale (75,000 people, hundreds of thousands of findings) every count is one SQL query
-with GROUP BY; no query reads every row into Python. Times are the stored UTC ISO strings, compared
-with ``julianday`` as storage/reports.py compares them; the caller (watcher/weeks.py) decides which
-instants bound a week.
+with GROUP BY; no query reads every row into Python. Times are compared as stored, UTC ISO 8601 to
+the second (the caller gives its bounds in that form; watcher/weeks.py decides which instants bound
+a week), so that the indexes on ``first_seen`` and ``resolved_at`` serve the ranges.
 """
 
 from __future__ import annotations
@@ -22,28 +22,25 @@ PEOPLE_STATES = {
     "paused": "p.opt_in = 0 AND p.consented_at IS NOT NULL",  # enrolled themselves, then paused alerts
     "not-yet": "p.opt_in = 0 AND p.consented_at IS NULL",  # never enrolled themselves, alerts off
 }
-_IN_RANGE = "julianday({column}) >= julianday(?) AND julianday({column}) < julianday(?)"
+_IN_RANGE = "{column} >= ? AND {column} < ?"
 
 
 def weekly_counts(db: Database, bounds: Sequence[tuple[str, str]]) -> list[tuple[int, int]]:
     """(new, resolved) findings per week: first seen in [start, end), resolved in [start, end).
 
-    ``bounds`` are consecutive or not, as ISO instants; two grouped queries over the findings in
-    the whole span, each finding's time converted once."""
+    ``bounds`` are consecutive or not, as UTC ISO instants; per column one grouped query, each week
+    a range of its index."""
     if not bounds:
         return []
     counts = [[0, 0] for _ in bounds]
-    weeks = ", ".join("(?, julianday(?), julianday(?))" for _ in bounds)
+    weeks = ", ".join("(?, ?, ?)" for _ in bounds)
     params: list[Any] = [value for i, (start, end) in enumerate(bounds) for value in (i, start, end)]
-    span = [min(start for start, _ in bounds), max(end for _, end in bounds)]
     for slot, column in ((0, "first_seen"), (1, "resolved_at")):
         rows = db.execute(
-            f"""WITH weeks(i, s, e) AS MATERIALIZED (VALUES {weeks}),
-                     seen AS MATERIALIZED (SELECT julianday({column}) AS j FROM findings
-                                           WHERE {_IN_RANGE.format(column=column)})
-                SELECT weeks.i, COUNT(*) FROM seen JOIN weeks ON seen.j >= weeks.s AND seen.j < weeks.e
-                GROUP BY weeks.i""",
-            params + span,
+            f"""WITH weeks(i, s, e) AS (VALUES {weeks})
+                SELECT weeks.i, (SELECT COUNT(*) FROM findings WHERE {column} >= weeks.s AND {column} < weeks.e)
+                FROM weeks""",
+            params,
         )
         for i, n in rows:
             counts[i][slot] = n

@@ -380,5 +380,8 @@ def web_front(db: Database) -> None:
             started_at TEXT NOT NULL
         );
         CREATE INDEX web_sessions_uid ON web_sessions(kind, uid);
+        CREATE INDEX findings_first_seen ON findings(first_seen);
+        CREATE INDEX findings_score ON findings(score);
+        CREATE INDEX findings_resolved_at ON findings(resolved_at);
         """,
     )

@@ -2,6 +2,9 @@
 counts per status and its CSV export, over ``findings_where``'s one row mapper.
 
 Every value a visitor chose travels as a SQL parameter; the sort order is taken from a fixed map.
+At district size (hundreds of thousands of findings) a page is read through the indexes on
+``first_seen`` and ``score``, and counts join only the tables a filter needs: times are compared as
+stored (UTC ISO 8601 to the second, the form ``QueueFilter`` carries), never through a function.
 """
 
 from __future__ import annotations
@@ -18,9 +21,6 @@ ORDERS = {
     "newest": "f.first_seen DESC, f.id DESC",
     "strongest": "f.score DESC, f.id DESC",
 }
-_FROM = """FROM findings f
-    JOIN profiles pr ON pr.id = f.profile_id
-    LEFT JOIN people p ON p.id = f.person_id"""
 
 
 def queue_where(f: QueueFilter, *, with_status: bool = True) -> tuple[str, list[Any]]:
@@ -31,8 +31,8 @@ def queue_where(f: QueueFilter, *, with_status: bool = True) -> tuple[str, list[
         ("f.status = ?", f.status if with_status else None),
         ("pr.source = ?", f.source),
         ("p.school = ?", f.school),
-        ("julianday(f.first_seen) >= julianday(?)", f.since),
-        ("julianday(f.first_seen) < julianday(?)", f.until),
+        ("f.first_seen >= ?", f.since),
+        ("f.first_seen < ?", f.until),
         ("f.score >= ?", f.min_score),
         ("f.score < ?", f.max_score),
         ("f.person_id = ?", f.person_id),
@@ -41,6 +41,12 @@ def queue_where(f: QueueFilter, *, with_status: bool = True) -> tuple[str, list[
             where.append(clause)
             params.append(value)
     return " AND ".join(where) or "1", params
+
+
+def _joins(f: QueueFilter) -> str:
+    """Only the tables the filter looks at: a count over the findings alone reads one index."""
+    joins = "JOIN profiles pr ON pr.id = f.profile_id " if f.source is not None else ""
+    return joins + ("LEFT JOIN people p ON p.id = f.person_id" if f.school is not None else "")
 
 
 def _order(f: QueueFilter) -> str:
@@ -52,7 +58,7 @@ def _order(f: QueueFilter) -> str:
 def queue_page(db: Database, f: QueueFilter, *, page: int, per_page: int) -> tuple[list[Finding], int]:
     """One page (counted from 1) of the filtered findings in the filter's order, and how many there are in all."""
     where, params = queue_where(f)
-    total = db.execute(f"SELECT COUNT(*) {_FROM} WHERE {where}", params).fetchone()[0]
+    total = db.execute(f"SELECT COUNT(*) FROM findings f {_joins(f)} WHERE {where}", params).fetchone()[0]
     offset = (max(page, 1) - 1) * per_page
     rows = findings_where(db, where, [*params, per_page, offset], order=f"{_order(f)} LIMIT ? OFFSET ?")
     return rows, total
@@ -68,24 +74,20 @@ def status_counts(db: Database, f: QueueFilter) -> dict[str, int]:
     """Per status, how many findings the filter's other fields let through (every status, zeros too)."""
     where, params = queue_where(f, with_status=False)
     counts = dict.fromkeys(STATUSES, 0)
-    for status, count in db.execute(f"SELECT f.status, COUNT(*) {_FROM} WHERE {where} GROUP BY f.status", params):
+    query = f"SELECT f.status, COUNT(*) FROM findings f {_joins(f)} WHERE {where} GROUP BY f.status"
+    for status, count in db.execute(query, params):
         counts[status] = count
     return counts
 
 
 def queue_choices(db: Database) -> dict[str, list[str]]:
-    """What the queue's selects offer: the kinds and sources findings have, the schools people have."""
-    present = [r[0] for r in db.execute("SELECT DISTINCT kind FROM findings")]
-    sources = db.execute(f"SELECT DISTINCT pr.source {_FROM} ORDER BY pr.source")
+    """What the queue's selects offer: the kinds of finding, the sources profiles were seen on, the
+    schools people have."""
+    sources = db.execute("SELECT DISTINCT source FROM profiles ORDER BY source")
     schools = db.execute("SELECT DISTINCT school FROM people WHERE school IS NOT NULL AND school != '' ORDER BY school")
-    return {
-        "kind": [*KINDS, *sorted(k for k in present if k not in KINDS)],
-        "source": [r[0] for r in sources],
-        "school": [r[0] for r in schools],
-    }
+    return {"kind": list(KINDS), "source": [r[0] for r in sources], "school": [r[0] for r in schools]}
 
 
-def first_seen_times(db: Database) -> list[str]:
-    """When findings were first seen, to the hour (the weeks the queue offers)."""
-    rows = db.execute("SELECT DISTINCT substr(first_seen, 1, 13) FROM findings WHERE first_seen != '' ORDER BY 1 DESC")
-    return [r[0] + ":00:00+00:00" for r in rows]
+def first_seen_since(db: Database) -> str | None:
+    """When the oldest finding was first seen (the queue offers the weeks from then on)."""
+    return db.execute("SELECT MIN(first_seen) FROM findings WHERE first_seen != ''").fetchone()[0]

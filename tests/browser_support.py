@@ -7,7 +7,6 @@ from __future__ import annotations
 import mailbox
 import os
 import re
-import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,11 +18,11 @@ from typing import Any
 
 import pytest
 import waitress
-from waitress import wasyncore
 
 from storage import open_database
 from watcher.config import Config, load_config
 from watcher.web import create_app
+from watcher.web.serve import WebServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 # As the machine notes say: without the background-networking flags Chromium knocks on closed doors.
@@ -80,24 +79,21 @@ class LiveSite:
 
     def __enter__(self) -> LiveSite:
         dispatcher = _Dispatcher()
-        self._server = waitress.create_server(dispatcher, host="127.0.0.1", port=0, threads=4)
-        self.origin = f"http://127.0.0.1:{self._server.effective_port}"
+        # WebServer (watcher/web/serve.py) closes its connections in the serving thread, as waitress needs.
+        self._server = WebServer(waitress.create_server(dispatcher, host="127.0.0.1", port=0, threads=4))
+        self.origin = self._server.url
         config_path = self.folder / "watcher.toml"
         text = config_path.read_text()
         assert "[web]" not in text, "the saved state has a [web] table already"
         config_path.write_text(text + f'\n[web]\nbase_url = "{self.origin}"\n')
         self.config = load_config(config_path)
         dispatcher.app = create_app(self.config)
-        self._thread = threading.Thread(target=self._server.run, name="live-site", daemon=True)
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.close()  # the listening socket and its trigger
-        self._server.task_dispatcher.shutdown()
-        wasyncore.close_all(self._server._map)  # connections a browser left open
-        self._thread.join(timeout=10)
-        assert not self._thread.is_alive(), "the live server did not stop"
+        self._server.close()
+        assert not self._server.waitress._map, "the live server did not stop"
 
     @property
     def database(self) -> Path:

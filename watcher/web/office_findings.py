@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from watcher.weeks import parse_week, week_bounds, week_name
 PER_PAGE = 50
 MAX_PAGE = 1_000_000
 MAX_NOTE = 1000  # characters of a review note
+MAX_WEEKS = 260  # the week select offers five years
 BANDS = {"strong": (0.9, None), "medium": (0.75, 0.9), "weak": (None, 0.75)}  # score: [min, max)
 FILTERS = ("kind", "status", "source", "school", "week", "band", "sort")
 ANSWER_WORDS = {
@@ -92,9 +93,16 @@ def _queue_filter(chosen: dict[str, str], choices: dict[str, list[str]]) -> Queu
 
 
 def _weeks(chosen: dict[str, str]) -> list[str]:
-    """The district weeks in which findings were first seen, newest first (and the chosen one)."""
+    """The district weeks from the oldest finding's to this one, newest first (and the chosen one);
+    at most MAX_WEEKS of them."""
     zone = _district_zone()
-    weeks = {week_name(datetime.fromisoformat(t).astimezone(zone).date()) for t in queue_store.first_seen_times(db())}
+    oldest, today = queue_store.first_seen_since(db()), now().astimezone(zone).date()
+    weeks: set[str] = set()
+    if oldest:
+        day = max(datetime.fromisoformat(oldest).astimezone(zone).date(), today - timedelta(weeks=MAX_WEEKS))
+        while day <= today + timedelta(days=6):
+            weeks.add(week_name(min(day, today)))
+            day += timedelta(days=7)
     if "week" in chosen:
         weeks.add(week_name(parse_week(chosen["week"])))
     return sorted(weeks, reverse=True)
