@@ -36,6 +36,7 @@ def render_alert(
     sender: str,
     district: str,
     reply_to: str | None = None,
+    office: str | None = None,
     report_guides: Mapping[int, ReportGuide],
     profile_links: Mapping[int, str] | None = None,
     links: AlertLinks | None = None,
@@ -46,7 +47,7 @@ def render_alert(
     With a web front (``links``) the message carries one-click unsubscribe headers (RFC 8058) and,
     per finding, signed "this account is mine, or not a problem", "someone is pretending to be me"
     and evidence links, and the footer links to stop alerts and to manage the enrolment; without
-    one it names the communications office (``reply_to``) as the address to write to. Per finding id,
+    one it names the communications office (``office``, else ``reply_to``) as the address to write to. Per finding id,
     ``report_guides`` says how to report it, and ``profile_links`` gives the profile's address when
     it is on its source's platform; otherwise the account is named as text, with its evidence page.
     ``staff_page``: where the district publishes the plain guide for staff (docs/staff.md).
@@ -77,7 +78,8 @@ def render_alert(
         "person": person,
         "items": items,
         "district": district,
-        "reply_to": parseaddr(reply_to or sender)[1] or reply_to or sender,  # an address to write to
+        # the address to write to: the office's (its own, else where replies go, else the sender's)
+        "reply_to": parseaddr(office or reply_to or sender)[1] or office or reply_to or sender,
         "unsubscribe_url": unsubscribe_url,
         "manage_url": links.manage if links else None,
         "staff_page": staff_page,

@@ -93,7 +93,7 @@ def test_a_new_signal_alerts_again_once_and_says_what_changed(tmp_path, world, m
         (first,) = messages(tmp_path)
         assert "Update on a profile" not in text_of(first)
         assert "List-Unsubscribe" not in first  # no web front configured: the office's address instead
-        assert "write to the communications office: watch@svusd.example" in text_of(first)
+        assert "write to the communications office: communications@svusd.example" in text_of(first)  # [digest] to
         assert "reply" not in text_of(first).lower()
 
         claim["description"] = "Maestra at Noble Avenue Elementary. Now on Bluesky!"  # same signals: quiet

@@ -68,6 +68,7 @@ def queue_alerts(config: Config, db: Database) -> int:
                 sender=config.email.sender,
                 district=config.district.name,
                 reply_to=config.email.reply_to,
+                office=config.email.reply_to or next(iter(config.digest.to), None),
                 report_guides=report_guides(config.sources, findings),
                 profile_links=profile_links(config.sources, findings),
                 links=alert_links(db, base_url, secret, person_id, [f.id for f in findings]),
