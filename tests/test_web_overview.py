@@ -282,6 +282,8 @@ def test_the_office_adds_and_removes_a_logo_with_audit_rows(site):
     assert [logo["label"] for logo in added] == ["Athletics seal"] and added[0]["model"]
     page = html(site.client.get("/office/logos"))
     assert "Logo “Athletics seal” added" in page and "Athletics seal" in page
+    # the office sees each logo as the model keeps it (the district's own artwork, small)
+    assert page.count('<img class="thumb" src="data:image/png;base64,') == len(before) + 1
     rows = audit.list_audit(site.db(), action="logo_added")
     assert [(r["actor"], r["detail"]["label"]) for r in rows] == [(f"office:{OFFICE}", "Athletics seal")]
 

@@ -7,12 +7,15 @@ The week is the district's (watcher/weeks.py, in ``config.timezone``), as the we
 
 from __future__ import annotations
 
+import base64
+import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from PIL import Image
 from werkzeug.wrappers import Response
 
 from storage import audit
@@ -24,6 +27,7 @@ from storage.findings import findings_where
 from watcher import weeks
 from watcher.errors import InputError
 from watcher.image_files import hash_logo_bytes, megabytes
+from watcher.matching.logos import LogoModel
 from watcher.text import clean_field
 from watcher.web import guard
 from watcher.web.chart import weekly_chart
@@ -157,12 +161,27 @@ def person(person_id: int) -> str:
 @overview.get("/office/logos")
 @guard.office_required
 def logos() -> str:
+    pictures = {logo.id: logo_picture(logo.model) for logo in logos_store.list_logos(db())}
     return render_template(
         "overview_logos.html",
         logos=logos_store.logo_list(db()),
+        pictures=pictures,
         max_label=MAX_LABEL,
         max_size=megabytes(guard.MAX_UPLOAD_BYTES),
     )
+
+
+def logo_picture(model: bytes | None) -> str | None:
+    """The small copy of the logo its model keeps (the district's own artwork), as a data: URI."""
+    if not model:
+        return None
+    try:
+        image = Image.fromarray(LogoModel.from_bytes(model).image)
+    except InputError:
+        return None
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 @overview.post("/office/logos")
