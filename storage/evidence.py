@@ -1,8 +1,8 @@
 """Evidence snapshots: a finding's profile as fetched, kept for platform reports.
 
-One row per snapshot (see migration 0005): taken when a finding is made and each time what
-it shows changes materially (``watcher/evidence.py`` decides). Only the scraped profile is
-kept, with a small thumbnail of its avatar: never an enrolled photo.
+One row per snapshot (see migrations 0005 and 0010): taken when a finding is made and each time
+what it shows changes materially (``watcher/snapshots.py`` decides). Only the scraped profile is
+kept, with small thumbnails of its avatar and banner: never an enrolled photo.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ class Snapshot:
     avatar_url: str | None
     avatar_sha256: str | None
     thumbnail: bytes | None = field(default=None, repr=False)
+    banner_url: str | None = None
+    banner_sha256: str | None = None  # of the banner as fetched (the original, not the thumbnail)
+    banner_thumbnail: bytes | None = field(default=None, repr=False)
 
 
 def cap_raw(raw: str, limit: int = MAX_RAW_BYTES) -> str:
@@ -53,7 +56,9 @@ def add_snapshot(
     avatar_url: str | None,
     avatar_sha256: str | None,
     thumbnail: bytes | None,
+    banner_url: str | None = None,
 ) -> int:
+    """A snapshot; its banner's thumbnail, which may need a download, is added by ``set_banner``."""
     return (
         db["evidence"]
         .insert(
@@ -69,6 +74,7 @@ def add_snapshot(
                 "avatar_url": avatar_url,
                 "avatar_sha256": avatar_sha256,
                 "thumbnail": thumbnail,
+                "banner_url": banner_url,
             }
         )
         .last_pk
@@ -104,6 +110,40 @@ def thumbnail_of(db: Database, sha256: str) -> bytes | None:
     return rows[0]["thumbnail"] if rows else None
 
 
+def banner_at(db: Database, url: str) -> tuple[str, bytes] | None:
+    """(sha256, thumbnail) of the banner a snapshot captured at this address, if any: the platforms
+    name a banner's file by its content, so a banner at a known address is not downloaded again."""
+    rows = list(
+        db.query(
+            "SELECT banner_sha256, banner_thumbnail FROM evidence WHERE banner_url = ? AND banner_sha256 IS NOT NULL"
+            " AND banner_thumbnail IS NOT NULL ORDER BY id DESC LIMIT 1",
+            [url],
+        )
+    )
+    return (rows[0]["banner_sha256"], rows[0]["banner_thumbnail"]) if rows else None
+
+
+def banner_thumbnail_of(db: Database, sha256: str) -> bytes | None:
+    """A thumbnail made earlier from the banner with this sha256, if any."""
+    rows = list(
+        db.query(
+            "SELECT banner_thumbnail FROM evidence WHERE banner_sha256 = ? AND banner_thumbnail IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1",
+            [sha256],
+        )
+    )
+    return rows[0]["banner_thumbnail"] if rows else None
+
+
+def set_banner(db: Database, snapshot_ids: list[int], sha256: str, thumbnail: bytes | None) -> None:
+    """The banner captured with these snapshots: the sha256 of the original, and its thumbnail (None
+    when it could not be decoded)."""
+    for snapshot_id in snapshot_ids:
+        db.execute(
+            "UPDATE evidence SET banner_sha256 = ?, banner_thumbnail = ? WHERE id = ?", [sha256, thumbnail, snapshot_id]
+        )
+
+
 def _snapshot(row: dict[str, Any]) -> Snapshot:
     return Snapshot(
         id=row["id"],
@@ -118,4 +158,7 @@ def _snapshot(row: dict[str, Any]) -> Snapshot:
         avatar_url=row["avatar_url"],
         avatar_sha256=row["avatar_sha256"],
         thumbnail=row["thumbnail"],
+        banner_url=row["banner_url"],
+        banner_sha256=row["banner_sha256"],
+        banner_thumbnail=row["banner_thumbnail"],
     )

@@ -343,8 +343,9 @@ MIGRATIONS(name="0009_person_uids", transactional=False)(person_uids)
 @MIGRATIONS(name="0010_web_front")
 def web_front(db: Database) -> None:
     """The web front: a person's language and consent, the employee's answer on a finding, the
-    communications office's accounts, sign-in links used once, signed-in sessions, the throttle's counters, and the
-    digests of the addresses of people who left (so that a roster import does not enrol them again)."""
+    communications office's accounts, sign-in links used once, signed-in sessions, the throttle's counters, the
+    digests of the addresses of people who left (so that a roster import does not enrol them again), and the
+    banner in evidence snapshots (its address, the sha256 of the original and a small JPEG thumbnail)."""
     _run(
         db,
         """
@@ -352,6 +353,9 @@ def web_front(db: Database) -> None:
         ALTER TABLE people ADD COLUMN consented_at TEXT;
         ALTER TABLE findings ADD COLUMN answer TEXT;
         ALTER TABLE findings ADD COLUMN answered_at TEXT;
+        ALTER TABLE evidence ADD COLUMN banner_url TEXT;
+        ALTER TABLE evidence ADD COLUMN banner_sha256 TEXT;
+        ALTER TABLE evidence ADD COLUMN banner_thumbnail BLOB;
         CREATE TABLE admins (
             id INTEGER PRIMARY KEY,
             email TEXT NOT NULL UNIQUE,

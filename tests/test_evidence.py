@@ -111,6 +111,70 @@ def test_thumbnail_is_fetched_when_the_avatar_was_not_modified(tmp_path, world, 
         assert thumb.format == "JPEG" and max(thumb.size) <= 128
 
 
+def banner_image() -> bytes:
+    """A 3:1 banner larger than its thumbnail: a portrait on a plain strip."""
+    strip = Image.new("RGB", (900, 300), (40, 70, 120))
+    strip.paste(portrait(77).resize((300, 300)), (300, 0))
+    return jpeg(strip, 85)
+
+
+def add_banner(appview, handle: str, path: str, data: bytes | None) -> None:
+    if data is not None:
+        appview.images[path] = data
+    replace_actor(appview, handle, banner=path)
+
+
+def test_a_findings_snapshot_keeps_its_banner_fetched_once_per_address(tmp_path, enrolled, appview):
+    impostor, bystander = "jnguyen-mvhs.bsky.social", "davidkim.bsky.social"  # a finding; a namesake, no finding
+    banner = banner_image()
+    add_banner(appview, impostor, "/img/banner-1.jpg", banner)
+    add_banner(appview, bystander, "/img/banner-2.jpg", banner)
+    enrolled("scan")
+    ids = finding_ids(tmp_path)
+    assert impostor in ids and bystander not in ids
+    assert appview.requests.count("/img/banner-1.jpg") == 1  # for the snapshot, once
+    assert "/img/banner-2.jpg" not in appview.requests  # never for a profile that is not a finding
+    (shot,) = snapshots(tmp_path)[ids[impostor]]
+    assert shot["banner_url"].endswith("/img/banner-1.jpg")
+    assert shot["banner_sha256"] == hashlib.sha256(banner).hexdigest()
+    thumb = Image.open(io.BytesIO(shot["banner_thumbnail"]))
+    assert thumb.format == "JPEG" and thumb.size == (480, 160)  # within 480×160, the banner's shape kept
+    assert len(shot["banner_thumbnail"]) < 40_000
+    others = [s for f, shots in snapshots(tmp_path).items() if f != ids[impostor] for s in shots]
+    assert all(s["banner_thumbnail"] is None for s in others if s["banner_url"] is None)
+
+    replace_actor(appview, impostor, displayName="Ms. Nguyen")  # a new snapshot, the same banner
+    enrolled("scan")
+    first, second = snapshots(tmp_path)[ids[impostor]]
+    assert second["reason"] == "changed: display name"
+    assert (second["banner_sha256"], second["banner_thumbnail"]) == (first["banner_sha256"], first["banner_thumbnail"])
+    assert appview.requests.count("/img/banner-1.jpg") == 1  # not downloaded again
+
+
+def test_a_banner_that_cannot_be_read_leaves_the_snapshot_without_it(tmp_path, enrolled, appview):
+    broken, missing = "jnguyen-mvhs.bsky.social", "pacohernandez.bsky.social"
+    add_banner(appview, broken, "/img/broken.jpg", b"GIF89a junk")
+    add_banner(appview, missing, "/img/missing.jpg", None)  # answered 404
+    enrolled("scan")
+    ids, shots = finding_ids(tmp_path), snapshots(tmp_path)
+    (junk,) = shots[ids[broken]]
+    assert junk["reason"] == "detected" and junk["thumbnail"]  # the snapshot and its avatar are there
+    assert junk["banner_thumbnail"] is None and junk["banner_sha256"] == hashlib.sha256(b"GIF89a junk").hexdigest()
+    (gone,) = shots[ids[missing]]
+    assert gone["banner_url"].endswith("/img/missing.jpg") and gone["banner_sha256"] is None
+    assert gone["banner_thumbnail"] is None and gone["thumbnail"]
+
+
+def test_a_banner_the_logo_search_downloaded_is_not_downloaded_again(tmp_path, enrolled, mastodon):
+    enrolled("scan")
+    header = next(a for a in mastodon.accounts if a["username"] == "svusd_memes")["header"]
+    assert mastodon.requests.count(header) == 1  # the logo search's download made the thumbnail too
+    finding = next(f for handle, f in finding_ids(tmp_path).items() if handle.startswith("svusd_memes@"))
+    (shot,) = snapshots(tmp_path)[finding]
+    assert shot["banner_sha256"] == hashlib.sha256(mastodon.images[header]).hexdigest()
+    assert Image.open(io.BytesIO(shot["banner_thumbnail"])).size == (480, 160)
+
+
 def test_unknown_finding_is_one_line_error(enrolled):
     result = enrolled("evidence", "4242", ok=False)
     assert result.exit_code == 1
@@ -127,6 +191,8 @@ def browser():
 def test_evidence_page_is_self_contained_and_inert(tmp_path, enrolled, appview, browser):
     handle = "maria-garcia-noble.bsky.social"
     replace_actor(appview, handle, displayName=HOSTILE)
+    banner = banner_image()
+    add_banner(appview, handle, "/img/banner-3.jpg", banner)
     enrolled("scan")
     finding = finding_ids(tmp_path)[handle]
     out = tmp_path / "page.html"
@@ -155,6 +221,11 @@ def test_evidence_page_is_self_contained_and_inert(tmp_path, enrolled, appview, 
     image = page.locator("section.snapshot img")
     assert image.get_attribute("src").startswith("data:image/jpeg;base64,")
     assert image.evaluate("img => img.complete && img.naturalWidth") > 0
+    shown = page.locator("#banner img.banner")  # the latest snapshot's banner, with its address and sha256
+    assert shown.get_attribute("src").startswith("data:image/jpeg;base64,")
+    assert shown.evaluate("img => img.complete && img.naturalWidth") == 480
+    assert page.text_content("#banner-sha256") == hashlib.sha256(banner).hexdigest()
+    assert page.text_content("#banner-url").endswith("/img/banner-3.jpg")
     assert requests == [out.as_uri()]  # the page itself, nothing else
     assert problems == []  # no CSP refusal (the style sheet is allowed by its hash), no error
     page.close()

@@ -428,6 +428,23 @@ def test_the_finding_page_shows_the_evidence(signed_in):
     assert signed_in.client.get("/office/findings/999").status_code == 404
 
 
+def test_the_finding_page_shows_the_captured_banner(signed_in):
+    """The Mastodon logo fan page wears the logo on its banner: its thumbnail is shown beside the avatar."""
+    (finding, url, thumbnail), *_ = sql(
+        signed_in,
+        "SELECT e.finding_id, e.banner_url, e.banner_thumbnail FROM evidence e JOIN findings f ON f.id = e.finding_id"
+        " JOIN profiles pr ON pr.id = f.profile_id WHERE pr.handle LIKE 'svusd_memes@%'",
+    )
+    assert thumbnail and url
+    page = signed_in.client.get(f"/office/findings/{finding}").get_data(as_text=True)
+    pictures = page.split('id="thumbnails"', 1)[1].split("</div>", 1)[0]
+    banner = f'<img class="banner" src="data:image/jpeg;base64,{base64.b64encode(thumbnail).decode()}"'
+    assert banner in pictures and pictures.index('class="thumb"') < pictures.index(banner)  # beside the avatar
+    assert f'<span class="mono">{url}</span>' in page  # and its address as text
+    plain = signed_in.client.get("/office/findings/3").get_data(as_text=True)  # a profile without a banner
+    assert 'class="banner"' not in plain and 'id="banner-url"' not in plain
+
+
 def test_the_employees_answer_in_words(signed_in):
     sql(signed_in, "UPDATE findings SET answer = 'impostor', answered_at = '2026-12-06T20:00:00+00:00' WHERE id = 3")
     page = signed_in.client.get("/office/findings/3").get_data(as_text=True)

@@ -85,11 +85,17 @@ def _shot_view(shot: evidence_store.Snapshot) -> dict[str, Any]:
         "reasons": [str(r) for r in shot.match.get("reasons", ())],
         "avatar_url": shot.avatar_url,
         "avatar_sha256": shot.avatar_sha256,
-        "thumbnail_uri": "data:image/jpeg;base64," + base64.b64encode(shot.thumbnail).decode()
-        if shot.thumbnail
-        else None,
+        "thumbnail_uri": _data_uri(shot.thumbnail),
         "thumbnail_sha256": hashlib.sha256(shot.thumbnail).hexdigest() if shot.thumbnail else None,
+        "banner_url": shot.banner_url,
+        "banner_sha256": shot.banner_sha256,
+        "banner_uri": _data_uri(shot.banner_thumbnail),
+        "banner_thumbnail_sha256": hashlib.sha256(shot.banner_thumbnail).hexdigest() if shot.banner_thumbnail else None,
         "raw": raw,
         "raw_type": shot.raw_type,
         "raw_sha256": hashlib.sha256(raw.encode("utf-8")).hexdigest() if raw else None,
     }
+
+
+def _data_uri(jpeg: bytes | None) -> str | None:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode() if jpeg else None

@@ -8,6 +8,9 @@ Three looks at the avatar, each only when it is worth its cost, all drawn from o
   the district, and staff members' own accounts), cached by content and by the set of logos;
 - the avatar decoded for verification, only when a photo candidate must be verified.
 
+The banner is downloaded at most once a scan: for the logo search, or for the evidence thumbnail
+of a finding's new snapshot (``banner_bytes``), whichever asks first.
+
 Nothing here decides; ``watcher.matching`` does, from what this module hands it.
 """
 
@@ -21,6 +24,7 @@ from dataclasses import replace
 from sqlite_utils import Database
 
 from sources.client import HttpClient
+from sources.responses import ImageFetch
 from storage import scans as scans_store
 from watcher.config import Config
 from watcher.errors import ImageError, InputError, UnsafeURL
@@ -74,6 +78,8 @@ class ProfilePictures:
         self._fetched_again = False
         self._picture: Picture | None = None
         self._verifiable = False
+        self._banner: ImageFetch | None = None  # this scan's download of the banner, kept for the evidence thumbnail
+        self._banner_tried = False
 
     def picture(self) -> Picture | None:
         """The avatar ready for verification (downloaded again if this scan did not need it before)."""
@@ -115,16 +121,23 @@ class ProfilePictures:
         scans_store.remember_logo_sightings(self.db, key, logos.fingerprint, found)
         return found
 
+    def banner_bytes(self, *, fetch: bool = True) -> bytes | None:
+        """The banner as this scan downloaded it, or (with ``fetch``, once a scan) downloaded now through the
+        SSRF guard and size cap; None when the profile has none or it cannot be fetched (logged)."""
+        if fetch and not self._banner_tried and self.profile.banner_url:
+            self._banner_tried = True
+            try:
+                self._banner = self.http.fetch_image(self.profile.banner_url)
+            except (UnsafeURL, ImageError) as exc:
+                log.info("%s @%s: banner not fetched: %s", self.profile.source, self.profile.handle, exc)
+        return self._banner.data if self._banner is not None else None
+
     def _banner_sightings(self, logos: LogoSearch) -> list[LogoSighting]:
-        assert self.profile.banner_url
-        try:
-            fetched = self.http.fetch_image(self.profile.banner_url)
-        except (UnsafeURL, ImageError) as exc:
-            log.info("%s @%s: banner not checked: %s", self.profile.source, self.profile.handle, exc)
+        data = self.banner_bytes()
+        if data is None:
             return []
-        assert fetched.data is not None and fetched.sha256 is not None
-        data = fetched.data
-        return self._search(logos, f"banner:{fetched.sha256}", "banner", lambda: DecodedImage(data, self.max_pixels))
+        key = "banner:" + hashlib.sha256(data).hexdigest()
+        return self._search(logos, key, "banner", lambda: DecodedImage(data, self.max_pixels))
 
     def _avatar_image(self) -> DecodedImage | None:
         """The avatar decoded once for every look (``ImageError`` if it cannot be), or None if not at hand."""

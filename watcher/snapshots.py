@@ -3,7 +3,9 @@
 A snapshot is taken when a finding is made and at each material change: the display name,
 bio, handle or avatar differ from the latest snapshot, or the finding gained a signal. It
 keeps the profile as fetched, a small JPEG thumbnail of the avatar (with the sha256 of the
-original image), the displayed fields and the match evidence.
+original image), the displayed fields and the match evidence; and, when the profile has a
+banner, a wider thumbnail of it (``add_banner``, after the snapshot's transaction: it may
+download the banner, once, and only for a snapshot just taken).
 """
 
 from __future__ import annotations
@@ -11,27 +13,39 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlite_utils import Database
 
 from sources.client import HttpClient
 from storage import evidence as evidence_store
+from storage.db import write_transaction
 from storage.scans import AvatarState
 from watcher.errors import ImageError, UnsafeURL
-from watcher.matching.images import load_image
+from watcher.matching.images import load_image, open_picture
 from watcher.models import Evidence, Profile
 
 log = logging.getLogger(__name__)
 
 THUMBNAIL_SIZE = 128
 THUMBNAIL_QUALITY = 80
+BANNER_BOX = (480, 160)  # a banner's thumbnail fits within this (banners are about 3:1)
 
 
 def thumbnail(data: bytes, max_pixels: int) -> bytes:
     """A JPEG of at most 128×128, decoded by the same guarded loader as matching (pixel caps)."""
     image = load_image(data, max_pixels)
     image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=THUMBNAIL_QUALITY)
+    return out.getvalue()
+
+
+def banner_thumbnail(data: bytes, max_pixels: int) -> bytes:
+    """A JPEG within BANNER_BOX, decoded by the same guarded loader (``ImageError`` if it cannot be)."""
+    image = open_picture(data, max_pixels, max(BANNER_BOX))
+    image.thumbnail(BANNER_BOX)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=THUMBNAIL_QUALITY)
     return out.getvalue()
@@ -64,8 +78,8 @@ def capture(
     evidence: Evidence,
     image: bytes | None,
     max_pixels: int,
-) -> str | None:
-    """Take a snapshot if there is none yet or the profile changed materially; returns the reason, or None."""
+) -> int | None:
+    """Take a snapshot if there is none yet or the profile changed materially; returns its id, or None."""
     fields = displayed_fields(profile)
     match = {"kind": kind, "score": round(score, 4), **evidence.as_json()}
     latest = evidence_store.latest_snapshot(db, finding_id)
@@ -83,7 +97,7 @@ def capture(
                 thumb = thumbnail(image, max_pixels)
             except ImageError as exc:
                 log.info("%s @%s: no thumbnail for evidence: %s", profile.source, profile.handle, exc)
-    evidence_store.add_snapshot(
+    return evidence_store.add_snapshot(
         db,
         finding_id=finding_id,
         reason=reason,
@@ -95,8 +109,43 @@ def capture(
         avatar_url=profile.avatar_url,
         avatar_sha256=sha256,
         thumbnail=thumb,
+        banner_url=profile.banner_url,
     )
-    return reason
+
+
+def add_banner(
+    db: Database,
+    profile: Profile,
+    banner_bytes: Callable[..., bytes | None],
+    snapshot_ids: list[int],
+    max_pixels: int,
+) -> None:
+    """Give the snapshots just taken of this profile its banner's thumbnail. Call it outside the write
+    transaction: the banner is this scan's download (``banner_bytes(fetch=False)``), else a thumbnail
+    captured before at the same address, else one download now (``banner_bytes()``). A banner that
+    cannot be fetched is left out; one that cannot be decoded keeps only its sha256."""
+    url = profile.banner_url
+    if not url or not snapshot_ids:
+        return
+    data = banner_bytes(fetch=False)
+    if data is None:
+        known = evidence_store.banner_at(db, url)
+        if known is not None:
+            with write_transaction(db):
+                evidence_store.set_banner(db, snapshot_ids, *known)
+            return
+        data = banner_bytes()
+        if data is None:
+            return
+    sha256 = hashlib.sha256(data).hexdigest()
+    thumb = evidence_store.banner_thumbnail_of(db, sha256)
+    if thumb is None:
+        try:
+            thumb = banner_thumbnail(data, max_pixels)
+        except ImageError as exc:
+            log.info("%s @%s: no banner thumbnail for evidence: %s", profile.source, profile.handle, exc)
+    with write_transaction(db):
+        evidence_store.set_banner(db, snapshot_ids, sha256, thumb)
 
 
 def displayed_fields(profile: Profile) -> dict[str, Any]:

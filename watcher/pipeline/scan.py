@@ -234,9 +234,10 @@ def _search_and_match(scan: _Scan, source: Source, stats: SourceStats) -> None:
 
 
 def _match_profile(scan: _Scan, stats: SourceStats, profile: Profile) -> bool:
-    """Match one profile and record its findings in one transaction; True when it recorded one about
-    a person (an alert may be due). A profile whose pictures or matching fail unexpectedly is left
-    unchecked, with the reason; storage's errors end the scan."""
+    """Match one profile and record its findings in one transaction (the banner's thumbnail, which may
+    need a download, joins their new snapshots after it); True when it recorded one about a person (an
+    alert may be due). A profile whose pictures or matching fail unexpectedly is left unchecked, with
+    the reason; storage's errors end the scan."""
     config, db, report = scan.config, scan.db, scan.report
     try:
         pictures = ProfilePictures(db, scan.http, config, profile)
@@ -256,6 +257,7 @@ def _match_profile(scan: _Scan, stats: SourceStats, profile: Profile) -> bool:
         note_problem(report, profile.source, error.reason, str(error))
         return False
     about_someone = False
+    taken: list[int] = []  # the snapshots this profile's findings got
     with write_transaction(db):
         profile_id = scans_store.save_profile(db, profile, avatar)
         # Someone removed while the scan ran (their data is gone) is matched no more.
@@ -271,7 +273,7 @@ def _match_profile(scan: _Scan, stats: SourceStats, profile: Profile) -> bool:
                 rule=match.rule,
                 evidence=match.evidence,
             )
-            snapshots.capture(
+            shot = snapshots.capture(
                 db,
                 finding_id=finding_id,
                 profile=profile,
@@ -282,9 +284,12 @@ def _match_profile(scan: _Scan, stats: SourceStats, profile: Profile) -> bool:
                 image=image,
                 max_pixels=config.network.max_image_pixels,
             )
+            if shot is not None:
+                taken.append(shot)
             report.findings_seen += 1
             report.findings_new += int(created)
             about_someone |= match.person_id is not None
+    snapshots.add_banner(db, profile, pictures.banner_bytes, taken, config.network.max_image_pixels)
     return about_someone
 
 

@@ -15,7 +15,7 @@ from flask import Flask
 
 from watcher.config import Config
 from watcher.web import guard
-from watcher.web.context import WebContext
+from watcher.web.context import WebContext, local_time
 from watcher.web.words import LANGUAGES, page_language, page_words
 
 
@@ -32,7 +32,13 @@ def create_app(config: Config, *, clock: Callable[[], datetime] | None = None) -
     app.extensions["watcher"] = context
     guard.install(app, context)
     app.context_processor(
-        lambda: {"w": page_words(), "lang": page_language(), "district": config.district.name, "languages": LANGUAGES}
+        lambda: {
+            "w": page_words(),
+            "lang": page_language(),
+            "district": config.district.name,
+            "languages": LANGUAGES,
+            "local_time": local_time,
+        }
     )
     for blueprint in (staff, answers, office, overview):
         app.register_blueprint(blueprint)

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlite_utils import Database
@@ -46,3 +47,17 @@ def config() -> Config:
 
 def now() -> datetime:
     return context().now()
+
+
+def local_time(stored: str | None, *, day_only: bool = False) -> str:
+    """A stored UTC time as the district reads it ("2026-03-02 14:05", in ``timezone``); "" for none.
+    Every page shows times so (templates have it as ``local_time``)."""
+    if not stored:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stored)
+    except ValueError:
+        return stored
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(config().timezone)).strftime("%Y-%m-%d" if day_only else "%Y-%m-%d %H:%M")

@@ -178,14 +178,15 @@ def _detail_text(detail: dict[str, Any]) -> str:
     )
 
 
-def _thumbnails(shots: list[evidence_store.Snapshot]) -> list[dict[str, str]]:
-    """Each captured avatar once (newest first), as a data: URI."""
+def _thumbnails(shots: list[evidence_store.Snapshot], banner: bool = False) -> list[dict[str, str]]:
+    """Each captured avatar (or banner) once, newest first, as a data: URI."""
     seen: set[bytes] = set()
     thumbs = []
     for shot in shots:
-        if shot.thumbnail and shot.thumbnail not in seen:
-            seen.add(shot.thumbnail)
-            uri = "data:image/jpeg;base64," + base64.b64encode(shot.thumbnail).decode()
+        thumbnail = shot.banner_thumbnail if banner else shot.thumbnail
+        if thumbnail and thumbnail not in seen:
+            seen.add(thumbnail)
+            uri = "data:image/jpeg;base64," + base64.b64encode(thumbnail).decode()
             thumbs.append({"uri": uri, "captured_at": shot.captured_at})
     return thumbs
 
@@ -201,7 +202,8 @@ def finding(finding_id: int) -> str:
         "office_finding.html",
         finding=found,
         thumbs=_thumbnails(shots),
-        banner=str(fields.get("banner_url") or ""),
+        banners=_thumbnails(shots, banner=True),
+        banner=(shots[0].banner_url or "") if shots else "",
         fields=fields,
         profile_link=profile_links(sources, [found])[finding_id],
         guide=report_guides(sources, [found])[finding_id],

@@ -43,24 +43,11 @@ STATES = {"all": "Everyone", "on": "Alerts on", "paused": "Paused", "not-yet": "
 
 @overview.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"local_time": local_time, "states": STATES}
+    return {"states": STATES}
 
 
 def _zone() -> ZoneInfo:
     return ZoneInfo(config().timezone)
-
-
-def local_time(stored: str | None, *, day_only: bool = False) -> str:
-    """A stored UTC time as the district reads it ("2026-03-02 14:05"); "" for none."""
-    if not stored:
-        return ""
-    try:
-        moment = datetime.fromisoformat(stored)
-    except ValueError:
-        return stored
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(_zone()).strftime("%Y-%m-%d" if day_only else "%Y-%m-%d %H:%M")
 
 
 def _instant(moment: datetime) -> str:
