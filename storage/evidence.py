@@ -110,13 +110,14 @@ def thumbnail_of(db: Database, sha256: str) -> bytes | None:
     return rows[0]["thumbnail"] if rows else None
 
 
-def banner_at(db: Database, url: str) -> tuple[str, bytes] | None:
-    """(sha256, thumbnail) of the banner a snapshot captured at this address, if any: the platforms
-    name a banner's file by its content, so a banner at a known address is not downloaded again."""
+def banner_at(db: Database, url: str) -> tuple[str, bytes | None] | None:
+    """(sha256, thumbnail or None) of the banner a snapshot captured at this address, if any: the
+    platforms name a banner's file by its content, so a banner at a known address is not downloaded
+    again (one that could not be decoded either: it would not decode the next time)."""
     rows = list(
         db.query(
             "SELECT banner_sha256, banner_thumbnail FROM evidence WHERE banner_url = ? AND banner_sha256 IS NOT NULL"
-            " AND banner_thumbnail IS NOT NULL ORDER BY id DESC LIMIT 1",
+            " ORDER BY id DESC LIMIT 1",
             [url],
         )
     )

@@ -356,6 +356,9 @@ def web_front(db: Database) -> None:
         ALTER TABLE evidence ADD COLUMN banner_url TEXT;
         ALTER TABLE evidence ADD COLUMN banner_sha256 TEXT;
         ALTER TABLE evidence ADD COLUMN banner_thumbnail BLOB;
+        CREATE INDEX evidence_banner_url ON evidence(banner_url);
+        CREATE INDEX evidence_banner_sha256 ON evidence(banner_sha256);
+        CREATE INDEX evidence_avatar_sha256 ON evidence(avatar_sha256);
         CREATE TABLE admins (
             id INTEGER PRIMARY KEY,
             email TEXT NOT NULL UNIQUE,

@@ -227,17 +227,21 @@ def _search_and_match(scan: _Scan, source: Source, stats: SourceStats) -> None:
         if scan.stopping():
             report.interrupted = True
             break
-        if _match_profile(scan, stats, profile):
+        about_someone, banner = _match_profile(scan, stats, profile)
+        if about_someone:
             scan.queue_alerts_soon()
+        if banner is not None:  # after the alert: a slow banner host holds back no one's alert
+            banner()
     stats.profiles = len(profiles)
     report.profiles_seen += len(profiles)
 
 
-def _match_profile(scan: _Scan, stats: SourceStats, profile: Profile) -> bool:
-    """Match one profile and record its findings in one transaction (the banner's thumbnail, which may
-    need a download, joins their new snapshots after it); True when it recorded one about a person (an
-    alert may be due). A profile whose pictures or matching fail unexpectedly is left unchecked, with
-    the reason; storage's errors end the scan."""
+def _match_profile(scan: _Scan, stats: SourceStats, profile: Profile) -> tuple[bool, Callable[[], None] | None]:
+    """Match one profile and record its findings in one transaction. Returns whether it recorded one
+    about a person (an alert may be due), and the work that adds the banner's thumbnail to their new
+    snapshots (it may need a download: the caller runs it after queueing the alert). A profile whose
+    pictures or matching fail unexpectedly is left unchecked, with the reason; storage's errors end
+    the scan."""
     config, db, report = scan.config, scan.db, scan.report
     try:
         pictures = ProfilePictures(db, scan.http, config, profile)
@@ -255,7 +259,7 @@ def _match_profile(scan: _Scan, stats: SourceStats, profile: Profile) -> bool:
         error = as_unknown(profile.source, f"checking @{profile.handle}", exc)
         stats.unchecked += 1
         note_problem(report, profile.source, error.reason, str(error))
-        return False
+        return False, None
     about_someone = False
     taken: list[int] = []  # the snapshots this profile's findings got
     with write_transaction(db):
@@ -289,8 +293,20 @@ def _match_profile(scan: _Scan, stats: SourceStats, profile: Profile) -> bool:
             report.findings_seen += 1
             report.findings_new += int(created)
             about_someone |= match.person_id is not None
-    snapshots.add_banner(db, profile, pictures.banner_bytes, taken, config.network.max_image_pixels)
-    return about_someone
+    if not taken:
+        return about_someone, None
+
+    def banner() -> None:
+        """The banner's thumbnail for the new snapshots: a failure is noted, never the scan's end."""
+        try:
+            snapshots.add_banner(db, profile, pictures.banner_bytes, taken, config.network.max_image_pixels)
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            error = as_unknown(profile.source, f"the banner of @{profile.handle}", exc)
+            note_problem(report, profile.source, error.reason, str(error))
+
+    return about_someone, banner
 
 
 ALERT_BATCH = 60.0  # seconds: within a source, findings met this close together share one alert
