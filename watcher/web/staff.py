@@ -37,13 +37,11 @@ from watcher.web.uploads import UploadRefused, hash_uploaded_photos, read_accoun
 from watcher.web.words import LANGUAGES, WORDS, page_language, page_words
 
 staff = Blueprint("staff", __name__)
-# Uploaded photos stay in memory until hashed (uploads.py), for every form of the application.
+log = logging.getLogger("watcher.web")
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 # Sign-up e-mails: (bucket, limit, window). Enough for someone who lost a mail or two; too few to
 # flood an inbox, or to probe the roster from one place.
-log = logging.getLogger("watcher.web")
-
 PER_ADDRESS = (("sign-up-hour", 3, HOUR), ("sign-up-day", 6, DAY))
 # Per client address: a school's staff often share one address (its network's), and a rollout
 # sends many of them to the page in the same hour; the per-address limits protect each inbox.
