@@ -390,5 +390,6 @@ def web_front(db: Database) -> None:
         CREATE INDEX findings_first_seen ON findings(first_seen);
         CREATE INDEX findings_score ON findings(score);
         CREATE INDEX findings_resolved_at ON findings(resolved_at);
+        CREATE INDEX people_school ON people(school);
         """,
     )

@@ -287,7 +287,9 @@ def test_the_office_adds_and_removes_a_logo_with_audit_rows(site):
     rows = audit.list_audit(site.db(), action="logo_added")
     assert [(r["actor"], r["detail"]["label"]) for r in rows] == [(f"office:{OFFICE}", "Athletics seal")]
 
-    response = site.post(f"/office/logos/{added[0]['id']}/remove", page="/office/logos")
+    confirm = html(site.client.get(f"/office/logos/{added[0]['id']}/remove"))  # asks, changes nothing
+    assert 'id="remove-logo"' in confirm and "Athletics seal" in confirm and len(logos(site)) == len(before) + 1
+    response = site.post(f"/office/logos/{added[0]['id']}/remove", page=f"/office/logos/{added[0]['id']}/remove")
     assert response.status_code == 303
     assert logos(site) == before
     rows = audit.list_audit(site.db(), action="logo_removed")
@@ -331,7 +333,7 @@ def test_no_overview_page_has_inline_style_or_script(site):
 def test_every_overview_page_needs_an_office_session(site):
     client = site.new_client()
     logo_id = logos(site)[0]["id"]
-    for path in [*PAGES, "/office/people/1"]:
+    for path in [*PAGES, "/office/people/1", f"/office/logos/{logo_id}/remove"]:
         response = client.get(path)
         assert response.status_code == 302 and "/office/sign-in" in response.headers["Location"], path
     with client.session_transaction() as session:

@@ -206,6 +206,16 @@ def _logo_upload() -> tuple[str, bytes, str]:
     return label, data, upload.filename
 
 
+@overview.get("/office/logos/<int:logo_id>/remove")
+@guard.office_required
+def confirm_remove_logo(logo_id: int) -> str:
+    """What removing a logo means, with the button that does it (a GET changes nothing)."""
+    logo = next((logo for logo in logos_store.list_logos(db()) if logo.id == logo_id), None)
+    if logo is None:
+        abort(404, "There is no logo with this number (any more).")
+    return render_template("overview_logo_remove.html", logo=logo, picture=logo_picture(logo.model))
+
+
 @overview.post("/office/logos/<int:logo_id>/remove")
 @guard.office_required
 def remove_logo(logo_id: int) -> Response:
