@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage.db import utcnow
+from storage.db import given, utcnow
 
 SERVICE = "watcher"  # the actor of everything the service does by itself
 
@@ -53,11 +53,7 @@ def list_audit(
     db: Database, *, finding_id: int | None = None, outbox_id: int | None = None, action: str | None = None
 ) -> list[dict[str, Any]]:
     """Audit rows, oldest first, with ``detail`` decoded; the arguments filter."""
-    where, params = [], []
-    for column, value in (("finding_id", finding_id), ("outbox_id", outbox_id), ("action", action)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
+    where, params = given((("finding_id = ?", finding_id), ("outbox_id = ?", outbox_id), ("action = ?", action)))
     sql = "SELECT id, at, actor, action, finding_id, outbox_id, detail FROM audit"
     sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
     return [row | {"detail": json.loads(row["detail"])} for row in db.query(sql, params)]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -95,3 +96,10 @@ def write_transaction(db: Database) -> Iterator[Database]:
         db.conn.rollback()
         raise
     db.conn.commit()
+
+
+def given(conditions: Iterable[tuple[str, Any]]) -> tuple[list[str], list[Any]]:
+    """Of ``(clause, value)`` pairs, the clauses whose value is given (not None), and those values:
+    the filters a caller set, as SQL conditions with their parameters (to join with AND)."""
+    chosen = [(clause, value) for clause, value in conditions if value is not None]
+    return [clause for clause, _ in chosen], [value for _, value in chosen]

@@ -23,7 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage import audit
-from storage.db import utcnow, write_transaction
+from storage.db import given, utcnow, write_transaction
 from watcher.models import Evidence, Finding
 
 STATUSES = ("new", "alerted", "confirmed", "dismissed", "resolved")
@@ -112,19 +112,17 @@ def list_findings(
 ) -> list[Finding]:
     """Findings, oldest first; every argument given narrows the list (``since``: an ISO time,
     first seen at or after it; ``scan_id``: made by that scan)."""
-    where, params = [], []
-    for clause, value in (
-        ("f.person_id = ?", person_id),
-        ("f.kind = ?", kind),
-        ("f.status = ?", status),
-        ("pr.source = ?", source),
-        ("p.email = ?", person_email.strip().lower() if person_email else None),
-        ("julianday(f.first_seen) >= julianday(?)", since),
-        ("f.scan_run_id = ?", scan_id),
-    ):
-        if value is not None:
-            where.append(clause)
-            params.append(value)
+    where, params = given(
+        (
+            ("f.person_id = ?", person_id),
+            ("f.kind = ?", kind),
+            ("f.status = ?", status),
+            ("pr.source = ?", source),
+            ("p.email = ?", person_email.strip().lower() if person_email else None),
+            ("julianday(f.first_seen) >= julianday(?)", since),
+            ("f.scan_run_id = ?", scan_id),
+        )
+    )
     if unalerted_only:
         where.append("f.alerted_at IS NULL AND f.status IN ('new', 'confirmed') AND f.kind = 'impersonation'")
     return findings_where(db, " AND ".join(where) or "1", params)

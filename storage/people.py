@@ -7,7 +7,7 @@ import hmac
 import json
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from sqlite_utils import Database
@@ -33,9 +33,10 @@ def save_enrolments(db: Database, enrolments: list[Enrolment], *, by_person: boo
     added = updated = 0
     now = utcnow()
     with write_transaction(db):
+        gone = set() if by_person else departed(db, [e.email for e in enrolments])
         for e in enrolments:
             row = _person_row(db, e.email)
-            if not by_person and (row["consented_at"] if row else departed(db, e.email)):
+            if not by_person and (row["consented_at"] if row else e.email in gone):
                 e = replace(e, opt_in=None, accounts=None, photos=(), prints=(), language=None)
             values: dict[str, object] = {"name": e.name, "updated_at": now}
             if e.aliases is not None:
@@ -92,6 +93,11 @@ def people_by_id(db: Database, ids: Sequence[int]) -> dict[int, Person]:
     for start in range(0, len(ids), ID_BATCH):
         found |= {p.id: p for p in _people(db, ids[start : start + ID_BATCH], references=False)}
     return found
+
+
+def person(db: Database, person_id: int | None) -> Person | None:
+    """One person still enrolled (without their photos' views), or None."""
+    return None if person_id is None else people_by_id(db, [person_id]).get(person_id)
 
 
 ID_BATCH = 500  # ids per query, well within SQLite's limit on bound parameters
@@ -228,24 +234,32 @@ def set_consent(db: Database, person_id: int) -> None:
         db.execute("UPDATE people SET consented_at = ?, updated_at = ? WHERE id = ?", [utcnow(), utcnow(), person_id])
         row = db.execute("SELECT email FROM people WHERE id = ?", [person_id]).fetchone()
         if row:
-            db.execute("DELETE FROM departed WHERE digest = ?", [_digest(db, row[0])])
+            db.execute("DELETE FROM departed WHERE digest = ?", [_digest(_departure_key(db), row[0])])
 
 
 def remember_departure(db: Database, email: str) -> None:
     """Someone left on the web front: keep a digest of their address, nothing else, so that the next
     roster import (which still lists them) does not opt them in or give them accounts again."""
     with write_transaction(db):
-        db.execute("INSERT OR REPLACE INTO departed (digest, at) VALUES (?, ?)", [_digest(db, email), utcnow()])
+        digest = _digest(_departure_key(db), email)
+        db.execute("INSERT OR REPLACE INTO departed (digest, at) VALUES (?, ?)", [digest, utcnow()])
 
 
-def departed(db: Database, email: str) -> bool:
-    return db.execute("SELECT 1 FROM departed WHERE digest = ?", [_digest(db, email)]).fetchone() is not None
+def departed(db: Database, emails: Iterable[str]) -> set[str]:
+    """Which of these addresses left on the web front. The marks are few: they are read once, and
+    addresses are hashed (the key read once) only when there are any."""
+    marks = {row[0] for row in db.execute("SELECT digest FROM departed")}
+    if not marks:
+        return set()
+    key = _departure_key(db)
+    return {email for email in emails if _digest(key, email) in marks}
 
 
 def self_managed(db: Database, emails: Sequence[str]) -> tuple[list[str], list[str]]:
     """Of these addresses: who left on the web front, and who enrolled themselves there (a roster
     import does not bring back the first, nor change what the second chose)."""
-    left = [email for email in emails if departed(db, email)]
+    gone = departed(db, emails)
+    left = [email for email in emails if email in gone]
     themselves = []
     for start in range(0, len(emails), ID_BATCH):
         batch = list(emails[start : start + ID_BATCH])
@@ -256,11 +270,14 @@ def self_managed(db: Database, emails: Sequence[str]) -> tuple[list[str], list[s
     return left, themselves
 
 
-def _digest(db: Database, email: str) -> str:
+def _departure_key(db: Database) -> bytes:
+    return bytes.fromhex(setting(db, _DEPARTED_KEY, lambda: secrets.token_hex(32)))
+
+
+def _digest(key: bytes, email: str) -> str:
     """A keyed digest (the key is the installation's, in ``settings``): the address cannot be read
     back from it, nor found by trying a list of addresses without the key."""
-    key = setting(db, _DEPARTED_KEY, lambda: secrets.token_hex(32))
-    return hmac.new(bytes.fromhex(key), email.strip().lower().encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
 
 
 _DEPARTED_KEY = "departed_key"

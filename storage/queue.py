@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.db import given
 from storage.findings import STATUSES, findings_where
 from watcher.models import Finding, QueueFilter
 
@@ -25,21 +26,19 @@ ORDERS = {
 
 def queue_where(f: QueueFilter, *, with_status: bool = True) -> tuple[str, list[Any]]:
     """The filter as a SQL condition over ``findings f``, ``profiles pr`` and ``people p``, and its parameters."""
-    where, params = [], []
-    for clause, value in (
-        ("f.kind = ?", f.kind),
-        ("f.status = ?", f.status if with_status else None),
-        ("pr.source = ?", f.source),
-        ("p.school = ?", f.school),
-        ("f.first_seen >= ?", f.since),
-        ("f.first_seen < ?", f.until),
-        ("f.score >= ?", f.min_score),
-        ("f.score < ?", f.max_score),
-        ("f.person_id = ?", f.person_id),
-    ):
-        if value is not None:
-            where.append(clause)
-            params.append(value)
+    where, params = given(
+        (
+            ("f.kind = ?", f.kind),
+            ("f.status = ?", f.status if with_status else None),
+            ("pr.source = ?", f.source),
+            ("p.school = ?", f.school),
+            ("f.first_seen >= ?", f.since),
+            ("f.first_seen < ?", f.until),
+            ("f.score >= ?", f.min_score),
+            ("f.score < ?", f.max_score),
+            ("f.person_id = ?", f.person_id),
+        )
+    )
     return " AND ".join(where) or "1", params
 
 

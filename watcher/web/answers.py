@@ -103,7 +103,7 @@ def stop() -> Response | str:
     one_click = request.form.get("List-Unsubscribe") == "One-Click"
     if one_click:
         target = links.resolve(db(), links.UNSUBSCRIBE, _token(), now=now())
-        person = _person(target.person_id) if target else None
+        person = people_store.person(db(), target.person_id) if target else None
         if person is None:
             return Response("This link does not work.\n", status=400, mimetype="text/plain")
         g.person = person
@@ -121,14 +121,10 @@ def _token() -> str:
     return request.args.get("t", "")
 
 
-def _person(person_id: int) -> Person | None:
-    return people_store.people_by_id(db(), [person_id]).get(person_id)
-
-
 def _person_for(purpose: str) -> tuple[Person, int | None]:
     """The person the link names (their language for the page), or the 400 page."""
     target = links.resolve(db(), purpose, _token(), now=now())
-    person = _person(target.person_id) if target else None
+    person = people_store.person(db(), target.person_id) if target else None
     if target is None or person is None:
         abort(_refusal(400, "link-invalid", "answer_link_invalid"))
     g.person = person

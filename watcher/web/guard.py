@@ -226,8 +226,7 @@ def staff_required(view: F) -> F:
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        person_id = _fresh(STAFF, STAFF_SESSION, people_store.person_by_uid)
-        person = people_store.people_by_id(db(), [person_id]).get(person_id) if person_id is not None else None
+        person = people_store.person(db(), _fresh(STAFF, STAFF_SESSION, people_store.person_by_uid))
         if person is None:
             session.pop("staff", None)
             return redirect(url_for("staff.sign_up", expired=1))

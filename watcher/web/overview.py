@@ -130,7 +130,7 @@ def people() -> str:
 @overview.get("/office/people/<int:person_id>")
 @guard.office_required
 def person(person_id: int) -> str:
-    found = people_store.people_by_id(db(), [person_id]).get(person_id)
+    found = people_store.person(db(), person_id)
     if found is None:
         abort(404, "There is nobody with this number on the roster (any more).")
     return render_template(

@@ -34,7 +34,7 @@ from watcher.web import guard
 from watcher.web.context import WebContext, config, db, now
 from watcher.web.mailing import after_response, send
 from watcher.web.uploads import UploadRefused, hash_uploaded_photos, read_accounts
-from watcher.web.words import LANGUAGES, WORDS, page_language, page_words
+from watcher.web.words import LANGUAGES, WORDS, chosen_language, page_language, page_words
 
 staff = Blueprint("staff", __name__)
 log = logging.getLogger("watcher.web")
@@ -137,7 +137,7 @@ def _mail_link(web: WebContext, email: str, page_language: str) -> None:
     uid = people_store.person_uid(db, person.id) if person else None
     if person is None or uid is None:
         return
-    language = person.language if person.consented_at and person.language in LANGUAGES else page_language
+    language = chosen_language(person) or page_language
     url = links.link(web.config.web.public_url, links.link_secret(db), links.SIGN_IN, uid, now=web.now())
     message = render_sign_in(
         person,
@@ -169,7 +169,7 @@ def continue_sign_in() -> Any:
     target = links.resolve(db(), links.SIGN_IN, token, now=now())
     if target is None or not links.use_once(db(), links.SIGN_IN, token, now=now()):
         return _link_invalid()
-    person = people_store.people_by_id(db(), [target.person_id]).get(target.person_id)
+    person = people_store.person(db(), target.person_id)
     uid = people_store.person_uid(db(), target.person_id)
     if person is None or uid is None:
         return _link_invalid()
@@ -187,9 +187,9 @@ def _link_invalid() -> tuple[str, int]:
 
 @staff.post("/sign-out")
 def sign_out() -> Response:
-    person_id = people_store.person_by_uid(db(), session["staff"]) if isinstance(session.get("staff"), str) else None
-    person = people_store.people_by_id(db(), [person_id]).get(person_id) if person_id is not None else None
-    language = person.language if person is not None and person.consented_at else page_language()
+    uid = session.get("staff")
+    person = people_store.person(db(), people_store.person_by_uid(db(), uid)) if isinstance(uid, str) else None
+    language = chosen_language(person) or page_language()
     if person is not None:
         audit.record(db(), actor=person.email, action="signed_out")
     guard.sign_out()

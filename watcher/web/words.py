@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from flask import g, request, session
 
+from watcher.models import Person
 from watcher.web.words_answers import ANSWER_WORDS
 from watcher.web.words_staff import STAFF_WORDS
 
@@ -57,9 +58,9 @@ def page_language() -> str:
     (``?lang=es``, kept in the session); else the browser's preference between ours; else English."""
     if office_page():
         return "en"
-    person = getattr(g, "person", None)
-    if person is not None and person.language in WORDS and (person.consented_at or person.language != "en"):
-        return person.language
+    chosen = chosen_language(getattr(g, "person", None))
+    if chosen:
+        return chosen
     picked = request.args.get("lang")
     if picked in WORDS:
         session["lang"] = picked
@@ -67,6 +68,14 @@ def page_language() -> str:
     if session.get("lang") in WORDS:
         return session["lang"]
     return request.accept_languages.best_match(list(WORDS)) or "en"
+
+
+def chosen_language(person: Person | None) -> str | None:
+    """The language a person chose (enrolling, or on the manage page); None while theirs is only the
+    stored default, which the language they browse in overrides."""
+    if person is None or person.language not in WORDS:
+        return None
+    return person.language if person.consented_at or person.language != "en" else None
 
 
 def office_page() -> bool:
